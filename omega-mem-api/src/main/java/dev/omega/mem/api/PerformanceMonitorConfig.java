@@ -1,0 +1,134 @@
+package dev.omega.mem.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Configuration of the performance monitor; the keys are those of {@code omega-mem.conf}.
+ *
+ * @param enableRealTimeMonitoring {@code enable_real_time_monitoring}: start sampling when the
+ *     system is built
+ * @param metricsCollectionInterval {@code metrics_collection_interval}: time between samples, 10 ms
+ *     to 1 h
+ * @param enableMemoryLeakDetection {@code enable_memory_leak_detection}: report leak suspects
+ * @param performanceThresholds {@code performance_thresholds}: alert limits
+ * @param historySize {@code history_size}: samples kept in memory, 1 to 1,000,000
+ * @param historyFile {@code history_file}: where history is persisted, or {@code null} for none
+ * @param dashboardPort {@code dashboard_port}: port of the dashboard, 0 for any free port, -1 off
+ */
+public record PerformanceMonitorConfig(
+    boolean enableRealTimeMonitoring,
+    Duration metricsCollectionInterval,
+    boolean enableMemoryLeakDetection,
+    PerformanceThresholds performanceThresholds,
+    int historySize,
+    Path historyFile,
+    int dashboardPort) {
+
+  public PerformanceMonitorConfig {
+    List<ConfigProblem> problems = new ArrayList<>();
+    if (metricsCollectionInterval == null
+        || metricsCollectionInterval.toMillis() < 10
+        || metricsCollectionInterval.compareTo(Duration.ofHours(1)) > 0) {
+      problems.add(
+          new ConfigProblem(
+              "metrics_collection_interval", metricsCollectionInterval, "from 10ms to 1h"));
+    }
+    if (performanceThresholds == null) {
+      problems.add(
+          new ConfigProblem(
+              "performance_thresholds",
+              null,
+              "allocation_time, deallocation_time" + " and gc_pause_time"));
+    }
+    if (historySize < 1 || historySize > 1_000_000) {
+      problems.add(new ConfigProblem("history_size", historySize, "1 to 1000000"));
+    }
+    if (dashboardPort < -1 || dashboardPort > 65535) {
+      problems.add(
+          new ConfigProblem("dashboard_port", dashboardPort, "-1 (off), 0 (any) or 1 to 65535"));
+    }
+    ConfigurationException.throwIfAny(problems);
+  }
+
+  /** Real-time monitoring on, 1 s interval, leak detection on, OMEGA thresholds, 3,600 samples. */
+  public static PerformanceMonitorConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .enableRealTimeMonitoring(enableRealTimeMonitoring)
+        .metricsCollectionInterval(metricsCollectionInterval)
+        .enableMemoryLeakDetection(enableMemoryLeakDetection)
+        .performanceThresholds(performanceThresholds)
+        .historySize(historySize)
+        .historyFile(historyFile)
+        .dashboardPort(dashboardPort);
+  }
+
+  /** Builder; {@link #build()} validates every field at once. */
+  public static final class Builder {
+    private boolean enableRealTimeMonitoring = true;
+    private Duration metricsCollectionInterval = Duration.ofSeconds(1);
+    private boolean enableMemoryLeakDetection = true;
+    private PerformanceThresholds performanceThresholds = PerformanceThresholds.defaults();
+    private int historySize = 3600;
+    private Path historyFile;
+    private int dashboardPort = -1;
+
+    private Builder() {}
+
+    public Builder enableRealTimeMonitoring(boolean value) {
+      this.enableRealTimeMonitoring = value;
+      return this;
+    }
+
+    public Builder metricsCollectionInterval(Duration value) {
+      this.metricsCollectionInterval = value;
+      return this;
+    }
+
+    public Builder enableMemoryLeakDetection(boolean value) {
+      this.enableMemoryLeakDetection = value;
+      return this;
+    }
+
+    public Builder performanceThresholds(PerformanceThresholds value) {
+      this.performanceThresholds = value;
+      return this;
+    }
+
+    public Builder historySize(int value) {
+      this.historySize = value;
+      return this;
+    }
+
+    public Builder historyFile(Path value) {
+      this.historyFile = value;
+      return this;
+    }
+
+    public Builder dashboardPort(int value) {
+      this.dashboardPort = value;
+      return this;
+    }
+
+    public PerformanceMonitorConfig build() {
+      return new PerformanceMonitorConfig(
+          enableRealTimeMonitoring,
+          metricsCollectionInterval,
+          enableMemoryLeakDetection,
+          performanceThresholds,
+          historySize,
+          historyFile,
+          dashboardPort);
+    }
+  }
+}

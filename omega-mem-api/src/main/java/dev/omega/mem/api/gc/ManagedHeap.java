@@ -1,0 +1,71 @@
+package dev.omega.mem.api.gc;
+
+/**
+ * An object graph in pool memory, reclaimed by a pluggable {@link GarbageCollector}.
+ *
+ * <p>Reachability: an object is live when a global root ({@link #addRoot}), an open {@link
+ * HeapScope} or a live object's reference slot reaches it. {@link #setReference} is the only way to
+ * write a reference; it is the write barrier that collectors hook.
+ *
+ * <p>Thread safety: several mutator threads may allocate and write references while collections
+ * happen; the implementation documents its scheme (safepoint or lock protocol).
+ */
+public interface ManagedHeap extends AutoCloseable {
+
+  /**
+   * Allocates an object in the youngest generation, rooted by the current thread's innermost open
+   * scope if there is one.
+   *
+   * @throws IllegalArgumentException if {@code referenceSlots} or {@code dataBytes} is negative or
+   *     too large
+   * @throws dev.omega.mem.api.OutOfMemoryException if no memory is left after a full collection
+   */
+  HeapObject allocate(int referenceSlots, int dataBytes);
+
+  /**
+   * Writes {@code target} (or {@code null}) into {@code object}'s reference slot.
+   *
+   * @throws IndexOutOfBoundsException if {@code slot} is outside the object's slots
+   * @throws dev.omega.mem.api.UseAfterFreeException if either object was collected
+   * @throws dev.omega.mem.api.AccessViolationException if either object belongs to another heap
+   */
+  void setReference(HeapObject object, int slot, HeapObject target);
+
+  /** Reads a reference slot; {@code null} when empty. */
+  HeapObject getReference(HeapObject object, int slot);
+
+  /** Makes {@code object} a global root (roots are counted: add twice, remove twice). */
+  void addRoot(HeapObject object);
+
+  /** Removes one global-root hold; {@code false} if the object was not a root. */
+  boolean removeRoot(HeapObject object);
+
+  /** Opens a local-root scope on the current thread. */
+  HeapScope openScope();
+
+  /** A weak reference to {@code object}. */
+  WeakHeapReference weakReference(HeapObject object);
+
+  /**
+   * Runs {@code callback} once, after {@code object} is found unreachable and before its memory is
+   * reused. The callback receives no handle to the object, so it cannot resurrect it; one that
+   * throws is reported and does not stop the collection.
+   */
+  void onCollect(HeapObject object, Runnable callback);
+
+  /** Live objects. */
+  long objectCount();
+
+  /** Bytes held by live objects, headers included. */
+  long usedBytes();
+
+  /** Bytes the heap may use before an allocation fails. */
+  long capacityBytes();
+
+  /** The collector reclaiming this heap. */
+  GarbageCollector collector();
+
+  /** Frees every object (running their callbacks) and stops the collector. */
+  @Override
+  void close();
+}
