@@ -1,0 +1,10 @@
+package dev.omega.mem.strategies;
+
+import dev.omega.mem.spi.AllocationStrategyProvider;
+
+class BatchStrategyTest extends AllocationStrategyContract {
+  @Override
+  protected AllocationStrategyProvider provider() {
+    return new BuiltInStrategies.Batch();
+  }
+}
