@@ -82,10 +82,9 @@ public interface MemoryManager extends AutoCloseable {
   MemoryManagerConfig config();
 
   /**
-   * Closes the manager and its pools. Blocks still allocated are reported (with their allocation
-   * sites when leak tracking records them) and become invalid. Closing twice does nothing.
-   *
-   * @return what was still allocated
+   * Closes the manager and its pools. Blocks still allocated are reported on the {@code
+   * omega.audit} log (with their allocation sites when leak tracking records them) and become
+   * invalid. Closing twice does nothing.
    */
   @Override
   void close();

@@ -1,0 +1,16 @@
+package dev.omega.mem.pool;
+
+/** A block allocated through a {@link Domain}; only that domain may free it. */
+final class DomainBlock extends Block {
+  private final Domain domain;
+
+  DomainBlock(Region region, int index, int slack, Domain domain) {
+    super(region, index, slack);
+    this.domain = domain;
+  }
+
+  @Override
+  Domain domain() {
+    return domain;
+  }
+}

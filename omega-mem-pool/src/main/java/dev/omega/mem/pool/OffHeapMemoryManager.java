@@ -1,0 +1,856 @@
+package dev.omega.mem.pool;
+
+import dev.omega.mem.api.AccessViolationException;
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.AllocationListener;
+import dev.omega.mem.api.DomainConfig;
+import dev.omega.mem.api.DoubleFreeException;
+import dev.omega.mem.api.LeakDetectionLevel;
+import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryDomain;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryManagerConfig;
+import dev.omega.mem.api.MemoryPool;
+import dev.omega.mem.api.MemoryPressureListener;
+import dev.omega.mem.api.MemoryStatistics;
+import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.SizeClassStatistics;
+import dev.omega.mem.spi.ManagerContext;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The {@link MemoryManager}: size-class slabs with thread caches over one {@link OffHeapPool}.
+ *
+ * <p>Design note. Three tiers, as in tcmalloc/jemalloc:
+ *
+ * <pre>
+ *   size <= maxSmall   ThreadCache (no lock) -> SizeClass (lock per class, batch of cap/2) -> slab pages
+ *   size <= pool       a page run of its own (pool lock)
+ *   size >  pool       fallback segment (only when fallback_enabled, within fallback_limit)
+ * </pre>
+ *
+ * A slab is {@code slabBytes} of pages (64 KiB, or less for small pools) cut into equal blocks.
+ * Blocks are {@link Block} handles (32 bytes on the Java heap, 4 bytes of free-stack per block, no
+ * off-heap metadata). When a request cannot be served the manager walks the fallback chain: flush
+ * thread caches (this thread's, dead threads', and ask live threads to flush), run the collector,
+ * compact when fragmentation is the reason, retry, then the fallback segment; only then it throws
+ * {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave {@code
+ * critical_reserve} of the pool free.
+ *
+ * <p>Compaction moves pages under blocks that other threads may be using. The manager compacts on
+ * its own only when {@code enable_compaction} is on and an allocation failed for fragmentation; a
+ * program that reads or writes blocks on other threads at that moment can lose those writes. Such
+ * programs should turn {@code enable_compaction} off and call {@link MemoryPool#compact()} at quiet
+ * points (like a safepoint).
+ *
+ * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle.
+ */
+final class OffHeapMemoryManager implements MemoryManager {
+  private final MemoryManagerConfig config;
+  private final OffHeapPool pool;
+  private final BooleanSupplier collector;
+  private final SizeClasses classes;
+  private final SizeClass[] sizeClasses;
+  private final long slabPages;
+  private final int cacheCapacity;
+  private final int refillBatch;
+  private final long reservePages;
+  private final long maxRequest;
+
+  private final ThreadLocal<ThreadCache> caches;
+  private final ConcurrentLinkedQueue<ThreadCache> allCaches = new ConcurrentLinkedQueue<>();
+  private final LeakTracker leaks;
+  private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile AllocationListener[] listenerArray = new AllocationListener[0];
+  private final List<MemoryPressureListener> pressureListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, Domain> domains = new ConcurrentHashMap<>();
+
+  /** Counters of caches whose threads died, and of leaks reclaimed; guarded by {@code this}. */
+  private long retiredAllocations;
+
+  private long retiredDeallocations;
+  private long retiredAllocatedBytes;
+  private long retiredFreedBytes;
+  private long retiredRequestedAllocated;
+  private long retiredRequestedFreed;
+  private long retiredHits;
+  private long retiredMisses;
+
+  private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
+  private final AtomicLong largeLiveBytes = new AtomicLong();
+  private final AtomicLong fallbackBytes = new AtomicLong();
+  private final AtomicLong leaksFound = new AtomicLong();
+  private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
+
+  private int pressureIndex;
+  private long peakBytes;
+  private volatile boolean closed;
+
+  OffHeapMemoryManager(ManagerContext context) {
+    this.config = context.manager();
+    this.pool = new OffHeapPool(context.pool(), context.strategy());
+    this.pool.initialize();
+    this.collector = context.collector();
+    long pageSize = pool.pageSize();
+    long slabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
+    this.slabPages = Math.max(1, slabBytes / pageSize);
+    this.classes = new SizeClasses((int) Math.min(2048, slabPages * pageSize / 4));
+    this.sizeClasses = new SizeClass[classes.count()];
+    for (int i = 0; i < sizeClasses.length; i++) {
+      sizeClasses[i] = new SizeClass(i, classes.sizes[i]);
+    }
+    this.cacheCapacity = config.threadCacheBlocks();
+    this.refillBatch = Math.max(1, cacheCapacity / 2);
+    this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
+    this.maxRequest =
+        config.fallbackEnabled()
+            ? Math.max(pool.capacityBytes(), config.fallbackLimit())
+            : pool.capacityBytes();
+    this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
+    this.caches =
+        ThreadLocal.withInitial(
+            () -> {
+              ThreadCache cache =
+                  new ThreadCache(Thread.currentThread(), sizeClasses.length, cacheCapacity);
+              cache.sampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+              cache.freeSampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+              cache.leakCountdown = 1;
+              allCaches.add(cache);
+              return cache;
+            });
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  @Override
+  public MemoryBlock allocate(long size, Priority priority) {
+    return allocate(size, priority, null);
+  }
+
+  DomainBlock allocateForDomain(long size, Priority priority, Domain domain) {
+    return (DomainBlock) allocate(size, priority, domain);
+  }
+
+  private Block allocate(long size, Priority priority, Domain domain) {
+    Objects.requireNonNull(priority, "priority is null");
+    if (size <= 0 || size > maxRequest) {
+      throw new IllegalArgumentException(
+          "size must be between 1 and "
+              + maxRequest
+              + " bytes ("
+              + (config.fallbackEnabled() ? "the pool or the fallback limit" : "the pool_size")
+              + "), got "
+              + size);
+    }
+    if (closed) {
+      throw new IllegalStateException("memory manager is closed");
+    }
+    ThreadCache cache = caches.get();
+    AllocationListener[] observers = listenerArray;
+    if (observers.length != 0 && --cache.sampleCountdown <= 0) {
+      cache.sampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+      long started = System.nanoTime();
+      Block block = allocateIn(cache, size, priority, domain);
+      long nanos = System.nanoTime() - started;
+      for (AllocationListener observer : observers) {
+        observer.onAllocation(size, nanos);
+      }
+      return block;
+    }
+    return allocateIn(cache, size, priority, domain);
+  }
+
+  private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
+    if (cache.flushRequested) {
+      flush(cache);
+    }
+    Block block;
+    if (size <= classes.maxSmall) {
+      int c = classes.classOf(size);
+      int n = cache.count[c];
+      Slab slab;
+      int index;
+      if (n > 0) {
+        int at = c * cacheCapacity + n - 1;
+        slab = cache.slabs[at];
+        index = cache.indices[at];
+        cache.slabs[at] = null;
+        cache.count[c] = n - 1;
+        cache.hits++;
+      } else {
+        cache.misses++;
+        slab = refill(cache, c, size, priority);
+        if (slab == null) {
+          return allocateLarge(cache, size, priority, domain, true);
+        }
+        index = cache.indices[c * cacheCapacity + cache.count[c]];
+        cache.slabs[c * cacheCapacity + cache.count[c]] = null;
+      }
+      int slack = (int) (slab.stride - size);
+      block =
+          domain == null
+              ? new Block(slab, index, slack)
+              : new DomainBlock(slab, index, slack, domain);
+      cache.allocatedBytes += slab.stride;
+    } else {
+      return allocateLarge(cache, size, priority, domain, false);
+    }
+    cache.allocations++;
+    cache.requestedAllocated += size;
+    if (leaks != null) {
+      maybeTrack(cache, block, domain);
+    }
+    return block;
+  }
+
+  /**
+   * Takes a batch of free blocks of class {@code c} into the cache, leaving one to be handed out in
+   * slot {@code count[c]} (returned slab and index are at that slot). Null when no memory.
+   */
+  private Slab refill(ThreadCache cache, int c, long size, Priority priority) {
+    SizeClass sc = sizeClasses[c];
+    for (int attempt = 0; ; attempt++) {
+      synchronized (sc) {
+        sc.refills++;
+        int want = cacheCapacity == 0 ? 1 : refillBatch;
+        int got = 0;
+        int base = c * cacheCapacity;
+        Slab last = null;
+        while (got < want) {
+          Slab slab = sc.partial.peekFirst();
+          if (slab == null) {
+            slab = newSlab(sc, priority);
+            if (slab == null) {
+              break;
+            }
+            sc.list(slab);
+          }
+          while (got < want && slab.hasFree()) {
+            int index = slab.take();
+            if (cacheCapacity == 0) {
+              cache.indices[0] = index;
+              cache.slabs[0] = slab;
+            } else {
+              cache.indices[base + got] = index;
+              cache.slabs[base + got] = slab;
+            }
+            last = slab;
+            got++;
+          }
+          if (!slab.hasFree()) {
+            sc.unlist(slab);
+          }
+        }
+        if (got > 0) {
+          // Hand out the last one taken; the rest stay cached.
+          if (cacheCapacity == 0) {
+            cache.count[c] = 0;
+            return cache.slabs[0];
+          }
+          cache.count[c] = got - 1;
+          return last == null ? null : cache.slabs[base + got - 1];
+        }
+        sc.failures++;
+      }
+      if (!fallbackStep(cache, attempt, classes.sizes[c], size, priority)) {
+        return null;
+      }
+    }
+  }
+
+  private Slab newSlab(SizeClass sc, Priority priority) {
+    Slab slab =
+        pool.claim(
+            slabPages,
+            priority == Priority.CRITICAL ? 0 : reservePages,
+            (seg, start, pages, pageSize) -> new Slab(seg, this, sc, start, pages, pageSize));
+    if (slab != null) {
+      sc.slabs++;
+      pagesChanged();
+    }
+    return slab;
+  }
+
+  private Block allocateLarge(
+      ThreadCache cache, long size, Priority priority, Domain domain, boolean small) {
+    long pages = pool.pagesFor(size);
+    Region region = null;
+    if (pages > 0) {
+      for (int attempt = 0; ; attempt++) {
+        region =
+            pool.claim(
+                pages,
+                priority == Priority.CRITICAL ? 0 : reservePages,
+                (seg, start, n, pageSize) ->
+                    new Region(
+                        seg,
+                        this,
+                        n * pageSize,
+                        dev.omega.mem.api.PageRun.PageState.RUN,
+                        start,
+                        n,
+                        pageSize));
+        if (region != null
+            || small
+            || !fallbackStep(cache, attempt, pages * pool.pageSize(), size, priority)) {
+          break;
+        }
+      }
+    }
+    if (region != null) {
+      pagesChanged();
+    } else {
+      region = fallbackSegment(size);
+      if (region == null) {
+        throw refuse(size, priority);
+      }
+    }
+    int slack = (int) Math.min(Integer.MAX_VALUE, region.stride - size);
+    Block block =
+        domain == null ? new Block(region, 0, slack) : new DomainBlock(region, 0, slack, domain);
+    largeLiveBytes.addAndGet(region.stride);
+    cache.allocations++;
+    cache.requestedAllocated += size;
+    if (leaks != null) {
+      maybeTrack(cache, block, domain);
+    }
+    return block;
+  }
+
+  /**
+   * One step of the out-of-memory chain; {@code false} when the chain is exhausted.
+   *
+   * <p>Step 0 flushes thread caches, step 1 runs the collector, step 2 compacts (when enabled and
+   * fragmentation is the reason).
+   */
+  private boolean fallbackStep(
+      ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
+    switch (attempt) {
+      case 0 -> {
+        flush(cache);
+        flushDeadCaches();
+        for (ThreadCache other : allCaches) {
+          if (other != cache) {
+            other.flushRequested = true;
+          }
+        }
+        return true;
+      }
+      case 1 -> {
+        boolean ran;
+        try {
+          ran = collector.getAsBoolean();
+        } catch (RuntimeException e) {
+          AuditLog.violation("collector_failed", "error=" + e);
+          ran = false;
+        }
+        if (ran) {
+          AuditLog.info("forced_collection", "cause=allocation_failure size=" + size);
+        }
+        return true;
+      }
+      case 2 -> {
+        long pages = pool.pagesFor(bytes);
+        if (pool.config().enableCompaction() && pages > 0 && pool.shouldCompactFor(pages)) {
+          pool.compact();
+          return true;
+        }
+        return false;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  private Region fallbackSegment(long size) {
+    if (!config.fallbackEnabled()) {
+      return null;
+    }
+    long current;
+    do {
+      current = fallbackBytes.get();
+      if (current + size > config.fallbackLimit()) {
+        return null;
+      }
+    } while (!fallbackBytes.compareAndSet(current, current + size));
+    Arena arena = Arena.ofShared();
+    try {
+      return new FallbackRegion(arena, this, size);
+    } catch (OutOfMemoryError e) {
+      arena.close();
+      fallbackBytes.addAndGet(-size);
+      return null;
+    }
+  }
+
+  private OutOfMemoryException refuse(long size, Priority priority) {
+    boolean reserveOnly =
+        priority != Priority.CRITICAL
+            && pool.pagesFor(size) > 0
+            && pool.largestFreeRun() >= pool.pagesFor(size);
+    AllocationFailure cause =
+        reserveOnly
+            ? AllocationFailure.RESERVE_PROTECTED
+            : size > pool.capacityBytes()
+                ? AllocationFailure.TOO_LARGE
+                : AllocationFailure.OUT_OF_MEMORY;
+    recordFailure(size, priority, cause);
+    String reason =
+        switch (cause) {
+          case RESERVE_PROTECTED ->
+              "only the CRITICAL reserve (" + reservePages * pool.pageSize() + " bytes) is left";
+          case TOO_LARGE ->
+              "larger than the pool and the fallback "
+                  + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
+          default -> "the pool is exhausted after flushing caches, collecting and compacting";
+        };
+    pool.lock.lock();
+    try {
+      return pool.outOfMemory(size, priority, reason);
+    } finally {
+      pool.lock.unlock();
+    }
+  }
+
+  void recordFailure(long size, Priority priority, AllocationFailure cause) {
+    failures.incrementAndGet(cause.ordinal());
+    for (AllocationListener observer : listenerArray) {
+      observer.onFailure(size, priority, cause);
+    }
+  }
+
+  private void maybeTrack(ThreadCache cache, Block block, Domain domain) {
+    if (config.leakDetection() == LeakDetectionLevel.SAMPLED && --cache.leakCountdown > 0) {
+      return;
+    }
+    cache.leakCountdown = config.leakSamplingInterval();
+    if (domain == null) {
+      leaks.track(block, null);
+    }
+  }
+
+  /** Usable size a request of {@code size} gets. */
+  long usableSize(long size) {
+    if (size > 0 && size <= classes.maxSmall) {
+      return classes.sizes[classes.classOf(size)];
+    }
+    long pages = pool.pagesFor(size);
+    return pages > 0 ? pages * pool.pageSize() : size;
+  }
+
+  // ---------------------------------------------------------------- free
+
+  @Override
+  public boolean deallocate(MemoryBlock block) {
+    Objects.requireNonNull(block, "block is null");
+    if (!(block instanceof Block b) || b.region.owner != this) {
+      AuditLog.violation("foreign_free", "manager=" + System.identityHashCode(this));
+      throw new AccessViolationException("block does not belong to this memory manager: " + block);
+    }
+    if (b.domain() != null) {
+      AuditLog.violation("cross_domain_free", "domain=" + b.domain().name());
+      throw new AccessViolationException(
+          "block belongs to domain " + b.domain().name() + "; free it through that domain");
+    }
+    free(b);
+    return true;
+  }
+
+  void free(Block b) {
+    if (!b.markFreed()) {
+      AuditLog.violation("double_free", "size=" + b.size());
+      throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
+    }
+    if (leaks != null) {
+      leaks.untrack(b);
+    }
+    ThreadCache cache = caches.get();
+    AllocationListener[] observers = listenerArray;
+    if (observers.length != 0 && --cache.freeSampleCountdown <= 0) {
+      cache.freeSampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+      long started = System.nanoTime();
+      release(cache, b.region, b.index, b.requestedSize());
+      long nanos = System.nanoTime() - started;
+      for (AllocationListener observer : observers) {
+        observer.onDeallocation(b.size(), nanos);
+      }
+      return;
+    }
+    release(cache, b.region, b.index, b.requestedSize());
+  }
+
+  private void release(ThreadCache cache, Region region, int index, long requested) {
+    cache.deallocations++;
+    cache.requestedFreed += requested;
+    if (region instanceof Slab slab) {
+      cache.freedBytes += slab.stride;
+      int c = slab.sizeClass.index;
+      if (cacheCapacity == 0) {
+        returnToSlab(slab, index);
+        return;
+      }
+      int n = cache.count[c];
+      if (n == cacheCapacity) {
+        flushClass(cache, c, cacheCapacity / 2);
+        n = cache.count[c];
+      }
+      int at = c * cacheCapacity + n;
+      cache.slabs[at] = slab;
+      cache.indices[at] = index;
+      cache.count[c] = n + 1;
+    } else {
+      releaseRegion(region);
+    }
+  }
+
+  private void releaseRegion(Region region) {
+    largeLiveBytes.addAndGet(-region.stride);
+    if (region instanceof FallbackRegion fallback) {
+      fallbackBytes.addAndGet(-region.stride);
+      fallback.arena.close();
+    } else {
+      pool.release(region);
+      pagesChanged();
+    }
+  }
+
+  private void returnToSlab(Slab slab, int index) {
+    SizeClass sc = slab.sizeClass;
+    boolean release = false;
+    synchronized (sc) {
+      slab.give(index);
+      if (slab.isEmpty() && sc.partial.size() > 1) {
+        sc.unlist(slab);
+        sc.slabs--;
+        release = true;
+      } else {
+        sc.list(slab);
+      }
+    }
+    if (release) {
+      pool.release(slab);
+      pagesChanged();
+    }
+  }
+
+  /** Returns the oldest {@code n} cached blocks of class {@code c} to their slabs. */
+  private void flushClass(ThreadCache cache, int c, int n) {
+    int base = c * cacheCapacity;
+    int count = cache.count[c];
+    n = Math.min(n, count);
+    for (int i = 0; i < n; i++) {
+      returnToSlab(cache.slabs[base + i], cache.indices[base + i]);
+    }
+    System.arraycopy(cache.slabs, base + n, cache.slabs, base, count - n);
+    System.arraycopy(cache.indices, base + n, cache.indices, base, count - n);
+    for (int i = count - n; i < count; i++) {
+      cache.slabs[base + i] = null;
+    }
+    cache.count[c] = count - n;
+  }
+
+  private void flush(ThreadCache cache) {
+    cache.flushRequested = false;
+    for (int c = 0; c < sizeClasses.length; c++) {
+      if (cache.count[c] > 0) {
+        flushClass(cache, c, cache.count[c]);
+      }
+    }
+  }
+
+  /** Flushes and retires the caches of threads that have died, keeping their counters. */
+  private void flushDeadCaches() {
+    for (ThreadCache cache : allCaches) {
+      if (cache.ownerDead() && allCaches.remove(cache)) {
+        flush(cache);
+        synchronized (this) {
+          retiredAllocations += cache.allocations;
+          retiredDeallocations += cache.deallocations;
+          retiredAllocatedBytes += cache.allocatedBytes;
+          retiredFreedBytes += cache.freedBytes;
+          retiredRequestedAllocated += cache.requestedAllocated;
+          retiredRequestedFreed += cache.requestedFreed;
+          retiredHits += cache.hits;
+          retiredMisses += cache.misses;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- pressure, leaks, domains
+
+  private void pagesChanged() {
+    List<MemoryPressureListener> targets = pressureListeners;
+    List<Double> levels = config.pressureLevels();
+    long used = pool.usedPages();
+    double usage = (double) used / pool.totalPages();
+    int crossedFrom;
+    int crossedTo;
+    synchronized (this) {
+      peakBytes = Math.max(peakBytes, used * pool.pageSize() + fallbackBytes.get());
+      if (targets.isEmpty() || levels.isEmpty()) {
+        return;
+      }
+      int level = 0;
+      while (level < levels.size() && usage >= levels.get(level)) {
+        level++;
+      }
+      if (level == pressureIndex) {
+        return;
+      }
+      crossedFrom = pressureIndex;
+      crossedTo = level;
+      pressureIndex = level;
+    }
+    if (crossedTo > crossedFrom) {
+      for (int i = crossedFrom; i < crossedTo; i++) {
+        for (MemoryPressureListener l : targets) {
+          l.onPressure(levels.get(i), usage, true);
+        }
+      }
+    } else {
+      for (int i = crossedFrom - 1; i >= crossedTo; i--) {
+        for (MemoryPressureListener l : targets) {
+          l.onPressure(levels.get(i), usage, false);
+        }
+      }
+    }
+  }
+
+  @Override
+  public List<LeakReport> detectLeaks() {
+    if (leaks == null) {
+      return List.of();
+    }
+    List<LeakReport> found = new ArrayList<>();
+    for (LeakTracker.Tracked t : leaks.poll()) {
+      boolean reclaim = config.reclaimLeaks() && !closed;
+      if (reclaim) {
+        ThreadCache cache = caches.get();
+        if (t.region instanceof Slab slab) {
+          returnToSlab(slab, t.index);
+          cache.freedBytes += slab.stride;
+        } else {
+          releaseRegion(t.region);
+        }
+        cache.deallocations++;
+        cache.requestedFreed += t.requested;
+      }
+      LeakReport report = new LeakReport(t.size, t.site, t.domain, reclaim);
+      AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
+      leaksFound.incrementAndGet();
+      leakReports.add(report);
+      found.add(report);
+      for (AllocationListener observer : listenerArray) {
+        observer.onLeak(report);
+      }
+    }
+    return found;
+  }
+
+  long leaksFound() {
+    return leaksFound.get();
+  }
+
+  @Override
+  public MemoryDomain createDomain(DomainConfig domainConfig) {
+    Objects.requireNonNull(domainConfig, "config is null");
+    Domain domain = new Domain(this, domainConfig, System::nanoTime);
+    if (domains.putIfAbsent(domainConfig.name(), domain) != null) {
+      throw new IllegalArgumentException("a domain named " + domainConfig.name() + " exists");
+    }
+    AuditLog.info("domain_created", "domain=" + domainConfig.name());
+    return domain;
+  }
+
+  void removeDomain(Domain domain) {
+    domains.remove(domain.name(), domain);
+  }
+
+  @Override
+  public void addPressureListener(MemoryPressureListener listener) {
+    pressureListeners.add(Objects.requireNonNull(listener, "listener is null"));
+  }
+
+  @Override
+  public void removePressureListener(MemoryPressureListener listener) {
+    pressureListeners.remove(listener);
+  }
+
+  @Override
+  public synchronized void addAllocationListener(AllocationListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener is null"));
+    listenerArray = listeners.toArray(new AllocationListener[0]);
+  }
+
+  @Override
+  public synchronized void removeAllocationListener(AllocationListener listener) {
+    listeners.remove(listener);
+    listenerArray = listeners.toArray(new AllocationListener[0]);
+  }
+
+  // ---------------------------------------------------------------- figures
+
+  @Override
+  public long getMemoryUsage() {
+    long[] sums = sums();
+    return sums[2] - sums[3] + largeLiveBytes.get();
+  }
+
+  /**
+   * allocations, deallocations, small bytes allocated, small bytes freed, requested, requested
+   * freed, hits, misses.
+   */
+  private long[] sums() {
+    long[] s = new long[8];
+    synchronized (this) {
+      s[0] = retiredAllocations;
+      s[1] = retiredDeallocations;
+      s[2] = retiredAllocatedBytes;
+      s[3] = retiredFreedBytes;
+      s[4] = retiredRequestedAllocated;
+      s[5] = retiredRequestedFreed;
+      s[6] = retiredHits;
+      s[7] = retiredMisses;
+    }
+    for (ThreadCache c : allCaches) {
+      s[0] += c.allocations;
+      s[1] += c.deallocations;
+      s[2] += c.allocatedBytes;
+      s[3] += c.freedBytes;
+      s[4] += c.requestedAllocated;
+      s[5] += c.requestedFreed;
+      s[6] += c.hits;
+      s[7] += c.misses;
+    }
+    return s;
+  }
+
+  @Override
+  public MemoryStatistics getStatistics() {
+    long[] s = sums();
+    List<SizeClassStatistics> perClass = new ArrayList<>();
+    for (SizeClass sc : sizeClasses) {
+      synchronized (sc) {
+        long free = 0;
+        for (Slab slab : sc.partial) {
+          free += slab.freeCount();
+        }
+        long capacity = sc.slabs * (slabPages * pool.pageSize() / sc.blockSize);
+        perClass.add(
+            new SizeClassStatistics(
+                sc.blockSize, sc.slabs, capacity - free, sc.refills, sc.failures));
+      }
+    }
+    Map<AllocationFailure, Long> byCause = new EnumMap<>(AllocationFailure.class);
+    for (AllocationFailure cause : AllocationFailure.values()) {
+      byCause.put(cause, failures.get(cause.ordinal()));
+    }
+    long allocated = s[2] - s[3] + largeLiveBytes.get();
+    long peak;
+    synchronized (this) {
+      peakBytes = Math.max(peakBytes, allocated);
+      peak = peakBytes;
+    }
+    return new MemoryStatistics(
+        s[4] - s[5],
+        allocated,
+        (pool.totalPages() - pool.usedPages()) * pool.pageSize(),
+        peak,
+        pool.capacityBytes(),
+        fallbackBytes.get(),
+        s[0] - s[1],
+        s[0],
+        s[1],
+        pool.getFragmentationRatio(),
+        s[6],
+        s[7],
+        perClass,
+        byCause);
+  }
+
+  @Override
+  public boolean runGarbageCollector() {
+    boolean ran = collector.getAsBoolean();
+    if (ran) {
+      AuditLog.info("forced_collection", "cause=explicit");
+    }
+    return ran;
+  }
+
+  @Override
+  public List<MemoryPool> pools() {
+    return List.of(pool);
+  }
+
+  OffHeapPool pool() {
+    return pool;
+  }
+
+  @Override
+  public MemoryManagerConfig config() {
+    return config;
+  }
+
+  /**
+   * Checks that slabs, caches and the pool agree; returns problems. Call with no allocation in
+   * flight (the invariant checker runs between tests).
+   */
+  List<String> checkInvariants() {
+    List<String> problems = new ArrayList<>(pool.checkInvariants());
+    for (SizeClass sc : sizeClasses) {
+      synchronized (sc) {
+        for (Slab slab : sc.partial) {
+          if (!slab.hasFree()) {
+            problems.add("class " + sc.blockSize + ": a full slab is listed as having free blocks");
+          }
+        }
+      }
+    }
+    long usage = getMemoryUsage();
+    if (usage < 0) {
+      problems.add("memory usage is negative: " + usage);
+    }
+    return problems;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    MemoryStatistics stats = getStatistics();
+    if (stats.liveBlocks() > 0) {
+      AuditLog.info(
+          "manager_closed_with_live_blocks",
+          "blocks=" + stats.liveBlocks() + " bytes=" + stats.allocatedBytes());
+      if (leaks != null) {
+        for (LeakReport report : leaks.outstanding()) {
+          AuditLog.info(
+              "still_allocated", "size=" + report.size() + " site=" + report.allocationSite());
+        }
+      }
+    }
+    pool.close();
+  }
+
+  /** Blocks still allocated at this moment with their sites (tracked ones only). */
+  List<LeakReport> outstanding() {
+    return leaks == null ? List.of() : leaks.outstanding();
+  }
+}

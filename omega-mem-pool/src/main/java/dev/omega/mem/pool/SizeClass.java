@@ -1,0 +1,41 @@
+package dev.omega.mem.pool;
+
+import java.util.ArrayDeque;
+
+/**
+ * Shared state of one size class: its slabs with free blocks, and counters. Threads reach it only
+ * to refill or flush their caches, a batch of blocks at a time, so its lock is taken once per
+ * {@code batch} allocations.
+ *
+ * <p>Thread safety: every method is called with {@code this} locked ({@code synchronized}).
+ */
+final class SizeClass {
+  final int index;
+  final int blockSize;
+
+  /** Slabs with at least one free block; the head is used first. */
+  final ArrayDeque<Slab> partial = new ArrayDeque<>();
+
+  long slabs;
+  long refills;
+  long failures;
+
+  SizeClass(int index, int blockSize) {
+    this.index = index;
+    this.blockSize = blockSize;
+  }
+
+  void list(Slab slab) {
+    if (!slab.listed) {
+      slab.listed = true;
+      partial.addFirst(slab);
+    }
+  }
+
+  void unlist(Slab slab) {
+    if (slab.listed) {
+      slab.listed = false;
+      partial.remove(slab);
+    }
+  }
+}

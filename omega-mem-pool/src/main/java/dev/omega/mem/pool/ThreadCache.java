@@ -1,0 +1,55 @@
+package dev.omega.mem.pool;
+
+import java.lang.ref.WeakReference;
+
+/**
+ * One thread's stash of free small blocks, per size class, plus that thread's counters.
+ *
+ * <p>Design note. The common allocation is a pop from {@code slabs/indices[c * cap, c * cap +
+ * count[c])} and the common free a push: no lock, no atomic, no garbage beyond the returned handle.
+ * When a class's stash is empty the thread refills {@code cap / 2} blocks under the class lock;
+ * when it is full it flushes half back. So the shared lock is taken once per {@code cap / 2}
+ * operations of a class, and a block freed by another thread simply joins that thread's stash (as
+ * in tcmalloc).
+ *
+ * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
+ * which is exact once the owner has stopped and is happens-before ordered (thread join).
+ *
+ * <p>Thread safety: confined to its owner thread, except {@link OffHeapMemoryManager} flushing the
+ * cache of a thread that has died, or at close.
+ */
+final class ThreadCache {
+  final WeakReference<Thread> owner;
+  final int capacity;
+  final Slab[] slabs;
+  final int[] indices;
+  final int[] count;
+
+  /** Set by another thread to ask the owner to flush at its next operation. */
+  volatile boolean flushRequested;
+
+  long hits;
+  long misses;
+  long allocations;
+  long deallocations;
+  long allocatedBytes;
+  long freedBytes;
+  long requestedAllocated;
+  long requestedFreed;
+  int sampleCountdown;
+  int freeSampleCountdown;
+  int leakCountdown;
+
+  ThreadCache(Thread owner, int classes, int capacity) {
+    this.owner = new WeakReference<>(owner);
+    this.capacity = capacity;
+    this.slabs = new Slab[Math.max(1, classes * capacity)];
+    this.indices = new int[Math.max(1, classes * capacity)];
+    this.count = new int[classes];
+  }
+
+  boolean ownerDead() {
+    Thread t = owner.get();
+    return t == null || !t.isAlive();
+  }
+}

@@ -1,0 +1,476 @@
+package dev.omega.mem.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+import dev.omega.mem.api.AccessViolationException;
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.AllocationListener;
+import dev.omega.mem.api.DomainConfig;
+import dev.omega.mem.api.DoubleFreeException;
+import dev.omega.mem.api.LeakDetectionLevel;
+import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryDomain;
+import dev.omega.mem.api.MemoryManagerConfig;
+import dev.omega.mem.api.MemoryStatistics;
+import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.QuotaExceededException;
+import dev.omega.mem.api.RateLimitedException;
+import dev.omega.mem.api.UseAfterFreeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class OffHeapMemoryManagerTest {
+  private static final long MIB = 1 << 20;
+  private final List<OffHeapMemoryManager> managers = new ArrayList<>();
+
+  private OffHeapMemoryManager track(OffHeapMemoryManager manager) {
+    managers.add(manager);
+    return manager;
+  }
+
+  @AfterEach
+  void invariantsHold() {
+    for (OffHeapMemoryManager manager : managers) {
+      assertEquals(List.of(), manager.checkInvariants());
+      manager.close();
+    }
+  }
+
+  /** Blocks with a known pattern, to prove a bad operation changed no other block. */
+  private static List<MemoryBlock> patterned(OffHeapMemoryManager m, int count) {
+    List<MemoryBlock> blocks = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      MemoryBlock b = m.allocate(8 + (i * 37) % 3000);
+      for (long off = 0; off + 8 <= b.size(); off += 8) {
+        b.setLong(off, i * 1_000_003L + off);
+      }
+      blocks.add(b);
+    }
+    return blocks;
+  }
+
+  private static void assertIntact(List<MemoryBlock> blocks) {
+    for (int i = 0; i < blocks.size(); i++) {
+      MemoryBlock b = blocks.get(i);
+      for (long off = 0; off + 8 <= b.size(); off += 8) {
+        assertEquals(i * 1_000_003L + off, b.getLong(off), "block " + i + " offset " + off);
+      }
+    }
+  }
+
+  @Test
+  void allocate_smallSize_roundsToSizeClassAndRoundTripsData() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    MemoryBlock b = m.allocate(60);
+    assertEquals(64, b.size());
+    b.setInt(0, 0xCAFEBABE);
+    b.setLong(56, Long.MIN_VALUE);
+    b.setByte(4, (byte) -1);
+    assertEquals(0xCAFEBABE, b.getInt(0));
+    assertEquals(Long.MIN_VALUE, b.getLong(56));
+    assertEquals(-1, b.getByte(4));
+    assertTrue(m.deallocate(b));
+  }
+
+  @Test
+  void allocate_largeSize_getsWholePages() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    MemoryBlock b = m.allocate(10_000);
+    assertEquals(12_288, b.size());
+    m.deallocate(b);
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void badAccesses_throwTheirExceptions_andLeaveEveryOtherBlockIntact() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    OffHeapMemoryManager other = track(Fixtures.manager(4 * MIB));
+    List<MemoryBlock> blocks = patterned(m, 200);
+    MemoryBlock victim = m.allocate(64);
+    m.deallocate(victim);
+    List<Consumer<MemoryBlock>> bad =
+        List.of(
+            b -> assertThrows(UseAfterFreeException.class, () -> victim.getLong(0)),
+            b -> assertThrows(UseAfterFreeException.class, () -> victim.setLong(0, 1)),
+            b -> assertThrows(DoubleFreeException.class, () -> m.deallocate(victim)),
+            b -> assertThrows(IndexOutOfBoundsException.class, () -> b.setLong(b.size() - 7, 1)),
+            b -> assertThrows(IndexOutOfBoundsException.class, () -> b.getByte(-1)),
+            b -> assertThrows(IndexOutOfBoundsException.class, () -> b.fill(1, b.size(), (byte) 9)),
+            b ->
+                assertThrows(
+                    IndexOutOfBoundsException.class,
+                    () -> b.copyFrom(new byte[10], 0, b.size() - 5, 10)),
+            b -> assertThrows(AccessViolationException.class, () -> other.deallocate(b)),
+            b -> assertThrows(NullPointerException.class, () -> m.deallocate(null)));
+    for (Consumer<MemoryBlock> action : bad) {
+      action.accept(blocks.get(7));
+      assertIntact(blocks);
+    }
+    MemoryBlock sealed = blocks.get(3);
+    sealed.seal();
+    assertThrows(AccessViolationException.class, () -> sealed.setLong(0, 5));
+    assertThrows(AccessViolationException.class, () -> sealed.fill((byte) 0));
+    assertIntact(blocks);
+    for (MemoryBlock b : blocks) {
+      m.deallocate(b);
+    }
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void allocate_badSizes_throwIllegalArgumentNamingTheLimit() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    assertThrows(IllegalArgumentException.class, () -> m.allocate(0));
+    assertThrows(IllegalArgumentException.class, () -> m.allocate(-5));
+    var e = assertThrows(IllegalArgumentException.class, () -> m.allocate(5 * MIB));
+    assertTrue(e.getMessage().contains("pool_size"), e.getMessage());
+    assertThrows(NullPointerException.class, () -> m.allocate(8, null));
+  }
+
+  @Test
+  void allocate_whenPoolExhausted_runsCollectorThenRetries() {
+    List<MemoryBlock> held = new ArrayList<>();
+    AtomicInteger collections = new AtomicInteger();
+    BooleanSupplier collector = mock(BooleanSupplier.class);
+    OffHeapMemoryManager m =
+        track(Fixtures.manager(1 * MIB, MemoryManagerConfig.defaults(), collector));
+    doAnswer(
+            inv -> {
+              collections.incrementAndGet();
+              for (MemoryBlock b : held) {
+                m.deallocate(b);
+              }
+              held.clear();
+              return true;
+            })
+        .when(collector)
+        .getAsBoolean();
+    int served = 0;
+    while (collections.get() == 0) {
+      held.add(m.allocate(64 * 1024, Priority.LOW));
+      served++;
+      assertTrue(served < 100, "the pool never ran out");
+    }
+    verify(collector, times(1)).getAsBoolean();
+    assertEquals(1, held.size(), "the request that ran the collector was served by the retry");
+    assertEquals(64 * 1024, m.getMemoryUsage());
+    m.deallocate(held.get(0));
+  }
+
+  @Test
+  void allocate_whenCollectorFreesNothing_throwsOutOfMemoryWithDiagnosis() {
+    BooleanSupplier collector = mock(BooleanSupplier.class);
+    OffHeapMemoryManager m =
+        track(Fixtures.manager(1 * MIB, MemoryManagerConfig.defaults(), collector));
+    List<MemoryBlock> held = new ArrayList<>();
+    OutOfMemoryException e = null;
+    while (e == null) {
+      try {
+        held.add(m.allocate(100_000, Priority.CRITICAL));
+      } catch (OutOfMemoryException oom) {
+        e = oom;
+      }
+    }
+    assertEquals(100_000, e.requestedBytes());
+    assertEquals(Priority.CRITICAL, e.priority());
+    assertTrue(e.getMessage().contains("free"), e.getMessage());
+    assertEquals(1, m.getStatistics().failures().get(AllocationFailure.OUT_OF_MEMORY));
+    verify(collector, times(1)).getAsBoolean();
+    for (MemoryBlock b : held) {
+      m.deallocate(b);
+    }
+  }
+
+  @Test
+  void allocate_whenOnlyReserveLeft_refusesLowButServesCritical() {
+    MemoryManagerConfig config =
+        MemoryManagerConfig.builder().criticalReserveFraction(0.25).build();
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB, config, () -> false));
+    List<MemoryBlock> held = new ArrayList<>();
+    OutOfMemoryException refused = null;
+    while (refused == null) {
+      try {
+        held.add(m.allocate(16 * 1024, Priority.LOW));
+      } catch (OutOfMemoryException e) {
+        refused = e;
+      }
+    }
+    assertTrue(refused.getMessage().contains("CRITICAL reserve"), refused.getMessage());
+    assertTrue(refused.freeBytes() >= MIB / 4 - 4096, "reserve kept: " + refused.freeBytes());
+    MemoryBlock critical = m.allocate(16 * 1024, Priority.CRITICAL);
+    critical.fill((byte) 1);
+    assertEquals(1, m.getStatistics().failures().get(AllocationFailure.RESERVE_PROTECTED));
+    m.deallocate(critical);
+    for (MemoryBlock b : held) {
+      m.deallocate(b);
+    }
+    MemoryBlock again = m.allocate(16 * 1024, Priority.LOW);
+    m.deallocate(again);
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void allocate_beyondPool_usesFallbackWithinItsLimit() {
+    MemoryManagerConfig config =
+        MemoryManagerConfig.builder().fallbackEnabled(true).fallbackLimit(3 * MIB).build();
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB, config, () -> false));
+    MemoryBlock big = m.allocate(2 * MIB);
+    big.setLong(2 * MIB - 8, 99);
+    assertEquals(99, big.getLong(2 * MIB - 8));
+    assertEquals(2 * MIB, m.getStatistics().fallbackBytes());
+    assertThrows(OutOfMemoryException.class, () -> m.allocate(2 * MIB));
+    assertThrows(IllegalArgumentException.class, () -> m.allocate(4 * MIB));
+    m.deallocate(big);
+    assertEquals(0, m.getStatistics().fallbackBytes());
+    assertFalse(big.isValid());
+  }
+
+  @Test
+  void pressureListeners_hearLevelsCrossedUpAndDown() {
+    MemoryManagerConfig config =
+        MemoryManagerConfig.builder()
+            .pressureLevels(List.of(0.5, 0.75))
+            .criticalReserveFraction(0)
+            .build();
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB, config, () -> false));
+    List<String> heard = new CopyOnWriteArrayList<>();
+    m.addPressureListener((level, usage, rising) -> heard.add(level + (rising ? "up" : "down")));
+    List<MemoryBlock> held = new ArrayList<>();
+    for (int i = 0; i < 13; i++) {
+      held.add(m.allocate(64 * 1024));
+    }
+    assertEquals(List.of("0.5up", "0.75up"), heard);
+    for (MemoryBlock b : held) {
+      m.deallocate(b);
+    }
+    assertEquals(List.of("0.5up", "0.75up", "0.75down", "0.5down"), heard);
+  }
+
+  @Test
+  void leakDetection_full_findsEveryPlantedLeakAndNoLiveBlock() throws InterruptedException {
+    MemoryManagerConfig config =
+        MemoryManagerConfig.builder().leakDetection(LeakDetectionLevel.FULL).build();
+    OffHeapMemoryManager m = track(Fixtures.manager(8 * MIB, config, () -> false));
+    List<MemoryBlock> live = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      live.add(m.allocate(48));
+    }
+    int planted = 50;
+    plantLeaks(m, planted);
+    List<LeakReport> found = new ArrayList<>();
+    for (int i = 0; i < 100 && found.size() < planted; i++) {
+      System.gc();
+      Thread.sleep(20);
+      found.addAll(m.detectLeaks());
+    }
+    assertEquals(planted, found.size(), "planted leaks found");
+    assertTrue(
+        found.stream().allMatch(r -> r.allocationSite().contains("plantLeaks")),
+        found.get(0).allocationSite());
+    assertTrue(found.stream().allMatch(LeakReport::reclaimed));
+    for (MemoryBlock b : live) {
+      assertTrue(b.isValid());
+      m.deallocate(b);
+    }
+    assertEquals(0, m.getMemoryUsage(), "leaked blocks were reclaimed");
+  }
+
+  private static void plantLeaks(OffHeapMemoryManager m, int count) {
+    for (int i = 0; i < count; i++) {
+      m.allocate(100 + i).setInt(0, i);
+    }
+  }
+
+  @Test
+  void domain_quotas_rateLimit_andOwnershipAreEnforced() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    MemoryDomain a =
+        m.createDomain(
+            DomainConfig.unlimited("contract-a").withMaxBytes(1024).withMaxAllocationSize(512));
+    MemoryDomain b = m.createDomain(DomainConfig.unlimited("contract-b").withMaxBlocks(2));
+    MemoryDomain c =
+        m.createDomain(DomainConfig.unlimited("contract-c").withMaxAllocationsPerSecond(3));
+    assertThrows(
+        IllegalArgumentException.class, () -> m.createDomain(DomainConfig.unlimited("contract-a")));
+
+    MemoryBlock a1 = a.allocate(512);
+    MemoryBlock a2 = a.allocate(512);
+    var quota = assertThrows(QuotaExceededException.class, () -> a.allocate(16));
+    assertEquals("contract-a", quota.domain());
+    assertThrows(QuotaExceededException.class, () -> a.allocate(513));
+    assertEquals(1024, a.usedBytes());
+
+    b.allocate(10);
+    MemoryBlock b2 = b.allocate(10);
+    assertThrows(QuotaExceededException.class, () -> b.allocate(10));
+
+    for (int i = 0; i < 3; i++) {
+      c.allocate(8);
+    }
+    assertThrows(RateLimitedException.class, () -> c.allocate(8));
+
+    assertThrows(AccessViolationException.class, () -> b.deallocate(a1));
+    assertThrows(AccessViolationException.class, () -> m.deallocate(a1));
+    assertTrue(a1.isValid());
+    assertTrue(a.owns(a1));
+    assertFalse(b.owns(a1));
+
+    a.deallocate(a1);
+    a.allocate(256);
+    assertTrue(b2.isValid());
+    a2.setInt(0, 5);
+    MemoryBlock plain = m.allocate(64);
+    a.close();
+    b.close();
+    c.close();
+    assertFalse(a2.isValid());
+    assertTrue(plain.isValid());
+    m.deallocate(plain);
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void statistics_trackRequestedAllocatedAndCacheHits() {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    List<MemoryBlock> blocks = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      blocks.add(m.allocate(100));
+    }
+    MemoryStatistics s = m.getStatistics();
+    assertEquals(100 * 100, s.requestedBytes());
+    assertEquals(100 * 112, s.allocatedBytes());
+    assertEquals(100, s.liveBlocks());
+    assertTrue(
+        s.sizeClasses().stream().anyMatch(c -> c.blockSize() == 112 && c.liveBlocks() >= 100));
+    for (MemoryBlock b : blocks) {
+      m.deallocate(b);
+    }
+    for (int i = 0; i < 10; i++) {
+      m.deallocate(m.allocate(100));
+    }
+    s = m.getStatistics();
+    assertEquals(0, s.allocatedBytes());
+    assertEquals(0, s.requestedBytes());
+    assertEquals(110, s.allocations());
+    assertTrue(s.threadCacheHitRate() > 0.5, "hit rate " + s.threadCacheHitRate());
+    assertTrue(s.peakBytes() >= 100 * 112);
+  }
+
+  @Test
+  void allocationListener_getsSampledTimingsAndEveryFailure() {
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB));
+    AtomicInteger allocations = new AtomicInteger();
+    AtomicInteger failures = new AtomicInteger();
+    m.addAllocationListener(
+        new AllocationListener() {
+          @Override
+          public void onAllocation(long size, long nanos) {
+            allocations.incrementAndGet();
+          }
+
+          @Override
+          public void onFailure(long size, Priority priority, AllocationFailure cause) {
+            failures.incrementAndGet();
+          }
+        });
+    for (int i = 0; i < 64 * 10; i++) {
+      m.deallocate(m.allocate(32));
+    }
+    assertEquals(10, allocations.get());
+    assertThrows(OutOfMemoryException.class, () -> m.allocate(1 * MIB, Priority.LOW));
+    assertEquals(1, failures.get());
+  }
+
+  @Test
+  void threadCachesOff_stillServesAndAccountsExactly() {
+    MemoryManagerConfig config = MemoryManagerConfig.builder().threadCacheBlocks(0).build();
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB, config, () -> false));
+    List<MemoryBlock> blocks = patterned(m, 50);
+    assertIntact(blocks);
+    blocks.forEach(m::deallocate);
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void manyThreads_allocateWriteVerifyAndFreeAcrossThreads() throws Exception {
+    OffHeapMemoryManager m = track(Fixtures.manager(64 * MIB));
+    int threads = 128;
+    java.util.concurrent.ConcurrentLinkedQueue<MemoryBlock> handoff =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AtomicInteger corrupt = new AtomicInteger();
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      all.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    java.util.Random random = new java.util.Random(id);
+                    for (int i = 0; i < 500; i++) {
+                      MemoryBlock b =
+                          m.allocate(1 + random.nextInt(random.nextInt(10) == 0 ? 20_000 : 1024));
+                      long tag = ((long) id << 32) | i;
+                      b.setLong(0, tag);
+                      b.setByte(b.size() - 1, (byte) id);
+                      if (b.getLong(0) != tag || b.getByte(b.size() - 1) != (byte) id) {
+                        corrupt.incrementAndGet();
+                      }
+                      if (i % 3 == 0) {
+                        handoff.add(b);
+                      } else {
+                        m.deallocate(b);
+                      }
+                      MemoryBlock foreign = handoff.poll();
+                      if (foreign != null) {
+                        m.deallocate(foreign);
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : all) {
+      t.join();
+    }
+    for (MemoryBlock b; (b = handoff.poll()) != null; ) {
+      m.deallocate(b);
+    }
+    assertEquals(0, corrupt.get());
+    assertEquals(0, m.getMemoryUsage());
+    assertEquals(0, m.getStatistics().liveBlocks());
+  }
+
+  @Test
+  void close_invalidatesBlocksAndRefusesWork() {
+    OffHeapMemoryManager m = Fixtures.manager(1 * MIB);
+    MemoryBlock b = m.allocate(10);
+    m.close();
+    m.close();
+    assertFalse(b.isValid());
+    assertThrows(IllegalStateException.class, () -> m.allocate(10));
+  }
+
+  @Test
+  void runGarbageCollector_callsTheWiredCollector() {
+    BooleanSupplier collector = mock(BooleanSupplier.class);
+    OffHeapMemoryManager m =
+        track(Fixtures.manager(1 * MIB, MemoryManagerConfig.defaults(), collector));
+    verify(collector, never()).getAsBoolean();
+    assertFalse(m.runGarbageCollector());
+    verify(collector, times(1)).getAsBoolean();
+  }
+}
