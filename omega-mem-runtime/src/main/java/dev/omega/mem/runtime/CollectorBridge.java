@@ -1,0 +1,25 @@
+package dev.omega.mem.runtime;
+
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.ManagedHeap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Breaks the cycle manager → collector → heap → manager: the manager is built first with this
+ * bridge as its collector hook, and the heap registers here once it exists. Until then (or in a
+ * system without a heap) the hook reports that no collection ran.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class CollectorBridge {
+  private final AtomicReference<ManagedHeap> heap = new AtomicReference<>();
+
+  void attach(ManagedHeap value) {
+    heap.set(value);
+  }
+
+  boolean collect() {
+    ManagedHeap current = heap.get();
+    return current != null && current.collector().collect(CollectionCause.ALLOCATION_FAILURE);
+  }
+}
