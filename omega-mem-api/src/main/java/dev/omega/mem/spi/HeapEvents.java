@@ -18,4 +18,12 @@ public interface HeapEvents {
 
   /** {@code object} lost a root hold. */
   default void onRootRemoved(long object) {}
+
+  /**
+   * Asked before each allocation: whether the collector's own policy (a young generation past its
+   * threshold, say) wants a collection now. The heap then calls {@code collect(THRESHOLD)}.
+   */
+  default boolean wantsCollection() {
+    return false;
+  }
 }

@@ -1,0 +1,197 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.gc.CycleReport;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.spi.HeapAccess;
+import dev.omega.mem.spi.HeapEvents;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What every built-in collector shares: the background cycle, statistics and the pause histogram.
+ * It uses only {@link HeapAccess}, like a user's collector would. A subclass implements {@link
+ * #collectNow} and, if it needs them, the barriers of {@link HeapEvents}.
+ *
+ * <p>Thread safety: collections are serialised by {@link #collecting}; the background thread is
+ * started and stopped under {@code this}.
+ */
+abstract class AbstractCollector implements GarbageCollector, HeapEvents {
+  protected final GarbageCollectorConfig config;
+  protected final HeapAccess heap;
+  private final String name;
+  private final ReentrantLock collecting = new ReentrantLock();
+  private final PauseRecorder pauses = new PauseRecorder();
+  protected final long[] collectionsPerGeneration;
+  protected long objectsFreed;
+  protected long bytesFreed;
+  protected long objectsPromoted;
+  protected long cyclesFound;
+  private Thread background;
+  private volatile boolean running;
+
+  AbstractCollector(
+      String name, GarbageCollectorConfig config, HeapAccess heap, int generationSlots) {
+    this.name = name;
+    this.config = config;
+    this.heap = heap;
+    this.collectionsPerGeneration = new long[generationSlots];
+    heap.install(this);
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  /**
+   * Does the work for {@code cause}, pausing mutators with {@link HeapAccess#stopTheWorld} as it
+   * needs (and recording each pause with {@link #pause}). Called with {@link #collecting} held.
+   *
+   * @return whether a collection (or a step of one) ran
+   */
+  protected abstract boolean collectNow(CollectionCause cause);
+
+  /** Runs {@code work} stopped and records the pause. */
+  protected final long pause(Runnable work) {
+    long nanos = heap.stopTheWorld(work);
+    pauses.record(nanos);
+    return nanos;
+  }
+
+  /** Frees a garbage object and counts it. Call inside a pause. */
+  protected final void release(long object) {
+    bytesFreed += heap.sizeBytes(object);
+    objectsFreed++;
+    heap.free(object);
+  }
+
+  @Override
+  public final boolean collect(CollectionCause cause) {
+    collecting.lock();
+    try {
+      return collectNow(cause);
+    } finally {
+      collecting.unlock();
+    }
+  }
+
+  @Override
+  public boolean forceCollection() {
+    return collect(CollectionCause.EXPLICIT);
+  }
+
+  @Override
+  public final CycleReport detectCycles() {
+    collecting.lock();
+    try {
+      return detectCyclesNow();
+    } finally {
+      collecting.unlock();
+    }
+  }
+
+  /**
+   * Finds and frees garbage cycles; called with {@link #collecting} held. Tracing collectors free
+   * every garbage object, cyclic or not, with one full collection and report it as objects and
+   * bytes with zero cycles counted.
+   */
+  protected CycleReport detectCyclesNow() {
+    long started = System.nanoTime();
+    long objectsBefore = objectsFreed;
+    long bytesBefore = bytesFreed;
+    collectNow(CollectionCause.EXPLICIT);
+    return new CycleReport(
+        0,
+        objectsFreed - objectsBefore,
+        bytesFreed - bytesBefore,
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  @Override
+  public synchronized boolean startCollectionCycle() {
+    if (running) {
+      return false;
+    }
+    running = true;
+    background =
+        Thread.ofPlatform()
+            .daemon()
+            .name("omega-gc-" + name)
+            .start(
+                () -> {
+                  long sleepMillis = Math.max(1, Math.min(50, config.maxPauseTime().toMillis()));
+                  while (running) {
+                    try {
+                      if (shouldCollectInBackground()) {
+                        collect(CollectionCause.BACKGROUND);
+                      }
+                      Thread.sleep(sleepMillis);
+                    } catch (InterruptedException e) {
+                      return;
+                    } catch (RuntimeException e) {
+                      System.getLogger("omega.gc")
+                          .log(System.Logger.Level.WARNING, "background collection failed", e);
+                    }
+                  }
+                });
+    return true;
+  }
+
+  /** Whether the background thread should collect now: occupancy past the threshold by default. */
+  protected boolean shouldCollectInBackground() {
+    return heap.usedBytes() > config.collectionThreshold() * heap.capacityBytes()
+        || wantsCollection();
+  }
+
+  @Override
+  public synchronized boolean stopCollectionCycle() {
+    if (!running) {
+      return false;
+    }
+    running = false;
+    background.interrupt();
+    try {
+      background.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    background = null;
+    return true;
+  }
+
+  @Override
+  public boolean isCollectionCycleRunning() {
+    return running;
+  }
+
+  @Override
+  public CollectionStatistics getCollectionStatistics() {
+    collecting.lock();
+    try {
+      List<Long> perGeneration = new ArrayList<>();
+      for (long c : collectionsPerGeneration) {
+        perGeneration.add(c);
+      }
+      return new CollectionStatistics(
+          name,
+          perGeneration,
+          objectsFreed,
+          bytesFreed,
+          objectsPromoted,
+          cyclesFound,
+          pauses.snapshot());
+    } finally {
+      collecting.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    stopCollectionCycle();
+  }
+}

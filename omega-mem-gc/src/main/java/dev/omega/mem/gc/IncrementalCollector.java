@@ -1,0 +1,165 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.spi.HeapAccess;
+
+/**
+ * {@code incremental}: tri-colour marking in steps of at most {@code max_pause_time}.
+ *
+ * <p>Design note. Colours: white = mark word is not the cycle's epoch; grey = marked and on the
+ * work stack; black = marked and scanned. A cycle: (1) a short pause marks the roots grey; (2)
+ * steps pop and scan grey objects until the stack is empty or the step's budget is spent; (3) a
+ * final pause re-marks roots (scopes opened since), drains the stack and sweeps every white object.
+ *
+ * <p>Between steps mutators run. A Dijkstra insertion barrier keeps the strong tri-colour invariant
+ * (no black object points to a white one): while marking, every reference written and every new
+ * root is shaded grey; objects allocated while marking are born black. So at the end nothing
+ * reachable is white. The sweep is in the final pause because weak references could otherwise hand
+ * a white object back to a mutator between steps. Threshold and background collections do one step;
+ * explicit and allocation-failure ones finish the cycle.
+ */
+final class IncrementalCollector extends AbstractCollector {
+  static final String NAME = "incremental";
+  private static final int STEP_EVERY_ALLOCATIONS = 1_000;
+
+  private final LongStack grey = new LongStack();
+  private boolean marking;
+  private int epoch;
+  private long allocationsSinceStep;
+
+  IncrementalCollector(GarbageCollectorConfig config, HeapAccess heap) {
+    super(NAME, config, heap, 1);
+  }
+
+  @Override
+  public void onAllocate(long object) {
+    if (marking) {
+      heap.setMark(object, epoch);
+      allocationsSinceStep++;
+    }
+  }
+
+  @Override
+  public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
+    if (marking && newTarget != 0) {
+      shade(newTarget);
+    }
+  }
+
+  @Override
+  public void onRootAdded(long object) {
+    if (marking) {
+      shade(object);
+    }
+  }
+
+  private void shade(long object) {
+    if (heap.mark(object) != epoch) {
+      heap.setMark(object, epoch);
+      grey.push(object);
+    }
+  }
+
+  @Override
+  public boolean wantsCollection() {
+    return marking && allocationsSinceStep >= STEP_EVERY_ALLOCATIONS;
+  }
+
+  @Override
+  protected boolean shouldCollectInBackground() {
+    return marking || super.shouldCollectInBackground();
+  }
+
+  /** Whether a marking cycle is in progress. */
+  boolean isMarking() {
+    return marking;
+  }
+
+  @Override
+  protected boolean collectNow(CollectionCause cause) {
+    boolean finish =
+        cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
+    long budget = config.maxPauseTime().toNanos();
+    if (!marking) {
+      pause(this::startCycle);
+      if (!finish) {
+        return true;
+      }
+    }
+    if (finish) {
+      while (!pauseStep(budget)) {
+        // keep stepping: each step is its own bounded pause, mutators run in between
+      }
+      pause(this::finishCycle);
+      collectionsPerGeneration[0]++;
+      return true;
+    }
+    if (pauseStep(budget)) {
+      pause(this::finishCycle);
+      collectionsPerGeneration[0]++;
+    }
+    return true;
+  }
+
+  private void startCycle() {
+    epoch = epoch + 1 == 0 ? 1 : epoch + 1;
+    grey.clear();
+    marking = true;
+    heap.forEachRoot(this::shade);
+  }
+
+  /** One bounded marking step; true when the grey stack is empty. */
+  private boolean pauseStep(long budget) {
+    boolean[] done = new boolean[1];
+    pause(
+        () -> {
+          allocationsSinceStep = 0;
+          long started = System.nanoTime();
+          int sinceCheck = 0;
+          while (!grey.isEmpty()) {
+            scan(grey.pop());
+            if (++sinceCheck == 128) {
+              sinceCheck = 0;
+              if (System.nanoTime() - started > budget / 2) {
+                return;
+              }
+            }
+          }
+          done[0] = true;
+        });
+    return done[0];
+  }
+
+  private void scan(long object) {
+    if (!heap.isLive(object)) {
+      return;
+    }
+    int slots = heap.referenceSlots(object);
+    for (int i = 0; i < slots; i++) {
+      long child = heap.reference(object, i);
+      if (child != 0) {
+        shade(child);
+      }
+    }
+  }
+
+  private void finishCycle() {
+    heap.forEachRoot(this::shade);
+    while (!grey.isEmpty()) {
+      scan(grey.pop());
+    }
+    int current = epoch;
+    LongStack garbage = new LongStack();
+    heap.forEachObject(
+        object -> {
+          if (heap.mark(object) != current) {
+            garbage.push(object);
+          }
+        });
+    for (int i = 0; i < garbage.size(); i++) {
+      release(garbage.get(i));
+    }
+    marking = false;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.omega.mem.gc;
+
+import java.util.Arrays;
+
+/** A growable stack of longs: the work lists of tracing and cycle collection, with no boxing. */
+final class LongStack {
+  private long[] items = new long[64];
+  private int size;
+
+  void push(long value) {
+    if (size == items.length) {
+      items = Arrays.copyOf(items, size * 2);
+    }
+    items[size++] = value;
+  }
+
+  long pop() {
+    return items[--size];
+  }
+
+  long get(int index) {
+    return items[index];
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  int size() {
+    return size;
+  }
+
+  void clear() {
+    size = 0;
+  }
+
+  /** Removes the element at {@code index} by moving the last one there (order not kept). */
+  void swapRemove(int index) {
+    items[index] = items[--size];
+  }
+}

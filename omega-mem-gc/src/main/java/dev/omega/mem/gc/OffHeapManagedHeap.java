@@ -1,0 +1,761 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.api.AccessViolationException;
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.UseAfterFreeException;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.api.gc.WeakHeapReference;
+import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.spi.HeapAccess;
+import dev.omega.mem.spi.HeapEvents;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * The managed heap: an object graph whose slots and payloads live in pool memory.
+ *
+ * <p>Design note. Terms: an object's <em>id</em> is {@code (slotGeneration << 32) | (slot + 1)}; 0
+ * is null. Layout:
+ *
+ * <pre>
+ *   pool block per object   [ ref slot 0 | ... | ref slot n-1 | payload bytes ]   slots hold ids
+ *   object table (header)   storage[], refSlots[], dataBytes[], mark[], refCount[], rootHolds[],
+ *                           generation[], genNext[]/genPrev[] (one list per generation), slotGen[]
+ * </pre>
+ *
+ * The header lives in a side table indexed by slot rather than inline in pool memory: marking and
+ * counting then touch dense Java arrays (as mark bitmaps do in production collectors), and the
+ * payload handed to programs cannot reach it. A slot's generation moves on when its object is
+ * freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted as header.
+ *
+ * <p>Concurrency scheme: one lock ({@link #lock}) is the mutator lock. Every mutator operation
+ * (allocate, reference read and write, roots, scopes) holds it briefly, and barriers run under it.
+ * A collector that needs a still graph runs inside {@link #stopTheWorld}, which holds the same
+ * lock: the safepoint is "between two heap operations". Incremental collectors take the lock only
+ * for a bounded step and rely on their barrier between steps. Cleanup callbacks of freed objects
+ * run at the end of the pause, after the collector's work, with the lock held (re-entrant), so one
+ * may allocate; an exception from one is counted and reported, and the collection goes on.
+ *
+ * <p>Thread safety: thread-safe; scopes are confined to the thread that opened them.
+ */
+final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
+  private static final System.Logger LOG = System.getLogger("omega.gc");
+  static final int HEADER_BYTES = 16;
+  static final int MAX_SLOTS = 1 << 16;
+  static final int MAX_DATA = 1 << 30;
+
+  final ReentrantLock lock = new ReentrantLock();
+  private final MemoryManager manager;
+  private final GarbageCollectorConfig config;
+  private final int generations;
+  private final GarbageCollector collector;
+  private HeapEvents events = new HeapEvents() {};
+
+  private int[] slotGen = new int[1024];
+  private MemoryBlock[] storage = new MemoryBlock[1024];
+  private int[] refSlots = new int[1024];
+  private int[] dataBytes = new int[1024];
+  private int[] mark = new int[1024];
+  private int[] refCount = new int[1024];
+  private int[] rootHolds = new int[1024];
+  private byte[] generation = new byte[1024];
+  private int[] genNext = new int[1024];
+  private int[] genPrev = new int[1024];
+  private final int[] genHead;
+  private final long[] genCount;
+  private int highWater;
+  private int[] freeSlots = new int[1024];
+  private int freeTop;
+
+  private long objects;
+  private long usedBytes;
+  private long nextTriggerBytes;
+  private boolean inCollection;
+  private boolean closed;
+
+  private final Map<Long, Integer> globalRoots = new HashMap<>();
+  private final LinkedHashSet<Scope> openScopes = new LinkedHashSet<>();
+  private final ThreadLocal<ArrayDeque<Scope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+  private final Map<Integer, List<Runnable>> callbacks = new HashMap<>();
+  private final Map<Integer, List<WeakRef>> weakRefs = new HashMap<>();
+  private final List<Runnable> pendingCallbacks = new ArrayList<>();
+  private long callbackFailures;
+
+  OffHeapManagedHeap(
+      GarbageCollectorConfig config, MemoryManager manager, GarbageCollectorProvider provider) {
+    this.config = Objects.requireNonNull(config, "config is null");
+    this.manager = Objects.requireNonNull(manager, "manager is null");
+    this.generations = config.generationalCount();
+    this.genHead = new int[generations];
+    this.genCount = new long[generations];
+    Arrays.fill(genHead, -1);
+    this.nextTriggerBytes = (long) (config.collectionThreshold() * capacityBytes());
+    this.collector =
+        Objects.requireNonNull(provider, "collector provider is null").create(config, this);
+  }
+
+  // ------------------------------------------------------------------ ids and validation
+
+  private static int slotOf(long id) {
+    return (int) (id & 0xFFFF_FFFFL) - 1;
+  }
+
+  private long idOf(int slot) {
+    return ((long) slotGen[slot] << 32) | (slot + 1);
+  }
+
+  @Override
+  public boolean isLive(long id) {
+    int slot = slotOf(id);
+    return slot >= 0
+        && slot < highWater
+        && storage[slot] != null
+        && slotGen[slot] == (int) (id >>> 32);
+  }
+
+  /** Slot of a live id given by a collector; a dead one is a collector bug. */
+  private int liveSlot(long id) {
+    if (!isLive(id)) {
+      throw new IllegalStateException(
+          "object id " + Long.toHexString(id) + " is not live on this heap");
+    }
+    return slotOf(id);
+  }
+
+  /** Slot of a handle given by a program. */
+  private int slotOf(HeapObject object) {
+    Objects.requireNonNull(object, "object is null");
+    if (!(object instanceof HeapRef ref) || ref.heap != this) {
+      throw new AccessViolationException("object does not belong to this heap: " + object);
+    }
+    if (!isLive(ref.id)) {
+      throw new UseAfterFreeException("heap object was used after it was collected");
+    }
+    return slotOf(ref.id);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("heap is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ ManagedHeap
+
+  @Override
+  public HeapObject allocate(int referenceSlots, int dataBytesWanted) {
+    if (referenceSlots < 0 || referenceSlots > MAX_SLOTS) {
+      throw new IllegalArgumentException(
+          "referenceSlots must be between 0 and " + MAX_SLOTS + ", got " + referenceSlots);
+    }
+    if (dataBytesWanted < 0 || dataBytesWanted > MAX_DATA) {
+      throw new IllegalArgumentException(
+          "dataBytes must be between 0 and " + MAX_DATA + ", got " + dataBytesWanted);
+    }
+    long bytes = (long) referenceSlots * 8 + dataBytesWanted;
+    lock.lock();
+    try {
+      checkOpen();
+      if (!inCollection
+          && (usedBytes + bytes + HEADER_BYTES > nextTriggerBytes || events.wantsCollection())) {
+        collector.collect(CollectionCause.THRESHOLD);
+        nextTriggerBytes =
+            Math.max(
+                (long) (config.collectionThreshold() * capacityBytes()),
+                usedBytes + (capacityBytes() - usedBytes) / 2);
+      }
+      MemoryBlock block;
+      try {
+        block = manager.allocate(Math.max(1, bytes));
+      } catch (OutOfMemoryException e) {
+        if (inCollection) {
+          throw e;
+        }
+        collector.collect(CollectionCause.ALLOCATION_FAILURE);
+        block = manager.allocate(Math.max(1, bytes));
+      }
+      if (referenceSlots > 0) {
+        block.fill(0, (long) referenceSlots * 8, (byte) 0);
+      }
+      int slot = freeTop > 0 ? freeSlots[--freeTop] : newSlot();
+      storage[slot] = block;
+      refSlots[slot] = referenceSlots;
+      dataBytes[slot] = dataBytesWanted;
+      mark[slot] = 0;
+      refCount[slot] = 0;
+      rootHolds[slot] = 0;
+      generation[slot] = 0;
+      link(slot, 0);
+      objects++;
+      usedBytes += bytes + HEADER_BYTES;
+      long id = idOf(slot);
+      events.onAllocate(id);
+      Scope scope = scopes.get().peekFirst();
+      if (scope != null) {
+        scope.ids.push(id);
+        rootHolds[slot]++;
+        events.onRootAdded(id);
+      }
+      return new HeapRef(this, id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private int newSlot() {
+    if (highWater == storage.length) {
+      int n = storage.length * 2;
+      slotGen = Arrays.copyOf(slotGen, n);
+      storage = Arrays.copyOf(storage, n);
+      refSlots = Arrays.copyOf(refSlots, n);
+      dataBytes = Arrays.copyOf(dataBytes, n);
+      mark = Arrays.copyOf(mark, n);
+      refCount = Arrays.copyOf(refCount, n);
+      rootHolds = Arrays.copyOf(rootHolds, n);
+      generation = Arrays.copyOf(generation, n);
+      genNext = Arrays.copyOf(genNext, n);
+      genPrev = Arrays.copyOf(genPrev, n);
+      freeSlots = Arrays.copyOf(freeSlots, n);
+    }
+    return highWater++;
+  }
+
+  private void link(int slot, int gen) {
+    generation[slot] = (byte) gen;
+    genPrev[slot] = -1;
+    genNext[slot] = genHead[gen];
+    if (genHead[gen] >= 0) {
+      genPrev[genHead[gen]] = slot;
+    }
+    genHead[gen] = slot;
+    genCount[gen]++;
+  }
+
+  private void unlink(int slot) {
+    int gen = generation[slot];
+    if (genPrev[slot] >= 0) {
+      genNext[genPrev[slot]] = genNext[slot];
+    } else {
+      genHead[gen] = genNext[slot];
+    }
+    if (genNext[slot] >= 0) {
+      genPrev[genNext[slot]] = genPrev[slot];
+    }
+    genCount[gen]--;
+  }
+
+  @Override
+  public void setReference(HeapObject object, int slot, HeapObject target) {
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      Objects.checkIndex(slot, refSlots[s]);
+      long newId = target == null ? 0 : idOf(slotOf(target));
+      long offset = (long) slot * 8;
+      long oldId = storage[s].getLong(offset);
+      storage[s].setLong(offset, newId);
+      events.onReferenceWrite(idOf(s), slot, isLive(oldId) ? oldId : 0, newId);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public HeapObject getReference(HeapObject object, int slot) {
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      Objects.checkIndex(slot, refSlots[s]);
+      long id = storage[s].getLong((long) slot * 8);
+      return id == 0 || !isLive(id) ? null : new HeapRef(this, id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void addRoot(HeapObject object) {
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      long id = idOf(s);
+      globalRoots.merge(id, 1, Integer::sum);
+      rootHolds[s]++;
+      events.onRootAdded(id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public boolean removeRoot(HeapObject object) {
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      long id = idOf(s);
+      Integer holds = globalRoots.get(id);
+      if (holds == null) {
+        return false;
+      }
+      if (holds == 1) {
+        globalRoots.remove(id);
+      } else {
+        globalRoots.put(id, holds - 1);
+      }
+      rootHolds[s]--;
+      events.onRootRemoved(id);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public HeapScope openScope() {
+    lock.lock();
+    try {
+      checkOpen();
+      Scope scope = new Scope(Thread.currentThread());
+      scopes.get().addFirst(scope);
+      openScopes.add(scope);
+      return scope;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public WeakHeapReference weakReference(HeapObject object) {
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      WeakRef ref = new WeakRef(idOf(s));
+      weakRefs.computeIfAbsent(s, k -> new ArrayList<>(1)).add(ref);
+      return ref;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void onCollect(HeapObject object, Runnable callback) {
+    Objects.requireNonNull(callback, "callback is null");
+    lock.lock();
+    try {
+      int s = slotOf(object);
+      callbacks.computeIfAbsent(s, k -> new ArrayList<>(1)).add(callback);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long objectCount() {
+    lock.lock();
+    try {
+      return objects;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long usedBytes() {
+    lock.lock();
+    try {
+      return usedBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long capacityBytes() {
+    return manager.pools().stream().mapToLong(p -> p.config().poolSize()).sum();
+  }
+
+  @Override
+  public GarbageCollector collector() {
+    return collector;
+  }
+
+  /** Callback failures reported so far. */
+  long callbackFailures() {
+    lock.lock();
+    try {
+      return callbackFailures;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int referenceSlotsOf(HeapRef ref) {
+    lock.lock();
+    try {
+      return refSlots[slotOf(ref)];
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int dataBytesOf(HeapRef ref) {
+    lock.lock();
+    try {
+      return dataBytes[slotOf(ref)];
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int generationOf(HeapRef ref) {
+    lock.lock();
+    try {
+      return generation[slotOf(ref)];
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  MemoryBlock dataOf(HeapRef ref) {
+    lock.lock();
+    try {
+      int s = slotOf(ref);
+      return new PayloadBlock(ref, storage[s], (long) refSlots[s] * 8, dataBytes[s]);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      collector.close();
+      for (int s = 0; s < highWater; s++) {
+        if (storage[s] != null) {
+          rootHolds[s] = 0;
+          free(idOf(s));
+        }
+      }
+      runPendingCallbacks();
+      globalRoots.clear();
+      openScopes.clear();
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ HeapAccess
+
+  @Override
+  public int generations() {
+    return generations;
+  }
+
+  @Override
+  public void forEachRoot(LongConsumer visitor) {
+    lock.lock();
+    try {
+      for (long id : globalRoots.keySet()) {
+        visitor.accept(id);
+      }
+      for (Scope scope : openScopes) {
+        for (int i = 0; i < scope.ids.size(); i++) {
+          long id = scope.ids.get(i);
+          if (isLive(id)) {
+            visitor.accept(id);
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void forEachObject(LongConsumer visitor) {
+    lock.lock();
+    try {
+      for (int s = 0; s < highWater; s++) {
+        if (storage[s] != null) {
+          visitor.accept(idOf(s));
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void forEachObjectInGeneration(int gen, LongConsumer visitor) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      int s = genHead[gen];
+      while (s >= 0) {
+        int next = genNext[s];
+        visitor.accept(idOf(s));
+        s = next;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Objects in one generation. */
+  long generationCount(int gen) {
+    return genCount[gen];
+  }
+
+  @Override
+  public int referenceSlots(long object) {
+    return refSlots[liveSlot(object)];
+  }
+
+  @Override
+  public long reference(long object, int slot) {
+    int s = liveSlot(object);
+    Objects.checkIndex(slot, refSlots[s]);
+    long id = storage[s].getLong((long) slot * 8);
+    return id != 0 && isLive(id) ? id : 0;
+  }
+
+  @Override
+  public long sizeBytes(long object) {
+    int s = liveSlot(object);
+    return (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+  }
+
+  @Override
+  public int generation(long object) {
+    return generation[liveSlot(object)];
+  }
+
+  @Override
+  public void setGeneration(long object, int gen) {
+    Objects.checkIndex(gen, generations);
+    int s = liveSlot(object);
+    if (generation[s] != gen) {
+      unlink(s);
+      link(s, gen);
+    }
+  }
+
+  @Override
+  public int mark(long object) {
+    return mark[liveSlot(object)];
+  }
+
+  @Override
+  public void setMark(long object, int value) {
+    mark[liveSlot(object)] = value;
+  }
+
+  @Override
+  public int referenceCount(long object) {
+    return refCount[liveSlot(object)];
+  }
+
+  @Override
+  public void setReferenceCount(long object, int count) {
+    refCount[liveSlot(object)] = count;
+  }
+
+  @Override
+  public void free(long object) {
+    int s = liveSlot(object);
+    if (rootHolds[s] > 0) {
+      throw new IllegalStateException(
+          "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
+    }
+    List<Runnable> cleanups = callbacks.remove(s);
+    if (cleanups != null) {
+      pendingCallbacks.addAll(cleanups);
+    }
+    List<WeakRef> weak = weakRefs.remove(s);
+    if (weak != null) {
+      for (WeakRef ref : weak) {
+        ref.cleared = true;
+      }
+    }
+    manager.deallocate(storage[s]);
+    usedBytes -= (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+    storage[s] = null;
+    slotGen[s]++;
+    unlink(s);
+    freeSlots[freeTop++] = s;
+    objects--;
+  }
+
+  @Override
+  public void install(HeapEvents newEvents) {
+    lock.lock();
+    try {
+      this.events = Objects.requireNonNull(newEvents, "events is null");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public long stopTheWorld(Runnable work) {
+    long started = System.nanoTime();
+    lock.lock();
+    boolean outer = !inCollection;
+    try {
+      inCollection = true;
+      work.run();
+    } finally {
+      if (outer) {
+        inCollection = false;
+        runPendingCallbacks();
+      }
+      lock.unlock();
+    }
+    return System.nanoTime() - started;
+  }
+
+  private void runPendingCallbacks() {
+    while (!pendingCallbacks.isEmpty()) {
+      List<Runnable> batch = new ArrayList<>(pendingCallbacks);
+      pendingCallbacks.clear();
+      for (Runnable callback : batch) {
+        try {
+          callback.run();
+        } catch (RuntimeException e) {
+          callbackFailures++;
+          LOG.log(System.Logger.Level.WARNING, "cleanup callback failed; collection continues", e);
+        }
+      }
+    }
+  }
+
+  /** Checks header fields against the graph; returns problems (the invariant checker calls it). */
+  List<String> checkInvariants() {
+    lock.lock();
+    try {
+      List<String> problems = new ArrayList<>();
+      long counted = 0;
+      for (int g = 0; g < generations; g++) {
+        long n = 0;
+        for (int s = genHead[g]; s >= 0; s = genNext[s]) {
+          if (storage[s] == null || generation[s] != g) {
+            problems.add("generation list " + g + " holds slot " + s + " wrongly");
+            break;
+          }
+          n++;
+        }
+        if (n != genCount[g]) {
+          problems.add("generation " + g + " counts " + genCount[g] + " but lists " + n);
+        }
+        counted += n;
+      }
+      if (counted != objects) {
+        problems.add("heap counts " + objects + " objects but generation lists hold " + counted);
+      }
+      return problems;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ scopes and weak refs
+
+  /** Local roots of one thread; see {@link HeapScope}. */
+  private final class Scope implements HeapScope {
+    final Thread owner;
+    final LongStack ids = new LongStack();
+    boolean closed;
+
+    Scope(Thread owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public HeapObject hold(HeapObject object) {
+      lock.lock();
+      try {
+        if (closed) {
+          throw new IllegalStateException("scope is closed");
+        }
+        int s = slotOf(object);
+        long id = idOf(s);
+        ids.push(id);
+        rootHolds[s]++;
+        events.onRootAdded(id);
+        return object;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void close() {
+      lock.lock();
+      try {
+        if (closed) {
+          return;
+        }
+        if (Thread.currentThread() != owner) {
+          throw new IllegalStateException(
+              "a scope must be closed by the thread that opened it (" + owner.getName() + ")");
+        }
+        ArrayDeque<Scope> stack = scopes.get();
+        if (stack.peekFirst() != this) {
+          throw new IllegalStateException("scopes must be closed innermost first");
+        }
+        stack.removeFirst();
+        closed = true;
+        openScopes.remove(this);
+        for (int i = 0; i < ids.size(); i++) {
+          long id = ids.get(i);
+          if (isLive(id)) {
+            rootHolds[slotOf(id)]--;
+            events.onRootRemoved(id);
+          }
+        }
+        ids.clear();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private final class WeakRef implements WeakHeapReference {
+    final long id;
+    volatile boolean cleared;
+
+    WeakRef(long id) {
+      this.id = id;
+    }
+
+    @Override
+    public HeapObject get() {
+      lock.lock();
+      try {
+        return cleared || !isLive(id) ? null : new HeapRef(OffHeapManagedHeap.this, id);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+}

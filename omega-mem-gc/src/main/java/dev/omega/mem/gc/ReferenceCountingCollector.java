@@ -1,0 +1,317 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CycleReport;
+import dev.omega.mem.spi.HeapAccess;
+import java.time.Duration;
+
+/**
+ * {@code reference-counting} with synchronous cycle collection (Bacon &amp; Rajan 2001).
+ *
+ * <p>Design note. Counts live in the header's count word and include root holds, so an object is
+ * garbage exactly when its count is 0 and no garbage cycle holds it. The barrier increments the new
+ * target and decrements the old one. A count reaching 0 puts the object on the zero-count list
+ * (ZCT), as does its allocation; a count dropping to a non-zero value, or an object leaving the ZCT
+ * with a non-zero count, makes it a possible cycle root (colour purple, buffered): those are the
+ * only ways an object can end up held by nothing but a garbage cycle. Collection:
+ *
+ * <ol>
+ *   <li>Free the ZCT through a work list: freeing an object decrements its children, which may join
+ *       the list. On a threshold or background collection this stops when {@code max_pause_time} is
+ *       spent and goes on at the next one; explicit and allocation-failure collections finish.
+ *   <li>If {@code enable_cycle_detection}: trial deletion over the buffered candidates. MarkGray
+ *       subtracts internal references from each candidate's subgraph; Scan restores (ScanBlack)
+ *       what is still externally referenced and colours the rest white; CollectWhite frees white
+ *       objects. O(N + E) over the candidates' subgraphs.
+ * </ol>
+ *
+ * Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bit 3
+ * being freed by CollectWhite. All work lists are explicit stacks, so long chains need no
+ * recursion.
+ */
+final class ReferenceCountingCollector extends AbstractCollector {
+  static final String NAME = "reference-counting";
+  private static final int BLACK = 0;
+  private static final int GRAY = 1;
+  private static final int WHITE = 2;
+  private static final int PURPLE = 3;
+  private static final int COLOUR = 3;
+  private static final int BUFFERED = 4;
+  private static final int FREEING = 8;
+
+  private final LongStack zeroCounts = new LongStack();
+  private final LongStack candidates = new LongStack();
+
+  ReferenceCountingCollector(GarbageCollectorConfig config, HeapAccess heap) {
+    super(NAME, config, heap, 1);
+  }
+
+  // ------------------------------------------------------------------ barrier (under heap lock)
+
+  @Override
+  public void onAllocate(long object) {
+    zeroCounts.push(object);
+  }
+
+  @Override
+  public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
+    if (newTarget != 0) {
+      increment(newTarget);
+    }
+    if (oldTarget != 0) {
+      decrement(oldTarget);
+    }
+  }
+
+  @Override
+  public void onRootAdded(long object) {
+    increment(object);
+  }
+
+  @Override
+  public void onRootRemoved(long object) {
+    decrement(object);
+  }
+
+  private void increment(long object) {
+    heap.setReferenceCount(object, heap.referenceCount(object) + 1);
+    heap.setMark(object, heap.mark(object) & ~COLOUR);
+  }
+
+  private void decrement(long object) {
+    int count = heap.referenceCount(object) - 1;
+    heap.setReferenceCount(object, count);
+    if (count == 0) {
+      zeroCounts.push(object);
+    } else {
+      possibleRoot(object);
+    }
+  }
+
+  private void possibleRoot(long object) {
+    int m = heap.mark(object);
+    if ((m & BUFFERED) == 0) {
+      candidates.push(object);
+    }
+    heap.setMark(object, PURPLE | BUFFERED);
+  }
+
+  @Override
+  public boolean wantsCollection() {
+    return zeroCounts.size() > 100_000;
+  }
+
+  // ------------------------------------------------------------------ collection
+
+  @Override
+  protected boolean collectNow(CollectionCause cause) {
+    boolean bounded = cause == CollectionCause.THRESHOLD || cause == CollectionCause.BACKGROUND;
+    long budget = bounded ? config.maxPauseTime().toNanos() : Long.MAX_VALUE;
+    long[] cycles = new long[1];
+    pause(
+        () -> {
+          long started = System.nanoTime();
+          boolean finished = freeZeroCounts(started, budget);
+          if (finished && config.enableCycleDetection()) {
+            cycles[0] = collectCycles();
+          }
+        });
+    cyclesFound += cycles[0];
+    collectionsPerGeneration[0]++;
+    return true;
+  }
+
+  @Override
+  protected CycleReport detectCyclesNow() {
+    long started = System.nanoTime();
+    long objectsBefore = objectsFreed;
+    long bytesBefore = bytesFreed;
+    long[] cycles = new long[1];
+    pause(
+        () -> {
+          freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
+          cycles[0] = collectCycles();
+        });
+    cyclesFound += cycles[0];
+    return new CycleReport(
+        cycles[0],
+        objectsFreed - objectsBefore,
+        bytesFreed - bytesBefore,
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /** Frees zero-count objects with cascading; false if the budget ran out first. */
+  private boolean freeZeroCounts(long started, long budget) {
+    int sinceCheck = 0;
+    while (!zeroCounts.isEmpty()) {
+      if (++sinceCheck == 256) {
+        sinceCheck = 0;
+        if (System.nanoTime() - started > budget) {
+          return false;
+        }
+      }
+      long object = zeroCounts.pop();
+      if (!heap.isLive(object)) {
+        continue;
+      }
+      if (heap.referenceCount(object) != 0) {
+        // Referenced since it reached zero (or since it was born): it may now hang in a garbage
+        // cycle that no decrement will ever report, so it becomes a cycle candidate.
+        possibleRoot(object);
+        continue;
+      }
+      int slots = heap.referenceSlots(object);
+      for (int i = 0; i < slots; i++) {
+        long child = heap.reference(object, i);
+        if (child != 0 && child != object) {
+          decrement(child);
+        }
+      }
+      release(object);
+    }
+    return true;
+  }
+
+  /** Trial deletion over the candidate buffer; returns garbage groups found. */
+  private long collectCycles() {
+    LongStack roots = new LongStack();
+    // MarkRoots
+    for (int i = 0; i < candidates.size(); i++) {
+      long s = candidates.get(i);
+      if (!heap.isLive(s)) {
+        continue;
+      }
+      int m = heap.mark(s);
+      if ((m & COLOUR) == PURPLE && heap.referenceCount(s) > 0) {
+        markGray(s);
+        roots.push(s);
+      } else {
+        heap.setMark(s, m & ~BUFFERED);
+      }
+    }
+    candidates.clear();
+    // ScanRoots
+    for (int i = 0; i < roots.size(); i++) {
+      scan(roots.get(i));
+    }
+    // CollectRoots
+    long groups = 0;
+    LongStack white = new LongStack();
+    for (int i = 0; i < roots.size(); i++) {
+      long s = roots.get(i);
+      heap.setMark(s, heap.mark(s) & ~BUFFERED);
+      int before = white.size();
+      collectWhite(s, white);
+      if (white.size() > before) {
+        groups++;
+      }
+    }
+    for (int i = 0; i < white.size(); i++) {
+      long object = white.get(i);
+      int slots = heap.referenceSlots(object);
+      for (int k = 0; k < slots; k++) {
+        long child = heap.reference(object, k);
+        // Edges into objects that stay were already taken off their counts by MarkGray.
+        if (child != 0 && (heap.mark(child) & FREEING) == 0 && heap.referenceCount(child) == 0) {
+          zeroCounts.push(child);
+        }
+      }
+    }
+    for (int i = 0; i < white.size(); i++) {
+      heap.setReferenceCount(white.get(i), 0);
+    }
+    for (int i = 0; i < white.size(); i++) {
+      release(white.get(i));
+    }
+    freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
+    return groups;
+  }
+
+  private void markGray(long root) {
+    LongStack stack = new LongStack();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      long s = stack.pop();
+      int m = heap.mark(s);
+      if ((m & COLOUR) == GRAY) {
+        continue;
+      }
+      heap.setMark(s, (m & BUFFERED) | GRAY);
+      int slots = heap.referenceSlots(s);
+      for (int i = 0; i < slots; i++) {
+        long t = heap.reference(s, i);
+        if (t != 0) {
+          heap.setReferenceCount(t, heap.referenceCount(t) - 1);
+          stack.push(t);
+        }
+      }
+    }
+  }
+
+  private void scan(long root) {
+    LongStack stack = new LongStack();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      long s = stack.pop();
+      int m = heap.mark(s);
+      if ((m & COLOUR) != GRAY) {
+        continue;
+      }
+      if (heap.referenceCount(s) > 0) {
+        scanBlack(s);
+      } else {
+        heap.setMark(s, (m & BUFFERED) | WHITE);
+        int slots = heap.referenceSlots(s);
+        for (int i = 0; i < slots; i++) {
+          long t = heap.reference(s, i);
+          if (t != 0) {
+            stack.push(t);
+          }
+        }
+      }
+    }
+  }
+
+  private void scanBlack(long root) {
+    LongStack stack = new LongStack();
+    heap.setMark(root, (heap.mark(root) & BUFFERED) | BLACK);
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      long s = stack.pop();
+      int slots = heap.referenceSlots(s);
+      for (int i = 0; i < slots; i++) {
+        long t = heap.reference(s, i);
+        if (t != 0) {
+          heap.setReferenceCount(t, heap.referenceCount(t) + 1);
+          int m = heap.mark(t);
+          if ((m & COLOUR) != BLACK) {
+            heap.setMark(t, (m & BUFFERED) | BLACK);
+            stack.push(t);
+          }
+        }
+      }
+    }
+  }
+
+  private void collectWhite(long root, LongStack white) {
+    LongStack stack = new LongStack();
+    stack.push(root);
+    while (!stack.isEmpty()) {
+      long s = stack.pop();
+      int m = heap.mark(s);
+      if ((m & COLOUR) != WHITE || (m & BUFFERED) != 0) {
+        continue;
+      }
+      heap.setMark(s, FREEING);
+      white.push(s);
+      int slots = heap.referenceSlots(s);
+      for (int i = 0; i < slots; i++) {
+        long t = heap.reference(s, i);
+        if (t != 0) {
+          stack.push(t);
+        }
+      }
+    }
+  }
+}

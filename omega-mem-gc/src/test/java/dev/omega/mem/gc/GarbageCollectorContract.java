@@ -1,0 +1,402 @@
+package dev.omega.mem.gc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omega.mem.api.AccessViolationException;
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.UseAfterFreeException;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.api.gc.WeakHeapReference;
+import dev.omega.mem.spi.GarbageCollectorProvider;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every collector passes, built-in or user-written: subclass it and return the
+ * provider. After a full collection exactly the unreachable objects are gone, and every reachable
+ * one is intact, contents included. The heap's invariants are checked after every test.
+ */
+public abstract class GarbageCollectorContract {
+  protected FakeMemoryManager manager;
+  protected OffHeapManagedHeap heap;
+
+  protected abstract GarbageCollectorProvider provider();
+
+  protected GarbageCollectorConfig config() {
+    return GarbageCollectorConfig.builder()
+        .collectionStrategy(provider().name())
+        .maxPauseTime(Duration.ofMillis(5))
+        .build();
+  }
+
+  @BeforeEach
+  void createHeap() {
+    manager = new FakeMemoryManager(256L << 20);
+    heap = new OffHeapManagedHeap(config(), manager, provider());
+  }
+
+  @AfterEach
+  void invariantsHoldAndEverythingIsReturned() {
+    assertEquals(List.of(), heap.checkInvariants());
+    heap.close();
+    assertEquals(0, manager.liveBlocks(), "heap returned every block on close");
+  }
+
+  private HeapObject node(int slots, long tag) {
+    HeapObject o = heap.allocate(slots, 8);
+    o.data().setLong(0, tag);
+    return o;
+  }
+
+  private void collect() {
+    assertTrue(heap.collector().forceCollection());
+  }
+
+  @Test
+  void chain_rootedStaysIntact_unrootedIsCollected() {
+    HeapObject head = node(1, 0);
+    heap.addRoot(head);
+    HeapObject prev = head;
+    for (int i = 1; i < 100; i++) {
+      HeapObject next = node(1, i);
+      heap.setReference(prev, 0, next);
+      prev = next;
+    }
+    collect();
+    assertEquals(100, heap.objectCount());
+    HeapObject at = head;
+    for (int i = 0; i < 100; i++) {
+      assertEquals(i, at.data().getLong(0));
+      at = heap.getReference(at, 0);
+    }
+    assertNull(at);
+    assertTrue(heap.removeRoot(head));
+    collect();
+    assertEquals(0, heap.objectCount());
+    assertFalse(head.isLive());
+  }
+
+  @Test
+  void tree_subtreeCutOffIsCollected() {
+    HeapObject root = node(2, 1);
+    heap.addRoot(root);
+    HeapObject left = buildTree(6);
+    HeapObject right = buildTree(6);
+    heap.setReference(root, 0, left);
+    heap.setReference(root, 1, right);
+    collect();
+    assertEquals(1 + 2 * 127, heap.objectCount());
+    heap.setReference(root, 1, null);
+    collect();
+    assertEquals(1 + 127, heap.objectCount());
+    assertFalse(right.isLive());
+    assertTrue(left.isLive());
+    heap.removeRoot(root);
+  }
+
+  private HeapObject buildTree(int depth) {
+    HeapObject n = node(2, depth);
+    if (depth > 0) {
+      heap.setReference(n, 0, buildTree(depth - 1));
+      heap.setReference(n, 1, buildTree(depth - 1));
+    }
+    return n;
+  }
+
+  @Test
+  void cycles_selfTwoAndLong_areCollectedWhenUnreachable() {
+    try (HeapScope building = heap.openScope()) {
+      buildCycles();
+    }
+    collect();
+    assertEquals(0, heap.objectCount());
+  }
+
+  private void buildCycles() {
+    HeapObject self = node(1, 1);
+    heap.setReference(self, 0, self);
+    HeapObject a = node(1, 2);
+    HeapObject b = node(1, 3);
+    heap.setReference(a, 0, b);
+    heap.setReference(b, 0, a);
+    HeapObject first = node(1, 0);
+    HeapObject prev = first;
+    for (int i = 0; i < 10_000; i++) {
+      HeapObject next = node(1, i);
+      heap.setReference(prev, 0, next);
+      prev = next;
+    }
+    heap.setReference(prev, 0, first);
+  }
+
+  @Test
+  void doublyLinkedList_rootedIntact_thenCollected() {
+    HeapObject head = node(2, 0);
+    heap.addRoot(head);
+    HeapObject prev = head;
+    for (int i = 1; i < 1000; i++) {
+      HeapObject next = node(2, i);
+      heap.setReference(prev, 1, next);
+      heap.setReference(next, 0, prev);
+      prev = next;
+    }
+    collect();
+    assertEquals(1000, heap.objectCount());
+    assertEquals(999, prev.data().getLong(0));
+    heap.removeRoot(head);
+    collect();
+    assertEquals(0, heap.objectCount());
+  }
+
+  @Test
+  void weakReference_doesNotKeepAlive_andIsClearedOnCollection() {
+    HeapObject strong = node(0, 1);
+    heap.addRoot(strong);
+    HeapObject weakOnly = node(0, 2);
+    WeakHeapReference toStrong = heap.weakReference(strong);
+    WeakHeapReference toWeak = heap.weakReference(weakOnly);
+    collect();
+    assertNull(toWeak.get());
+    assertFalse(weakOnly.isLive());
+    assertEquals(strong, toStrong.get());
+    assertEquals(1, toStrong.get().data().getLong(0));
+    heap.removeRoot(strong);
+  }
+
+  @Test
+  void roots_areCounted() {
+    HeapObject o = node(0, 5);
+    heap.addRoot(o);
+    heap.addRoot(o);
+    assertTrue(heap.removeRoot(o));
+    collect();
+    assertTrue(o.isLive());
+    assertTrue(heap.removeRoot(o));
+    assertFalse(heap.removeRoot(o));
+    collect();
+    assertFalse(o.isLive());
+  }
+
+  @Test
+  void scopes_rootWhatTheyAllocate_untilClosed_andNest() {
+    HeapObject outerObject;
+    HeapObject innerObject;
+    try (HeapScope outer = heap.openScope()) {
+      outerObject = node(0, 1);
+      try (HeapScope inner = heap.openScope()) {
+        innerObject = node(0, 2);
+        collect();
+        assertTrue(outerObject.isLive());
+        assertTrue(innerObject.isLive());
+      }
+      collect();
+      assertTrue(outerObject.isLive());
+      assertFalse(innerObject.isLive());
+    }
+    collect();
+    assertFalse(outerObject.isLive());
+  }
+
+  @Test
+  void scopes_closedOutOfOrder_throw() {
+    HeapScope outer = heap.openScope();
+    HeapScope inner = heap.openScope();
+    assertThrows(IllegalStateException.class, outer::close);
+    inner.close();
+    outer.close();
+  }
+
+  @Test
+  void randomGraphs_matchBfsOracle() {
+    for (int seed = 1; seed <= 12; seed++) {
+      randomGraph(seed, 1500, 3);
+    }
+  }
+
+  private void randomGraph(long seed, int n, int slots) {
+    Random random = new Random(seed);
+    HeapObject[] objects = new HeapObject[n];
+    int[][] edges = new int[n][slots];
+    HeapScope building = heap.openScope();
+    for (int i = 0; i < n; i++) {
+      objects[i] = node(slots, seed * 1_000_000 + i);
+    }
+    for (int i = 0; i < n; i++) {
+      for (int s = 0; s < slots; s++) {
+        int target = random.nextInt(3) == 0 ? -1 : random.nextInt(n);
+        edges[i][s] = target;
+        heap.setReference(objects[i], s, target < 0 ? null : objects[target]);
+      }
+    }
+    List<Integer> roots = new ArrayList<>();
+    for (int r = 0; r < 5; r++) {
+      int root = random.nextInt(n);
+      roots.add(root);
+      heap.addRoot(objects[root]);
+    }
+    building.close();
+    BitSet reachable = new BitSet(n);
+    ArrayDeque<Integer> queue = new ArrayDeque<>(roots);
+    while (!queue.isEmpty()) {
+      int i = queue.poll();
+      if (!reachable.get(i)) {
+        reachable.set(i);
+        for (int t : edges[i]) {
+          if (t >= 0) {
+            queue.add(t);
+          }
+        }
+      }
+    }
+    collect();
+    assertEquals(reachable.cardinality(), heap.objectCount(), "seed " + seed);
+    for (int i = 0; i < n; i++) {
+      assertEquals(reachable.get(i), objects[i].isLive(), "seed " + seed + " object " + i);
+      if (reachable.get(i)) {
+        assertEquals(seed * 1_000_000 + i, objects[i].data().getLong(0));
+        for (int s = 0; s < slots; s++) {
+          HeapObject ref = heap.getReference(objects[i], s);
+          assertEquals(edges[i][s] < 0 ? null : objects[edges[i][s]], ref);
+        }
+      }
+    }
+    for (int root : roots) {
+      heap.removeRoot(objects[root]);
+    }
+    collect();
+    assertEquals(0, heap.objectCount());
+  }
+
+  @Test
+  void cleanupCallbacks_runOnce_andOneThatThrowsDoesNotStopCollection() {
+    AtomicInteger ran = new AtomicInteger();
+    for (int i = 0; i < 10; i++) {
+      HeapObject o = node(0, i);
+      heap.onCollect(o, ran::incrementAndGet);
+      if (i == 3) {
+        heap.onCollect(
+            o,
+            () -> {
+              throw new IllegalStateException("cleanup failed on purpose");
+            });
+      }
+    }
+    collect();
+    collect();
+    assertEquals(10, ran.get());
+    assertEquals(0, heap.objectCount());
+    assertEquals(1, heap.callbackFailures());
+  }
+
+  @Test
+  void staleHandles_throw_andForeignHandlesAreRefused() {
+    HeapObject o = node(1, 1);
+    collect();
+    assertThrows(UseAfterFreeException.class, () -> o.data().getLong(0));
+    assertThrows(UseAfterFreeException.class, () -> heap.addRoot(o));
+    assertThrows(UseAfterFreeException.class, () -> heap.setReference(o, 0, null));
+    OffHeapManagedHeap other = new OffHeapManagedHeap(config(), manager, provider());
+    HeapObject foreign = other.allocate(0, 0);
+    HeapObject mine = node(1, 2);
+    heap.addRoot(mine);
+    assertThrows(AccessViolationException.class, () -> heap.setReference(mine, 0, foreign));
+    assertThrows(IndexOutOfBoundsException.class, () -> heap.setReference(mine, 1, null));
+    assertThrows(IndexOutOfBoundsException.class, () -> mine.data().getLong(1));
+    assertThrows(IllegalArgumentException.class, () -> heap.allocate(-1, 0));
+    assertThrows(NullPointerException.class, () -> heap.addRoot(null));
+    assertEquals(2, mine.data().getLong(0));
+    other.close();
+    heap.removeRoot(mine);
+  }
+
+  @Test
+  void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
+    assertTrue(heap.collector().startCollectionCycle());
+    int threads = 16;
+    AtomicInteger corrupt = new AtomicInteger();
+    List<Thread> all = new ArrayList<>();
+    List<HeapObject> kept = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      all.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    for (int round = 0; round < 30; round++) {
+                      try (HeapScope scope = heap.openScope()) {
+                        HeapObject list = node(1, -1);
+                        HeapObject prev = list;
+                        for (int i = 0; i < 200; i++) {
+                          HeapObject next = node(1, id * 1_000_000L + i);
+                          heap.setReference(prev, 0, next);
+                          prev = next;
+                        }
+                        HeapObject at = heap.getReference(list, 0);
+                        for (int i = 0; i < 200; i++) {
+                          if (at.data().getLong(0) != id * 1_000_000L + i) {
+                            corrupt.incrementAndGet();
+                          }
+                          at = heap.getReference(at, 0);
+                        }
+                        if (round == 29) {
+                          heap.addRoot(list);
+                          kept.add(list);
+                        }
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : all) {
+      t.join();
+    }
+    assertTrue(heap.collector().stopCollectionCycle());
+    collect();
+    assertEquals(0, corrupt.get());
+    assertEquals(threads * 201L, heap.objectCount());
+    for (HeapObject list : kept) {
+      heap.removeRoot(list);
+    }
+    collect();
+    assertEquals(0, heap.objectCount());
+  }
+
+  @Test
+  void statistics_countFreedObjectsAndPauses() {
+    for (int i = 0; i < 100; i++) {
+      node(0, i);
+    }
+    collect();
+    CollectionStatistics s = heap.collector().getCollectionStatistics();
+    assertEquals(provider().name(), s.collector());
+    assertTrue(s.objectsFreed() >= 100, "freed " + s.objectsFreed());
+    assertTrue(s.bytesFreed() >= 100 * 24L);
+    assertTrue(s.totalCollections() >= 1);
+    assertTrue(s.pauses().count() >= 1);
+    assertTrue(s.pauses().maxNanos() >= s.pauses().p50Nanos());
+    assertNotNull(heap.collector().detectCycles());
+  }
+
+  @Test
+  void startAndStopCollectionCycle_reportWhetherTheyChangedAnything() {
+    assertTrue(heap.collector().startCollectionCycle());
+    assertFalse(heap.collector().startCollectionCycle());
+    assertTrue(heap.collector().isCollectionCycleRunning());
+    assertTrue(heap.collector().stopCollectionCycle());
+    assertFalse(heap.collector().stopCollectionCycle());
+  }
+}

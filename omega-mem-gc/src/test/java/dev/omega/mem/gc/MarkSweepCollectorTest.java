@@ -1,0 +1,10 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.spi.GarbageCollectorProvider;
+
+class MarkSweepCollectorTest extends GarbageCollectorContract {
+  @Override
+  protected GarbageCollectorProvider provider() {
+    return new BuiltInCollectors.MarkSweep();
+  }
+}

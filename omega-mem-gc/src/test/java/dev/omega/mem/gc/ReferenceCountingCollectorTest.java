@@ -1,0 +1,10 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.spi.GarbageCollectorProvider;
+
+class ReferenceCountingCollectorTest extends GarbageCollectorContract {
+  @Override
+  protected GarbageCollectorProvider provider() {
+    return new BuiltInCollectors.ReferenceCounting();
+  }
+}
