@@ -1,0 +1,185 @@
+package dev.omega.mem.gc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CycleReport;
+import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.spi.GarbageCollectorProvider;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** What each collector does beyond the shared contract. */
+class CollectorSpecificsTest {
+
+  private static OffHeapManagedHeap heap(
+      GarbageCollectorProvider provider, GarbageCollectorConfig.Builder config) {
+    return new OffHeapManagedHeap(
+        config.collectionStrategy(provider.name()).build(),
+        new FakeMemoryManager(64L << 20),
+        provider);
+  }
+
+  private static void twoCycles(OffHeapManagedHeap heap) {
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject a = heap.allocate(1, 8);
+      HeapObject b = heap.allocate(1, 8);
+      heap.setReference(a, 0, b);
+      heap.setReference(b, 0, a);
+      HeapObject c = heap.allocate(1, 8);
+      heap.setReference(c, 0, c);
+    }
+  }
+
+  @Test
+  void referenceCounting_detectCycles_reportsCyclesObjectsAndBytes() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    HeapObject kept = heap.allocate(0, 8);
+    heap.addRoot(kept);
+    twoCycles(heap);
+    CycleReport report = heap.collector().detectCycles();
+    assertEquals(2, report.cycles());
+    assertEquals(3, report.objects());
+    assertEquals(3 * (8 + 8 + OffHeapManagedHeap.HEADER_BYTES), report.bytes());
+    assertEquals(1, heap.objectCount());
+    assertEquals(2, heap.collector().getCollectionStatistics().cyclesFound());
+    heap.close();
+  }
+
+  @Test
+  void referenceCounting_withoutCycleDetection_leavesCyclesButFreesAcyclicGarbage() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.ReferenceCounting(),
+            GarbageCollectorConfig.builder().enableCycleDetection(false));
+    twoCycles(heap);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject list = heap.allocate(1, 0);
+      heap.setReference(list, 0, heap.allocate(0, 0));
+    }
+    heap.collector().forceCollection();
+    assertEquals(3, heap.objectCount(), "the three cyclic objects stay, the list is freed");
+    heap.close();
+  }
+
+  @Test
+  void referenceCounting_freesAtZeroThroughAWorkList_evenForLongChains() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    HeapObject head = heap.allocate(1, 0);
+    heap.addRoot(head);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject prev = head;
+      for (int i = 0; i < 200_000; i++) {
+        HeapObject next = heap.allocate(1, 0);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+    }
+    heap.collector().forceCollection();
+    assertEquals(200_001, heap.objectCount());
+    heap.removeRoot(head);
+    heap.collector().forceCollection();
+    assertEquals(0, heap.objectCount());
+    heap.close();
+  }
+
+  @Test
+  void generational_youngCollection_keepsYoungObjectsReachableOnlyFromOld() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.Generational(),
+            GarbageCollectorConfig.builder().generationalCount(3));
+    GenerationalCollector gc = (GenerationalCollector) heap.collector();
+    HeapObject old = heap.allocate(1, 0);
+    heap.addRoot(old);
+    heap.collector().forceCollection();
+    heap.collector().forceCollection();
+    assertEquals(2, old.generation());
+    HeapObject young;
+    try (HeapScope scope = heap.openScope()) {
+      young = heap.allocate(0, 8);
+      young.data().setLong(0, 77);
+      heap.setReference(old, 0, young);
+      heap.allocate(0, 8);
+    }
+    assertEquals(1, gc.rememberedSetSize());
+    heap.stopTheWorld(() -> gc.collectUpTo(0));
+    assertTrue(young.isLive());
+    assertEquals(77, young.data().getLong(0));
+    assertEquals(1, young.generation(), "survivor promoted");
+    assertEquals(2, heap.objectCount(), "the unreferenced young object was collected");
+    heap.close();
+  }
+
+  @Test
+  void generational_thresholdCollections_areYoungAndPromote() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.Generational(), GarbageCollectorConfig.builder());
+    HeapObject root = heap.allocate(GenerationalCollector.YOUNG_THRESHOLD, 0);
+    heap.addRoot(root);
+    for (int i = 0; i < 3 * GenerationalCollector.YOUNG_THRESHOLD; i++) {
+      HeapObject o = heap.allocate(0, 0);
+      if (i % 3 == 0) {
+        heap.setReference(root, i / 3, o);
+      }
+    }
+    var stats = heap.collector().getCollectionStatistics();
+    assertTrue(stats.collectionsPerGeneration().get(0) >= 2, stats.toString());
+    assertTrue(stats.objectsPromoted() > 0);
+    assertTrue(stats.objectsFreed() > GenerationalCollector.YOUNG_THRESHOLD);
+    heap.close();
+  }
+
+  @Test
+  void incremental_stepsAreBounded_andTheBarrierKeepsMovedReferencesAlive() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.Incremental(),
+            GarbageCollectorConfig.builder().maxPauseTime(Duration.ofMillis(1)));
+    IncrementalCollector gc = (IncrementalCollector) heap.collector();
+    HeapObject a = heap.allocate(1, 0);
+    HeapObject b = heap.allocate(1, 0);
+    heap.addRoot(a);
+    heap.addRoot(b);
+    HeapObject hidden;
+    try (HeapScope scope = heap.openScope()) {
+      hidden = heap.allocate(0, 8);
+      hidden.data().setLong(0, 5);
+      heap.setReference(b, 0, hidden);
+    }
+    // Build a big graph so marking needs many steps.
+    HeapObject big = heap.allocate(1, 0);
+    heap.addRoot(big);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject prev = big;
+      for (int i = 0; i < 300_000; i++) {
+        HeapObject next = heap.allocate(1, 0);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+    }
+    gc.collect(CollectionCause.BACKGROUND);
+    assertTrue(gc.isMarking());
+    // Move the only reference to `hidden` from b (maybe unscanned) into a (maybe scanned).
+    heap.setReference(a, 0, hidden);
+    heap.setReference(b, 0, null);
+    int steps = 0;
+    while (gc.isMarking()) {
+      gc.collect(CollectionCause.BACKGROUND);
+      steps++;
+    }
+    assertTrue(steps > 1, "marking took several bounded steps: " + steps);
+    assertTrue(hidden.isLive());
+    assertEquals(5, hidden.data().getLong(0));
+    long max = gc.getCollectionStatistics().pauses().maxNanos();
+    assertTrue(max > 0);
+    assertFalse(gc.isMarking());
+    heap.close();
+  }
+}
