@@ -48,7 +48,9 @@ public final class OmegaMemory implements AutoCloseable {
   private OmegaMemory(OmegaMemoryConfig config, PluginCatalog catalog) {
     this.config = config;
     this.catalog = catalog;
-    this.injector = Guice.createInjector(Stage.PRODUCTION, new OmegaMemoryModule(config, catalog));
+    // DEVELOPMENT keeps singletons lazy: the heap and monitor are built only if used (and only if
+    // their modules are present).
+    this.injector = Guice.createInjector(Stage.DEVELOPMENT, new OmegaMemoryModule(config, catalog));
     this.manager = get(() -> injector.getInstance(MemoryManager.class));
     if (config.monitor().enableRealTimeMonitoring() && !catalog.monitors().isEmpty()) {
       monitor().startMonitoring();

@@ -1,0 +1,99 @@
+package dev.omega.mem.it;
+
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.gc.CycleReport;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.api.gc.PauseStatistics;
+import dev.omega.mem.spi.CollectorTraits;
+import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.spi.HeapAccess;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A user-written collector, written only against the SPI: Epsilon, which reclaims nothing (like the
+ * JVM's Epsilon GC, for short-lived runs and for measuring allocation alone). It still answers
+ * every call truthfully: no collection ran, nothing was freed. Chosen with {@code
+ * collection_strategy = epsilon}.
+ */
+public final class EpsilonCollectorProvider implements GarbageCollectorProvider {
+  @Override
+  public String name() {
+    return "epsilon";
+  }
+
+  @Override
+  public CollectorTraits traits() {
+    return new CollectorTraits(false, false, false, false, false);
+  }
+
+  @Override
+  public GarbageCollector create(GarbageCollectorConfig config, HeapAccess heap) {
+    return new Epsilon(heap);
+  }
+
+  static final class Epsilon implements GarbageCollector {
+    private final HeapAccess heap;
+    private volatile boolean running;
+
+    Epsilon(HeapAccess heap) {
+      this.heap = heap;
+    }
+
+    @Override
+    public String name() {
+      return "epsilon";
+    }
+
+    @Override
+    public boolean startCollectionCycle() {
+      boolean was = running;
+      running = true;
+      return !was;
+    }
+
+    @Override
+    public boolean stopCollectionCycle() {
+      boolean was = running;
+      running = false;
+      return was;
+    }
+
+    @Override
+    public boolean isCollectionCycleRunning() {
+      return running;
+    }
+
+    @Override
+    public boolean forceCollection() {
+      return false;
+    }
+
+    @Override
+    public boolean collect(CollectionCause cause) {
+      return false;
+    }
+
+    @Override
+    public CollectionStatistics getCollectionStatistics() {
+      return new CollectionStatistics("epsilon", List.of(0L), 0, 0, 0, 0, PauseStatistics.empty());
+    }
+
+    @Override
+    public CycleReport detectCycles() {
+      return new CycleReport(0, 0, 0, Duration.ZERO);
+    }
+
+    /** Objects the heap holds; Epsilon never lowers it. */
+    long objects() {
+      return heap.objectCount();
+    }
+
+    @Override
+    public void close() {
+      running = false;
+    }
+  }
+}
