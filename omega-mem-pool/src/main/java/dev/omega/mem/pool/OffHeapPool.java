@@ -456,7 +456,7 @@ final class OffHeapPool implements MemoryPool {
         return;
       }
       closed = true;
-      if (liveBlocks > 0 || !used.isEmpty()) {
+      if (liveBlocks > 0) {
         AuditLog.info(
             "pool_closed_with_live_blocks",
             "regions=" + used.size() + " pages=" + usedPages + " blocks=" + liveBlocks);

@@ -1,0 +1,414 @@
+package dev.omega.mem.cli;
+
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.ConfigurationException;
+import dev.omega.mem.api.MemoryStatistics;
+import dev.omega.mem.api.OmegaMemoryConfig;
+import dev.omega.mem.api.PoolStatistics;
+import dev.omega.mem.api.SizeClassStatistics;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.runtime.OmegaMemory;
+import dev.omega.mem.runtime.OmegaMemoryConfigLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code omega memory --status | --report | --diagnose}: builds an embedded system from {@code
+ * --config} (or the defaults), drives it with a built-in workload, and prints what memory did.
+ */
+@Command(
+    name = "memory",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a workload on an embedded Omega Memory and reports on it.",
+      "Exit codes: 0 all well, 1 problems found, 2 usage error."
+    })
+final class MemoryCommand implements Callable<Integer> {
+
+  static final class Action {
+    @Option(
+        names = "--status",
+        required = true,
+        description = "One-screen summary: usage, fragmentation, collector.")
+    boolean status;
+
+    @Option(
+        names = "--report",
+        required = true,
+        description = "Full report: pool, size classes, collector, throughput.")
+    boolean report;
+
+    @Option(
+        names = "--diagnose",
+        required = true,
+        description =
+            "Checks leaks, collector, fragmentation and pool sizing; says what to change.")
+    boolean diagnose;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Action action;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "HOCON configuration (omega-mem.conf); defaults when absent.")
+  Path config;
+
+  @Option(
+      names = "--workload",
+      defaultValue = "churn",
+      description = "churn, binary-trees or cycles (default: ${DEFAULT-VALUE}).")
+  String workload;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "2",
+      description = "Threads for churn (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(
+      names = "--operations",
+      defaultValue = "1000000",
+      description =
+          "Operations for churn, objects for cycles, tree depth for binary-trees (default: ${DEFAULT-VALUE}).")
+  long operations;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--format",
+      defaultValue = "text",
+      description = "text or json (default: ${DEFAULT-VALUE}).")
+  Format format;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  enum Format {
+    TEXT,
+    JSON
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (threads < 1 || threads > 1024) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--threads must be between 1 and 1024, got " + threads);
+    }
+    if (operations < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--operations must be positive, got " + operations);
+    }
+    Workload chosen;
+    try {
+      chosen = Workload.named(workload);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    OmegaMemoryConfig configuration;
+    try {
+      configuration =
+          config == null ? OmegaMemoryConfig.defaults() : OmegaMemoryConfigLoader.load(config);
+    } catch (ConfigurationException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    try (OmegaMemory omega = OmegaMemory.builder().config(configuration).build()) {
+      if (format == Format.TEXT) {
+        err.printf(
+            "running workload %s on an embedded Omega Memory (%s pool, %s, %s)...%n",
+            chosen.name,
+            bytes(configuration.pool().poolSize()),
+            configuration.pool().allocationStrategy(),
+            configuration.garbageCollector().collectionStrategy());
+        err.flush();
+      }
+      Workload.Result result = chosen.run(omega, threads, operations, seed);
+      Map<String, Object> facts = facts(omega, result);
+      List<String> findings = diagnose(omega, result);
+      if (action.diagnose) {
+        facts.put("findings", findings);
+      }
+      if (format == Format.JSON) {
+        out.print(JsonWriter.write(action.status ? status(facts) : facts));
+      } else if (action.status) {
+        printStatus(out, facts);
+      } else if (action.report) {
+        printReport(out, facts);
+      } else {
+        printDiagnosis(out, findings);
+      }
+      out.flush();
+      if (result.errors() > 0) {
+        err.println("workload saw " + result.errors() + " errors");
+        return 1;
+      }
+      return action.diagnose && !findings.isEmpty() ? 1 : 0;
+    }
+  }
+
+  private static Map<String, Object> facts(OmegaMemory omega, Workload.Result result) {
+    Map<String, Object> facts = new LinkedHashMap<>();
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("workload", result.workload());
+    run.put("threads", result.threads());
+    run.put("operations", result.operations());
+    run.put("seconds", result.nanos() / 1e9);
+    run.put("ns_per_operation", result.nanosPerOperation());
+    run.put("errors", result.errors());
+    facts.put("run", run);
+
+    PoolStatistics p = omega.memoryPool().getPoolStatistics();
+    Map<String, Object> pool = new LinkedHashMap<>();
+    pool.put("strategy", p.strategy());
+    pool.put("capacity_bytes", p.capacityBytes());
+    pool.put("page_size", p.pageSize());
+    pool.put("used_pages", p.usedPages());
+    pool.put("free_pages", p.freePages());
+    pool.put("largest_free_run_pages", p.largestFreeRunPages());
+    pool.put("free_runs", p.freeRuns());
+    pool.put("fragmentation", p.fragmentation());
+    pool.put("compactions", p.compactions());
+    facts.put("pool", pool);
+
+    MemoryStatistics s = omega.memoryManager().getStatistics();
+    Map<String, Object> manager = new LinkedHashMap<>();
+    manager.put("live_blocks", s.liveBlocks());
+    manager.put("allocated_bytes", s.allocatedBytes());
+    manager.put("requested_bytes", s.requestedBytes());
+    manager.put("peak_bytes", s.peakBytes());
+    manager.put("allocations", s.allocations());
+    manager.put("deallocations", s.deallocations());
+    manager.put("thread_cache_hit_rate", s.threadCacheHitRate());
+    Map<String, Object> failures = new LinkedHashMap<>();
+    for (AllocationFailure cause : AllocationFailure.values()) {
+      failures.put(cause.name().toLowerCase(Locale.ROOT), s.failures().get(cause));
+    }
+    manager.put("failures", failures);
+    List<Object> classes = new ArrayList<>();
+    for (SizeClassStatistics c : s.sizeClasses()) {
+      if (c.allocations() > 0 || c.slabs() > 0) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("block_size", c.blockSize());
+        row.put("slabs", c.slabs());
+        row.put("live_blocks", c.liveBlocks());
+        row.put("refills", c.allocations());
+        row.put("failures", c.failures());
+        classes.add(row);
+      }
+    }
+    manager.put("size_classes", classes);
+    facts.put("manager", manager);
+
+    if (!omega.plugins().heaps().isEmpty()) {
+      CollectionStatistics c = omega.garbageCollector().getCollectionStatistics();
+      Map<String, Object> gc = new LinkedHashMap<>();
+      gc.put("collector", c.collector());
+      gc.put("running_in_background", omega.garbageCollector().isCollectionCycleRunning());
+      gc.put("collections_per_generation", c.collectionsPerGeneration());
+      gc.put("objects_freed", c.objectsFreed());
+      gc.put("bytes_freed", c.bytesFreed());
+      gc.put("objects_promoted", c.objectsPromoted());
+      gc.put("cycles_found", c.cyclesFound());
+      gc.put("live_objects", omega.heap().objectCount());
+      gc.put("pause_count", c.pauses().count());
+      gc.put("pause_max_ms", c.pauses().maxNanos() / 1e6);
+      gc.put("pause_p99_ms", c.pauses().p99Nanos() / 1e6);
+      facts.put("gc", gc);
+    }
+    return facts;
+  }
+
+  private static Map<String, Object> status(Map<String, Object> facts) {
+    Map<String, Object> status = new LinkedHashMap<>();
+    status.put("run", facts.get("run"));
+    status.put("pool", facts.get("pool"));
+    if (facts.containsKey("gc")) {
+      status.put("gc", facts.get("gc"));
+    }
+    return status;
+  }
+
+  private List<String> diagnose(OmegaMemory omega, Workload.Result result) {
+    List<String> findings = new ArrayList<>();
+    OmegaMemoryConfig c = omega.config();
+    PoolStatistics p = omega.memoryPool().getPoolStatistics();
+    MemoryStatistics s = omega.memoryManager().getStatistics();
+    if (s.liveBlocks() > 0 && result.workload().equals("churn")) {
+      findings.add(
+          s.liveBlocks()
+              + " blocks are still allocated after the workload freed everything: a leak."
+              + " Set leak_detection = SAMPLED to find the allocation site.");
+    }
+    if (c.manager().leakDetection() == dev.omega.mem.api.LeakDetectionLevel.DISABLED) {
+      findings.add(
+          "leak detection is off (leak_detection = DISABLED): leaks would go unseen."
+              + " Set leak_detection = SAMPLED (about one block in 128 tracked) in production.");
+    }
+    if (p.fragmentation() > c.pool().maxFragmentationThreshold()) {
+      findings.add(
+          String.format(
+              Locale.ROOT,
+              "fragmentation %.3f is above max_fragmentation_threshold %.3f; %s. Call compact() at a quiet point or use allocation_strategy = random.",
+              p.fragmentation(),
+              c.pool().maxFragmentationThreshold(),
+              c.pool().enableCompaction()
+                  ? "compaction runs only when an allocation fails"
+                  : "enable_compaction is off"));
+    }
+    double peak = (double) s.peakBytes() / p.capacityBytes();
+    if (peak > 0.9) {
+      findings.add(
+          String.format(
+              Locale.ROOT,
+              "peak usage reached %.0f%% of pool_size (%s): raise pool_size to at least %s.",
+              peak * 100,
+              bytes(p.capacityBytes()),
+              bytes((long) (s.peakBytes() * 1.5))));
+    }
+    if (s.totalFailures() > 0) {
+      findings.add(
+          s.totalFailures()
+              + " allocations failed ("
+              + s.failures()
+              + "): see pool sizing and critical_reserve.");
+    }
+    if (!omega.plugins().heaps().isEmpty()
+        && omega.heap().objectCount() > 0
+        && !omega.garbageCollector().isCollectionCycleRunning()) {
+      findings.add(
+          "the collector's background cycle is not running while "
+              + omega.heap().objectCount()
+              + " objects are on the heap: call garbageCollector().startCollectionCycle().");
+    }
+    return findings;
+  }
+
+  private static void printStatus(PrintWriter out, Map<String, Object> facts) {
+    Map<?, ?> run = (Map<?, ?>) facts.get("run");
+    Map<?, ?> pool = (Map<?, ?>) facts.get("pool");
+    out.printf(
+        Locale.ROOT,
+        "workload     %s: %,d operations on %s threads, %.1f ns/op, %s errors%n",
+        run.get("workload"),
+        run.get("operations"),
+        run.get("threads"),
+        run.get("ns_per_operation"),
+        run.get("errors"));
+    out.printf(
+        Locale.ROOT,
+        "pool         %s, %s, %d of %d pages used, fragmentation %.3f%n",
+        pool.get("strategy"),
+        bytes((Long) pool.get("capacity_bytes")),
+        pool.get("used_pages"),
+        (Long) pool.get("used_pages") + (Long) pool.get("free_pages"),
+        pool.get("fragmentation"));
+    Map<?, ?> gc = (Map<?, ?>) facts.get("gc");
+    if (gc != null) {
+      out.printf(
+          Locale.ROOT,
+          "collector    %s, %s live objects, max pause %.2f ms%n",
+          gc.get("collector"),
+          gc.get("live_objects"),
+          gc.get("pause_max_ms"));
+    }
+  }
+
+  private static void printReport(PrintWriter out, Map<String, Object> facts) {
+    out.println("Omega Memory report");
+    out.println("===================");
+    printStatus(out, facts);
+    Map<?, ?> m = (Map<?, ?>) facts.get("manager");
+    out.println();
+    out.println("manager");
+    out.printf(
+        Locale.ROOT,
+        "  allocations %,d, deallocations %,d, live blocks %,d%n",
+        m.get("allocations"),
+        m.get("deallocations"),
+        m.get("live_blocks"));
+    out.printf(
+        Locale.ROOT,
+        "  allocated %s (requested %s), peak %s%n",
+        bytes((Long) m.get("allocated_bytes")),
+        bytes((Long) m.get("requested_bytes")),
+        bytes((Long) m.get("peak_bytes")));
+    out.printf(
+        Locale.ROOT,
+        "  thread-cache hit rate %.1f%%%n",
+        100 * (Double) m.get("thread_cache_hit_rate"));
+    out.println("  failures " + m.get("failures"));
+    out.println();
+    out.println("  size class   slabs   live blocks   refills   failures");
+    for (Object row : (List<?>) m.get("size_classes")) {
+      Map<?, ?> r = (Map<?, ?>) row;
+      out.printf(
+          Locale.ROOT,
+          "  %10d %7d %13d %9d %10d%n",
+          r.get("block_size"),
+          r.get("slabs"),
+          r.get("live_blocks"),
+          r.get("refills"),
+          r.get("failures"));
+    }
+    Map<?, ?> gc = (Map<?, ?>) facts.get("gc");
+    if (gc != null) {
+      out.println();
+      out.println("collector " + gc.get("collector"));
+      out.println("  collections per generation " + gc.get("collections_per_generation"));
+      out.printf(
+          Locale.ROOT,
+          "  freed %,d objects (%s), promoted %,d, cycles found %,d%n",
+          gc.get("objects_freed"),
+          bytes((Long) gc.get("bytes_freed")),
+          gc.get("objects_promoted"),
+          gc.get("cycles_found"));
+      out.printf(
+          Locale.ROOT,
+          "  pauses %d, max %.3f ms, p99 %.3f ms%n",
+          gc.get("pause_count"),
+          gc.get("pause_max_ms"),
+          gc.get("pause_p99_ms"));
+    }
+  }
+
+  private static void printDiagnosis(PrintWriter out, List<String> findings) {
+    if (findings.isEmpty()) {
+      out.println("no problems found");
+      return;
+    }
+    out.println(findings.size() + " finding(s):");
+    for (String finding : findings) {
+      out.println("  - " + finding);
+    }
+  }
+
+  static String bytes(long n) {
+    if (n >= 1L << 30 && n % (1L << 30) == 0) {
+      return (n >> 30) + " GiB";
+    }
+    if (n >= 1L << 20) {
+      return String.format(Locale.ROOT, "%.1f MiB", n / (double) (1 << 20));
+    }
+    if (n >= 1L << 10) {
+      return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+    }
+    return n + " B";
+  }
+}

@@ -1,0 +1,120 @@
+package dev.omega.mem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code omega} jar run in a subprocess, as a user runs it: output and exit codes. */
+class OmegaCommandIT {
+  private static final Path JAR =
+      Path.of("").toAbsolutePath().getParent().resolve("omega-mem-cli/target/omega.jar");
+
+  record Run(int exit, String out, String err) {}
+
+  private static Run omega(String... args) throws IOException, InterruptedException {
+    assertTrue(Files.isRegularFile(JAR), "the cli jar is built first: " + JAR);
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("--sun-misc-unsafe-memory-access=allow");
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "omega finished");
+    return new Run(
+        p.exitValue(),
+        new String(out, StandardCharsets.UTF_8),
+        new String(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void memoryReport_onDefaults_printsTheReportAndExitsZero() throws Exception {
+    Run r = omega("memory", "--report", "--operations", "200000");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("Omega Memory report"), r.out());
+    assertTrue(r.out().contains("churn: 200,000 operations"), r.out());
+    assertTrue(r.out().contains("0 errors"), r.out());
+    assertTrue(r.out().contains("size class"), r.out());
+  }
+
+  @Test
+  void memoryStatus_json_isMachineReadable() throws Exception {
+    Run r =
+        omega(
+            "memory",
+            "--status",
+            "--format",
+            "json",
+            "--workload",
+            "cycles",
+            "--operations",
+            "20000");
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().startsWith("{"), r.out());
+    assertTrue(r.out().contains("\"live_objects\": 0"), r.out());
+    assertTrue(r.out().contains("\"objects_freed\": 20000"), r.out());
+  }
+
+  @Test
+  void memoryDiagnose_withFindings_exitsOne() throws Exception {
+    Run r = omega("memory", "--diagnose", "--operations", "10000");
+    assertEquals(1, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("leak detection is off"), r.out());
+  }
+
+  @Test
+  void memoryDiagnose_withLeakDetectionOn_findsNothingAndExitsZero(@TempDir Path dir)
+      throws Exception {
+    Path conf = dir.resolve("omega-mem.conf");
+    Files.writeString(conf, "leak_detection = SAMPLED\npool_size = 32MiB\n");
+    Run r = omega("memory", "--diagnose", "--config", conf.toString(), "--operations", "10000");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("no problems found"), r.out());
+  }
+
+  @Test
+  void badArguments_exitTwoWithTheReason(@TempDir Path dir) throws Exception {
+    Run unknown = omega("memory", "--report", "--bogus");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("Unknown option: '--bogus'"), unknown.err());
+    Run none = omega("memory");
+    assertEquals(2, none.exit());
+    Run both = omega("memory", "--report", "--status");
+    assertEquals(2, both.exit());
+    Run workload = omega("memory", "--report", "--workload", "nope");
+    assertEquals(2, workload.exit());
+    assertTrue(
+        workload.err().contains("expected one of churn, binary-trees, cycles"), workload.err());
+    Path conf = dir.resolve("bad.conf");
+    Files.writeString(conf, "block_size = 1000\n");
+    Run badConfig = omega("memory", "--report", "--config", conf.toString());
+    assertEquals(2, badConfig.exit());
+    assertTrue(
+        badConfig
+            .err()
+            .contains("block_size: 1000 (expected: a power of two between 512 and 1 MiB)"),
+        badConfig.err());
+  }
+
+  @Test
+  void help_printsUsageAndExitsZero() throws Exception {
+    Run r = omega("memory", "--help");
+    assertEquals(0, r.exit());
+    assertTrue(r.out().contains("--diagnose"), r.out());
+    Run top = omega("--help");
+    assertEquals(0, top.exit());
+    assertTrue(top.out().contains("memory"), top.out());
+  }
+}
