@@ -1,0 +1,188 @@
+package dev.omega.mem.bench;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs every benchmark with its peers in one run and prints ns/op and the ratio of Omega Memory to
+ * each peer (below 1.0: Omega is faster). {@code quick} (default) uses short iterations for a first
+ * look; {@code full} uses the annotated ones. Sections can be picked: {@code BenchMain quick alloc
+ * churn memory gc}.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws RunnerException {
+    boolean full = args.length > 0 && args[0].equals("full");
+    List<String> sections =
+        args.length > 1
+            ? List.of(args).subList(1, args.length)
+            : List.of("alloc", "churn", "memory", "gc");
+    System.out.printf(
+        "# Omega Memory benchmarks (%s), Java %s, %d CPUs, %s%n",
+        full ? "full" : "quick",
+        Runtime.version(),
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    if (sections.contains("alloc")) {
+      allocateFree(full);
+    }
+    if (sections.contains("churn")) {
+      churn(full);
+    }
+    if (sections.contains("memory")) {
+      memory(full);
+    }
+    if (sections.contains("gc")) {
+      collectors(full);
+    }
+  }
+
+  private static ChainedOptionsBuilder options(String benchmark, boolean full) {
+    ChainedOptionsBuilder o = new OptionsBuilder().include(benchmark).shouldDoGC(false);
+    if (!full) {
+      o.warmupIterations(2)
+          .warmupTime(TimeValue.milliseconds(500))
+          .measurementIterations(3)
+          .measurementTime(TimeValue.milliseconds(500));
+    }
+    return o;
+  }
+
+  /** ns/op by benchmark method and first parameter value (or "" when none). */
+  private static Map<String, Double> scores(Collection<RunResult> results) {
+    Map<String, Double> scores = new LinkedHashMap<>();
+    for (RunResult r : results) {
+      String method = r.getParams().getBenchmark();
+      method = method.substring(method.lastIndexOf('.') + 1);
+      String size = r.getParams().getParam("size");
+      scores.put(method + (size == null ? "" : "@" + size), r.getPrimaryResult().getScore());
+    }
+    return scores;
+  }
+
+  private static void table(
+      String title, Map<String, Double> scores, String omegaKey, List<String> peers) {
+    System.out.println();
+    System.out.println("## " + title);
+    System.out.printf("%-28s %12s %22s%n", "contender", "ns/op", "omega / contender");
+    Double omega = scores.get(omegaKey);
+    System.out.printf(Locale.ROOT, "%-28s %12.1f %22s%n", omegaKey, omega, "1.00");
+    for (String peer : peers) {
+      Double score = scores.get(peer);
+      if (score != null) {
+        System.out.printf(Locale.ROOT, "%-28s %12.1f %22.2f%n", peer, score, omega / score);
+      }
+    }
+  }
+
+  private static void allocateFree(boolean full) throws RunnerException {
+    Collection<RunResult> results =
+        new Runner(options(AllocateFreeBenchmark.class.getSimpleName(), full).build()).run();
+    Map<String, Double> s = scores(results);
+    for (String size : List.of("64", "4096")) {
+      table(
+          "allocate + write/read 8 B + free, " + size + " B, 1 thread",
+          s,
+          "omegaChecked@" + size,
+          List.of(
+              "mallocFfm@" + size,
+              "mallocRawCritical@" + size,
+              "nettyPooledDirect@" + size,
+              "arenaConfined@" + size,
+              "jvmHeap@" + size));
+    }
+  }
+
+  private static void churn(boolean full) throws RunnerException {
+    Map<Integer, Map<String, Double>> byThreads = new LinkedHashMap<>();
+    for (int threads : new int[] {1, 2, 256}) {
+      Collection<RunResult> results =
+          new Runner(options(ChurnBenchmark.class.getSimpleName(), full).threads(threads).build())
+              .run();
+      byThreads.put(threads, scores(results));
+      table(
+          "larson churn 16..1024 B, 1024 live slots per thread, "
+              + threads
+              + " thread(s) (ns per op per thread)",
+          byThreads.get(threads),
+          "omegaChecked",
+          List.of("mallocRawCritical", "nettyPooledDirect"));
+    }
+    double two = 2 / byThreads.get(2).get("omegaChecked");
+    double many = 256 / byThreads.get(256).get("omegaChecked");
+    System.out.printf(
+        Locale.ROOT,
+        "%nthroughput at 256 threads is %.2f of the 2-thread throughput (target >= 0.5)%n",
+        many / two);
+  }
+
+  private static void memory(boolean full) {
+    int blocks = 1_000_000;
+    System.out.println();
+    System.out.println("## memory beyond 64 B of payload, " + blocks + " live blocks");
+    System.out.printf(
+        "%-30s %22s %26s%n", "contender", "Java heap B/block", "native B/block beyond 64");
+    MemoryPerBlock.measure(blocks)
+        .forEach(
+            (name, f) ->
+                System.out.printf(
+                    Locale.ROOT,
+                    "%-30s %22.1f %26.1f%n",
+                    name,
+                    f.heapBytesPerBlock(),
+                    f.nativeBytesBeyondPayload()));
+    System.out.println(
+        "(malloc's Java heap figure is the 8-byte long[] slot that holds its pointer)");
+  }
+
+  private static void collectors(boolean full) {
+    int runs = full ? 5 : 2;
+    System.out.println();
+    System.out.println(
+        "## full collection of 1,000,000 objects of cyclic garbage (rings of 10), median ms");
+    for (String collector : CollectorFigures.COLLECTORS) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-22s %10.1f ms%n",
+          collector,
+          CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, runs));
+    }
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "## young collection, 700,000 garbage while 1,000,000 live in old generations: %.1f ms (generational)%n",
+        CollectorFigures.youngCollection(1_000_000, 700_000, runs));
+    int depth = full ? 20 : 16;
+    System.out.println();
+    System.out.println(
+        "## binary-trees depth " + depth + ", background collection, max_pause_time 5 ms");
+    System.out.printf(
+        "%-22s %10s %14s %14s %8s%n",
+        "collector", "wall ms", "max pause ms", "p99 pause ms", "pauses");
+    for (String collector : CollectorFigures.COLLECTORS) {
+      double[] r = CollectorFigures.binaryTrees(collector, depth, Duration.ofMillis(5));
+      System.out.printf(
+          Locale.ROOT, "%-22s %10.0f %14.2f %14.2f %8.0f%n", collector, r[0], r[1], r[2], r[3]);
+    }
+    double[] jvm = CollectorFigures.binaryTreesOnJvmHeap(depth);
+    System.out.printf(
+        Locale.ROOT,
+        "%-22s %10.0f %14.2f %14s %8s%n",
+        "JVM heap (this JVM's GC)",
+        jvm[0],
+        jvm[1],
+        "-",
+        "-");
+  }
+}

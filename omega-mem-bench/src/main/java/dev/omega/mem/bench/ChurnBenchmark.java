@@ -1,0 +1,130 @@
+package dev.omega.mem.bench;
+
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryPoolConfig;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.runtime.OmegaMemory;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Larson-style churn: each thread keeps 1,024 live blocks; an operation frees a random one and
+ * allocates 16..1024 bytes in its place (and writes it). Run with {@code -t 1}, {@code -t 2} and
+ * {@code -t 256} (the run script does).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+public class ChurnBenchmark {
+  static final int SLOTS = 1024;
+
+  /** One system shared by all threads, as an application would have. */
+  @State(Scope.Benchmark)
+  public static class Shared {
+    OmegaMemory omega;
+    MemoryManager manager;
+
+    @Setup
+    public void setUp() {
+      omega =
+          OmegaMemory.builder()
+              .pool(MemoryPoolConfig.builder().poolSize(1L << 30).build())
+              .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+              .build();
+      manager = omega.memoryManager();
+    }
+
+    @TearDown
+    public void tearDown() {
+      omega.close();
+    }
+  }
+
+  /** A thread's live blocks and its random sequence (xorshift: no allocation, no contention). */
+  @State(Scope.Thread)
+  public static class Slots {
+    MemoryBlock[] omega = new MemoryBlock[SLOTS];
+    ByteBuf[] netty = new ByteBuf[SLOTS];
+    long[] malloc = new long[SLOTS];
+    long seed = System.nanoTime() | 1;
+
+    int next() {
+      seed ^= seed << 13;
+      seed ^= seed >>> 7;
+      seed ^= seed << 17;
+      return (int) (seed >>> 33);
+    }
+
+    @Setup(Level.Trial)
+    public void fill(Shared shared) {
+      for (int i = 0; i < SLOTS; i++) {
+        omega[i] = shared.manager.allocate(16 + next() % 1009);
+        netty[i] = PooledByteBufAllocator.DEFAULT.directBuffer(16 + next() % 1009);
+        malloc[i] = NativeMalloc.mallocRaw(16 + next() % 1009);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void empty(Shared shared) {
+      for (int i = 0; i < SLOTS; i++) {
+        shared.manager.deallocate(omega[i]);
+        netty[i].release();
+        NativeMalloc.freeRaw(malloc[i]);
+      }
+    }
+  }
+
+  @Benchmark
+  public long omegaChecked(Shared shared, Slots slots) {
+    int r = slots.next();
+    int i = r & (SLOTS - 1);
+    shared.manager.deallocate(slots.omega[i]);
+    MemoryBlock block = shared.manager.allocate(16 + (r >>> 10) % 1009);
+    block.setLong(0, r);
+    slots.omega[i] = block;
+    return block.size();
+  }
+
+  @Benchmark
+  public long mallocRawCritical(Slots slots) {
+    int r = slots.next();
+    int i = r & (SLOTS - 1);
+    NativeMalloc.freeRaw(slots.malloc[i]);
+    long size = 16 + (r >>> 10) % 1009;
+    long address = NativeMalloc.mallocRaw(size);
+    MemorySegment.ofAddress(address).reinterpret(size).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
+    slots.malloc[i] = address;
+    return address;
+  }
+
+  @Benchmark
+  public long nettyPooledDirect(Slots slots) {
+    int r = slots.next();
+    int i = r & (SLOTS - 1);
+    slots.netty[i].release();
+    ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer(16 + (r >>> 10) % 1009);
+    buffer.setLong(0, r);
+    slots.netty[i] = buffer;
+    return buffer.capacity();
+  }
+}

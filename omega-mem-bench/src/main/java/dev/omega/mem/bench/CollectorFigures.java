@@ -1,0 +1,220 @@
+package dev.omega.mem.bench;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.MemoryPoolConfig;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.runtime.OmegaMemory;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * Collector figures that a per-operation benchmark cannot give: the time of one big collection and
+ * the pause distribution of a whole program. Each figure is the median of several runs after a
+ * warm-up run.
+ */
+final class CollectorFigures {
+  static final String[] COLLECTORS = {
+    "mark-sweep", "reference-counting", "generational", "incremental"
+  };
+
+  private CollectorFigures() {}
+
+  static OmegaMemory system(String collector, long poolBytes, Duration maxPause) {
+    return OmegaMemory.builder()
+        .pool(MemoryPoolConfig.builder().poolSize(poolBytes).build())
+        .garbageCollector(
+            GarbageCollectorConfig.builder()
+                .collectionStrategy(collector)
+                .maxPauseTime(maxPause)
+                .collectionThreshold(0.9)
+                .build())
+        .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+        .build();
+  }
+
+  /** Milliseconds to collect {@code objects} objects of cyclic garbage (rings of 10). */
+  static double fullCollectionOfCycles(String collector, int objects, int runs) {
+    double[] times = new double[runs + 1];
+    for (int run = 0; run <= runs; run++) {
+      try (OmegaMemory omega = system(collector, 1L << 30, Duration.ofMillis(100))) {
+        ManagedHeap heap = omega.heap();
+        try (HeapScope scope = heap.openScope()) {
+          for (int made = 0; made < objects; made += 10) {
+            HeapObject first = heap.allocate(1, 0);
+            HeapObject prev = first;
+            for (int i = 1; i < 10; i++) {
+              HeapObject next = heap.allocate(1, 0);
+              heap.setReference(prev, 0, next);
+              prev = next;
+            }
+            heap.setReference(prev, 0, first);
+          }
+        }
+        long started = System.nanoTime();
+        omega.garbageCollector().forceCollection();
+        times[run] = (System.nanoTime() - started) / 1e6;
+        if (heap.objectCount() != 0) {
+          throw new AssertionError(collector + " left " + heap.objectCount() + " objects");
+        }
+      }
+    }
+    return median(Arrays.copyOfRange(times, 1, times.length));
+  }
+
+  /**
+   * Milliseconds of one young collection: {@code garbage} young garbage, {@code live} old objects.
+   */
+  static double youngCollection(int live, int garbage, int runs) {
+    double[] times = new double[runs + 1];
+    for (int run = 0; run <= runs; run++) {
+      try (OmegaMemory omega = system("generational", 1L << 30, Duration.ofMillis(100))) {
+        ManagedHeap heap = omega.heap();
+        HeapObject root = heap.allocate(1, 0);
+        heap.addRoot(root);
+        try (HeapScope scope = heap.openScope()) {
+          HeapObject prev = root;
+          for (int i = 0; i < live; i++) {
+            HeapObject next = heap.allocate(1, 0);
+            heap.setReference(prev, 0, next);
+            prev = next;
+          }
+        }
+        omega.garbageCollector().forceCollection();
+        omega.garbageCollector().forceCollection();
+        for (int i = 0; i < garbage; i++) {
+          heap.allocate(0, 0);
+        }
+        long before = heap.objectCount();
+        long started = System.nanoTime();
+        omega.garbageCollector().collect(CollectionCause.THRESHOLD);
+        times[run] = (System.nanoTime() - started) / 1e6;
+        if (before - heap.objectCount() < garbage) {
+          throw new AssertionError("young collection freed " + (before - heap.objectCount()));
+        }
+      }
+    }
+    return median(Arrays.copyOfRange(times, 1, times.length));
+  }
+
+  /**
+   * Binary-trees on the managed heap with a background collector: wall ms, max and p99 pause ms.
+   */
+  static double[] binaryTrees(String collector, int maxDepth, Duration maxPause) {
+    try (OmegaMemory omega = system(collector, 512L << 20, maxPause)) {
+      ManagedHeap heap = omega.heap();
+      omega.garbageCollector().startCollectionCycle();
+      long started = System.nanoTime();
+      try (HeapScope scope = heap.openScope()) {
+        HeapObject longLived = tree(heap, maxDepth);
+        for (int depth = 4; depth <= maxDepth; depth += 2) {
+          int iterations = 1 << (maxDepth - depth + 4);
+          for (int i = 0; i < iterations; i++) {
+            try (HeapScope inner = heap.openScope()) {
+              tree(heap, depth);
+            }
+          }
+        }
+        if (!longLived.isLive()) {
+          throw new AssertionError("long-lived tree was collected");
+        }
+      }
+      double wall = (System.nanoTime() - started) / 1e6;
+      omega.garbageCollector().stopCollectionCycle();
+      CollectionStatistics stats = omega.garbageCollector().getCollectionStatistics();
+      return new double[] {
+        wall,
+        stats.pauses().maxNanos() / 1e6,
+        stats.pauses().p99Nanos() / 1e6,
+        stats.pauses().count()
+      };
+    }
+  }
+
+  private static HeapObject tree(ManagedHeap heap, int depth) {
+    HeapObject node = heap.allocate(2, 0);
+    if (depth > 0) {
+      heap.setReference(node, 0, tree(heap, depth - 1));
+      heap.setReference(node, 1, tree(heap, depth - 1));
+    }
+    return node;
+  }
+
+  /**
+   * The same program on the JVM heap: wall ms and the longest pause the JVM's collector reported.
+   */
+  static double[] binaryTreesOnJvmHeap(int maxDepth) {
+    AtomicLong maxPauseMillis = new AtomicLong();
+    List<NotificationEmitter> emitters = new ArrayList<>();
+    javax.management.NotificationListener listener =
+        (notification, handback) -> {
+          if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+              notification.getType())) {
+            var info =
+                GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+            if (!info.getGcAction().contains("concurrent")
+                && !info.getGcName().contains("Concurrent")) {
+              maxPauseMillis.accumulateAndGet(info.getGcInfo().getDuration(), Math::max);
+            }
+          }
+        };
+    for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (bean instanceof NotificationEmitter emitter) {
+        emitter.addNotificationListener(listener, null, null);
+        emitters.add(emitter);
+      }
+    }
+    long started = System.nanoTime();
+    Node longLived = Node.tree(maxDepth);
+    long sum = 0;
+    for (int depth = 4; depth <= maxDepth; depth += 2) {
+      int iterations = 1 << (maxDepth - depth + 4);
+      for (int i = 0; i < iterations; i++) {
+        sum += Node.tree(depth).check();
+      }
+    }
+    sum += longLived.check();
+    double wall = (System.nanoTime() - started) / 1e6;
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (NotificationEmitter emitter : emitters) {
+      try {
+        emitter.removeNotificationListener(listener);
+      } catch (javax.management.ListenerNotFoundException e) {
+        // already gone
+      }
+    }
+    return new double[] {wall, maxPauseMillis.get(), sum};
+  }
+
+  private record Node(Node left, Node right) {
+    static Node tree(int depth) {
+      return depth == 0 ? new Node(null, null) : new Node(tree(depth - 1), tree(depth - 1));
+    }
+
+    long check() {
+      return left == null ? 1 : 1 + left.check() + right.check();
+    }
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}
