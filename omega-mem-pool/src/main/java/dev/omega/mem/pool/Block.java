@@ -59,6 +59,9 @@ class Block implements MemoryBlock {
 
   /** Marks the block freed; false if it already was. */
   final boolean markFreed() {
+    if (STATE.compareAndSet(this, 0, FREED)) {
+      return true;
+    }
     int s;
     do {
       s = (int) STATE.getVolatile(this);

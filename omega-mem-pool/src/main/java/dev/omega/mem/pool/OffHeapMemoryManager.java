@@ -42,13 +42,13 @@ import java.util.function.BooleanSupplier;
  *   size >  pool       fallback segment (only when fallback_enabled, within fallback_limit)
  * </pre>
  *
- * A slab is {@code slabBytes} of pages (64 KiB, or less for small pools) cut into equal blocks.
- * Blocks are {@link Block} handles (32 bytes on the Java heap, 4 bytes of free-stack per block, no
- * off-heap metadata). When a request cannot be served the manager walks the fallback chain: flush
- * thread caches (this thread's, dead threads', and ask live threads to flush), run the collector,
- * compact when fragmentation is the reason, retry, then the fallback segment; only then it throws
- * {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave {@code
- * critical_reserve} of the pool free.
+ * A slab is a run of pages (64 KiB, or at least 8 blocks; less for small pools) cut into equal
+ * blocks. Blocks are {@link Block} handles (32 bytes on the Java heap, 4 bytes of free-stack per
+ * block, no off-heap metadata). When a request cannot be served the manager walks the fallback
+ * chain: flush thread caches (this thread's, dead threads', and ask live threads to flush), run the
+ * collector, compact when fragmentation is the reason, retry, then the fallback segment; only then
+ * it throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave
+ * {@code critical_reserve} of the pool free.
  *
  * <p>Compaction moves pages under blocks that other threads may be using. The manager compacts on
  * its own only when {@code enable_compaction} is on and an allocation failed for fragmentation; a
@@ -64,7 +64,6 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final BooleanSupplier collector;
   private final SizeClasses classes;
   private final SizeClass[] sizeClasses;
-  private final long slabPages;
   private final int cacheCapacity;
   private final int refillBatch;
   private final long reservePages;
@@ -96,7 +95,6 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
 
   private int pressureIndex;
-  private long peakBytes;
   private volatile boolean closed;
 
   OffHeapMemoryManager(ManagerContext context) {
@@ -105,12 +103,14 @@ final class OffHeapMemoryManager implements MemoryManager {
     this.pool.initialize();
     this.collector = context.collector();
     long pageSize = pool.pageSize();
-    long slabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
-    this.slabPages = Math.max(1, slabBytes / pageSize);
-    this.classes = new SizeClasses((int) Math.min(2048, slabPages * pageSize / 4));
+    long baseSlabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
+    // A class's slab holds at least 8 blocks; classes whose slab would exceed 1/8 of the pool are
+    // left to page runs, so small pools keep room for several classes.
+    this.classes = new SizeClasses((int) Math.min(16384, pool.capacityBytes() / 64));
     this.sizeClasses = new SizeClass[classes.count()];
     for (int i = 0; i < sizeClasses.length; i++) {
-      sizeClasses[i] = new SizeClass(i, classes.sizes[i]);
+      long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
+      sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize);
     }
     this.cacheCapacity = config.threadCacheBlocks();
     this.refillBatch = Math.max(1, cacheCapacity / 2);
@@ -274,7 +274,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   private Slab newSlab(SizeClass sc, Priority priority) {
     Slab slab =
         pool.claim(
-            slabPages,
+            sc.slabPages,
             priority == Priority.CRITICAL ? 0 : reservePages,
             (seg, start, pages, pageSize) -> new Slab(seg, this, sc, start, pages, pageSize));
     if (slab != null) {
@@ -595,14 +595,16 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private void pagesChanged() {
     List<MemoryPressureListener> targets = pressureListeners;
+    if (targets.isEmpty()) {
+      return;
+    }
     List<Double> levels = config.pressureLevels();
     long used = pool.usedPages();
     double usage = (double) used / pool.totalPages();
     int crossedFrom;
     int crossedTo;
     synchronized (this) {
-      peakBytes = Math.max(peakBytes, used * pool.pageSize() + fallbackBytes.get());
-      if (targets.isEmpty() || levels.isEmpty()) {
+      if (levels.isEmpty()) {
         return;
       }
       int level = 0;
@@ -750,7 +752,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         for (Slab slab : sc.partial) {
           free += slab.freeCount();
         }
-        long capacity = sc.slabs * (slabPages * pool.pageSize() / sc.blockSize);
+        long capacity = sc.slabs * (sc.slabPages * pool.pageSize() / sc.blockSize);
         perClass.add(
             new SizeClassStatistics(
                 sc.blockSize, sc.slabs, capacity - free, sc.refills, sc.failures));
@@ -761,11 +763,9 @@ final class OffHeapMemoryManager implements MemoryManager {
       byCause.put(cause, failures.get(cause.ordinal()));
     }
     long allocated = s[2] - s[3] + largeLiveBytes.get();
-    long peak;
-    synchronized (this) {
-      peakBytes = Math.max(peakBytes, allocated);
-      peak = peakBytes;
-    }
+    // Peak is the pool's high-water mark of pages held (slabs included), which is what bounds
+    // memory; tracking the exact byte peak would put a shared counter on the hot path.
+    long peak = Math.max(allocated, pool.peakUsedPages() * pool.pageSize());
     return new MemoryStatistics(
         s[4] - s[5],
         allocated,

@@ -13,6 +13,9 @@ final class SizeClass {
   final int index;
   final int blockSize;
 
+  /** Pages per slab: at least 64 KiB (or the manager's base) and at least 8 blocks. */
+  final long slabPages;
+
   /** Slabs with at least one free block; the head is used first. */
   final ArrayDeque<Slab> partial = new ArrayDeque<>();
 
@@ -20,9 +23,10 @@ final class SizeClass {
   long refills;
   long failures;
 
-  SizeClass(int index, int blockSize) {
+  SizeClass(int index, int blockSize, long slabPages) {
     this.index = index;
     this.blockSize = blockSize;
+    this.slabPages = slabPages;
   }
 
   void list(Slab slab) {
