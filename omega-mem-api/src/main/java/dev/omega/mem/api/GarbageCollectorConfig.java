@@ -13,13 +13,17 @@ import java.util.List;
  * @param maxPauseTime {@code max_pause_time}: pause budget per step, 100 µs to 10 s
  * @param enableCycleDetection {@code enable_cycle_detection}: let reference counting find cycles
  * @param generationalCount {@code generational_count}: generations, 1 to 8
+ * @param youngGenerationThreshold {@code young_generation_threshold}: objects allocated since the
+ *     last young collection that trigger the next one (like CPython's {@code gc.set_threshold}), 1
+ *     to 1,000,000,000
  */
 public record GarbageCollectorConfig(
     String collectionStrategy,
     double collectionThreshold,
     Duration maxPauseTime,
     boolean enableCycleDetection,
-    int generationalCount) {
+    int generationalCount,
+    int youngGenerationThreshold) {
 
   public static final Duration MIN_PAUSE = Duration.ofNanos(100_000);
   public static final Duration MAX_PAUSE = Duration.ofSeconds(10);
@@ -48,10 +52,18 @@ public record GarbageCollectorConfig(
     if (generationalCount < 1 || generationalCount > 8) {
       problems.add(new ConfigProblem("generational_count", generationalCount, "1 to 8"));
     }
+    if (youngGenerationThreshold < 1 || youngGenerationThreshold > 1_000_000_000) {
+      problems.add(
+          new ConfigProblem(
+              "young_generation_threshold", youngGenerationThreshold, "1 to 1000000000"));
+    }
     ConfigurationException.throwIfAny(problems);
   }
 
-  /** Generational, collect at 80 % occupancy, 100 ms pauses, cycle detection on, 3 generations. */
+  /**
+   * Generational, collect at 80 % occupancy, 100 ms pauses, cycle detection on, 3 generations, a
+   * young collection every 10,000 allocations.
+   */
   public static GarbageCollectorConfig defaults() {
     return builder().build();
   }
@@ -66,7 +78,8 @@ public record GarbageCollectorConfig(
         .collectionThreshold(collectionThreshold)
         .maxPauseTime(maxPauseTime)
         .enableCycleDetection(enableCycleDetection)
-        .generationalCount(generationalCount);
+        .generationalCount(generationalCount)
+        .youngGenerationThreshold(youngGenerationThreshold);
   }
 
   /** Builder; {@link #build()} validates every field at once. */
@@ -76,6 +89,7 @@ public record GarbageCollectorConfig(
     private Duration maxPauseTime = Duration.ofMillis(100);
     private boolean enableCycleDetection = true;
     private int generationalCount = 3;
+    private int youngGenerationThreshold = 10_000;
 
     private Builder() {}
 
@@ -104,13 +118,19 @@ public record GarbageCollectorConfig(
       return this;
     }
 
+    public Builder youngGenerationThreshold(int value) {
+      this.youngGenerationThreshold = value;
+      return this;
+    }
+
     public GarbageCollectorConfig build() {
       return new GarbageCollectorConfig(
           collectionStrategy,
           collectionThreshold,
           maxPauseTime,
           enableCycleDetection,
-          generationalCount);
+          generationalCount,
+          youngGenerationThreshold);
     }
   }
 }

@@ -33,6 +33,11 @@ final class CollectorFigures {
   private CollectorFigures() {}
 
   static OmegaMemory system(String collector, long poolBytes, Duration maxPause) {
+    return system(collector, poolBytes, maxPause, 10_000);
+  }
+
+  static OmegaMemory system(
+      String collector, long poolBytes, Duration maxPause, int youngThreshold) {
     return OmegaMemory.builder()
         .pool(MemoryPoolConfig.builder().poolSize(poolBytes).build())
         .garbageCollector(
@@ -40,6 +45,7 @@ final class CollectorFigures {
                 .collectionStrategy(collector)
                 .maxPauseTime(maxPause)
                 .collectionThreshold(0.9)
+                .youngGenerationThreshold(youngThreshold)
                 .build())
         .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
         .build();
@@ -80,7 +86,9 @@ final class CollectorFigures {
   static double youngCollection(int live, int garbage, int runs) {
     double[] times = new double[runs + 1];
     for (int run = 0; run <= runs; run++) {
-      try (OmegaMemory omega = system("generational", 1L << 30, Duration.ofMillis(100))) {
+      // The threshold is raised so the garbage piles up in generation 0 for one young collection.
+      try (OmegaMemory omega =
+          system("generational", 1L << 30, Duration.ofMillis(100), garbage + 1)) {
         ManagedHeap heap = omega.heap();
         HeapObject root = heap.allocate(1, 0);
         heap.addRoot(root);

@@ -109,14 +109,18 @@ final class MemoryPerBlock {
     try (Arena arena = Arena.ofShared()) {
       MemorySegment[] held = new MemorySegment[blocks];
       long before = heapUsed();
+      long committedBefore =
+          ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
       long rssBefore = residentBytes();
       for (int i = 0; i < blocks; i++) {
         held[i] = arena.allocate(64);
       }
       long rssAfter = residentBytes();
+      long committedAfter = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
       long after = heapUsed();
-      return new Figure(
-          (after - before) / (double) blocks, (rssAfter - rssBefore - 64.0 * blocks) / blocks);
+      // Resident growth minus Java-heap growth is what the arena took natively.
+      double nativeBytes = rssAfter - rssBefore - Math.max(0, committedAfter - committedBefore);
+      return new Figure((after - before) / (double) blocks, (nativeBytes - 64.0 * blocks) / blocks);
     }
   }
 }

@@ -18,16 +18,15 @@ import java.util.Set;
  * of a young collection: O(roots + remembered + young objects + their edges), independent of the
  * old generations' size.
  *
- * <p>Policy (after CPython's gc): generation 0 is collected when {@value #YOUNG_THRESHOLD} objects
- * were allocated since its last collection (CPython uses 700 objects; ours are allocated in bulk by
- * runtimes, so the threshold is larger); generation i &gt; 0 after {@value #OLDER_THRESHOLD}
- * collections of generation i - 1; the oldest only when, in addition, the objects promoted into it
- * since its last collection exceed 25 % of it (CPython's rule that keeps full collections linear).
- * Explicit and allocation-failure collections are full.
+ * <p>Policy (after CPython's gc): generation 0 is collected when {@code young_generation_threshold}
+ * objects (default 10,000) were allocated since its last collection (CPython uses 700; runtimes
+ * allocate ours in bulk, so the default is larger); generation i &gt; 0 after {@value
+ * #OLDER_THRESHOLD} collections of generation i - 1; the oldest only when, in addition, the objects
+ * promoted into it since its last collection exceed 25 % of it (CPython's rule that keeps full
+ * collections linear). Explicit and allocation-failure collections are full.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
-  static final int YOUNG_THRESHOLD = 10_000;
   static final int OLDER_THRESHOLD = 10;
 
   private final int generations;
@@ -57,7 +56,7 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    return generations > 1 && allocatedSinceYoung >= YOUNG_THRESHOLD;
+    return generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold();
   }
 
   /** Remembered-set size, for tests and statistics. */

@@ -121,9 +121,9 @@ class CollectorSpecificsTest {
   void generational_thresholdCollections_areYoungAndPromote() {
     OffHeapManagedHeap heap =
         heap(new BuiltInCollectors.Generational(), GarbageCollectorConfig.builder());
-    HeapObject root = heap.allocate(GenerationalCollector.YOUNG_THRESHOLD, 0);
+    HeapObject root = heap.allocate(10_000, 0);
     heap.addRoot(root);
-    for (int i = 0; i < 3 * GenerationalCollector.YOUNG_THRESHOLD; i++) {
+    for (int i = 0; i < 3 * 10_000; i++) {
       HeapObject o = heap.allocate(0, 0);
       if (i % 3 == 0) {
         heap.setReference(root, i / 3, o);
@@ -132,7 +132,7 @@ class CollectorSpecificsTest {
     var stats = heap.collector().getCollectionStatistics();
     assertTrue(stats.collectionsPerGeneration().get(0) >= 2, stats.toString());
     assertTrue(stats.objectsPromoted() > 0);
-    assertTrue(stats.objectsFreed() > GenerationalCollector.YOUNG_THRESHOLD);
+    assertTrue(stats.objectsFreed() > 10_000);
     heap.close();
   }
 

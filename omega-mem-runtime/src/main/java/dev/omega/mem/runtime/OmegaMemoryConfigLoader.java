@@ -159,6 +159,7 @@ public final class OmegaMemoryConfigLoader {
     r.duration("max_pause_time", ChronoUnit.MILLIS, gc::maxPauseTime);
     r.bool("enable_cycle_detection", gc::enableCycleDetection);
     r.integer("generational_count", gc::generationalCount);
+    r.integer("young_generation_threshold", gc::youngGenerationThreshold);
 
     PerformanceMonitorConfig.Builder monitor = PerformanceMonitorConfig.builder();
     r.bool("enable_real_time_monitoring", monitor::enableRealTimeMonitoring);

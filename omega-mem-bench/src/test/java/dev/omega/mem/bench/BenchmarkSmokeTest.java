@@ -1,0 +1,66 @@
+package dev.omega.mem.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short version of the benchmarks for the default build: every benchmark body and harness runs
+ * once on small inputs, so a broken benchmark fails CI. No timing is asserted.
+ */
+class BenchmarkSmokeTest {
+
+  @Test
+  void allocateFree_everyContenderRoundTrips() {
+    AllocateFreeBenchmark b = new AllocateFreeBenchmark();
+    for (int size : new int[] {64, 4096}) {
+      b.size = size;
+      b.setUp();
+      assertEquals(size, b.omegaChecked());
+      assertEquals(size, b.mallocFfm());
+      assertEquals(size, b.mallocRawCritical());
+      assertEquals(size, b.nettyPooledDirect());
+      assertEquals(size, b.arenaConfined());
+      assertTrue(b.jvmHeap() > 0);
+      b.tearDown();
+    }
+  }
+
+  @Test
+  void churn_keepsItsSlotsAndReturnsEverything() {
+    ChurnBenchmark b = new ChurnBenchmark();
+    ChurnBenchmark.Shared shared = new ChurnBenchmark.Shared();
+    shared.setUp();
+    ChurnBenchmark.Slots slots = new ChurnBenchmark.Slots();
+    slots.fill(shared);
+    for (int i = 0; i < 10_000; i++) {
+      assertTrue(b.omegaChecked(shared, slots) >= 16);
+      assertTrue(b.mallocRawCritical(slots) != 0);
+      assertTrue(b.nettyPooledDirect(slots) >= 16);
+    }
+    slots.empty(shared);
+    assertEquals(0, shared.manager.getMemoryUsage());
+    shared.tearDown();
+  }
+
+  @Test
+  void memoryPerBlock_measuresEveryContender() {
+    var figures = MemoryPerBlock.measure(20_000);
+    assertEquals(4, figures.size());
+    var omega = figures.get("omega (MemoryBlock, checked)");
+    assertTrue(omega.nativeBytesBeyondPayload() < 64, "slab rounding only: " + omega);
+  }
+
+  @Test
+  void collectorFigures_runOnSmallGraphs() {
+    for (String collector : CollectorFigures.COLLECTORS) {
+      assertTrue(CollectorFigures.fullCollectionOfCycles(collector, 10_000, 1) >= 0);
+      double[] trees = CollectorFigures.binaryTrees(collector, 8, Duration.ofMillis(5));
+      assertTrue(trees[0] > 0);
+    }
+    assertTrue(CollectorFigures.youngCollection(10_000, 7_000, 1) >= 0);
+    assertTrue(CollectorFigures.binaryTreesOnJvmHeap(8)[2] > 0);
+  }
+}
