@@ -30,6 +30,9 @@ public interface HeapAccess {
   /** Number of generations the heap keeps per object ({@code generational_count}). */
   int generations();
 
+  /** Live objects in one generation, in O(1). */
+  long objectsInGeneration(int generation);
+
   /** Visits every root hold: global roots and the objects of every open scope (may repeat ids). */
   void forEachRoot(LongConsumer visitor);
 

@@ -26,9 +26,11 @@ import javax.management.openmbean.CompositeData;
  * warm-up run.
  */
 final class CollectorFigures {
-  static final String[] COLLECTORS = {
-    "mark-sweep", "reference-counting", "generational", "incremental"
-  };
+  /** The collectors measured; {@code -Domega.bench.collectors=a,b} narrows the list. */
+  static final String[] COLLECTORS =
+      System.getProperty(
+              "omega.bench.collectors", "mark-sweep,reference-counting,generational,incremental")
+          .split(",");
 
   private CollectorFigures() {}
 
@@ -151,11 +153,17 @@ final class CollectorFigures {
     }
   }
 
+  /**
+   * Builds a tree with O(depth) roots alive at any time: each node is rooted by its caller's scope,
+   * its children only by a scope of their own until they are linked (the HandleScope idiom).
+   */
   private static HeapObject tree(ManagedHeap heap, int depth) {
     HeapObject node = heap.allocate(2, 0);
     if (depth > 0) {
-      heap.setReference(node, 0, tree(heap, depth - 1));
-      heap.setReference(node, 1, tree(heap, depth - 1));
+      try (HeapScope children = heap.openScope()) {
+        heap.setReference(node, 0, tree(heap, depth - 1));
+        heap.setReference(node, 1, tree(heap, depth - 1));
+      }
     }
     return node;
   }

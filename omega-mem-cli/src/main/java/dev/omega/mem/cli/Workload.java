@@ -94,11 +94,14 @@ enum Workload {
       return new Result(name, 1, nodes, System.nanoTime() - started, errors);
     }
 
+    /** O(depth) roots alive at a time: children are rooted by their own scope until linked. */
     private HeapObject tree(ManagedHeap heap, int depth) {
       HeapObject node = heap.allocate(2, 0);
       if (depth > 0) {
-        heap.setReference(node, 0, tree(heap, depth - 1));
-        heap.setReference(node, 1, tree(heap, depth - 1));
+        try (HeapScope children = heap.openScope()) {
+          heap.setReference(node, 0, tree(heap, depth - 1));
+          heap.setReference(node, 1, tree(heap, depth - 1));
+        }
       }
       return node;
     }

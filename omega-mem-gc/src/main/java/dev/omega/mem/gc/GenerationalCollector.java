@@ -88,9 +88,7 @@ final class GenerationalCollector extends AbstractCollector {
       upTo++;
     }
     if (upTo == oldest && oldest > 0) {
-      long[] oldCount = new long[1];
-      heap.stopTheWorld(() -> heap.forEachObjectInGeneration(oldest, o -> oldCount[0]++));
-      if (promotedIntoOldest * 4 < oldCount[0]) {
+      if (promotedIntoOldest * 4 < heap.objectsInGeneration(oldest)) {
         return oldest - 1;
       }
     }

@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -74,6 +73,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private int[] refCount = new int[1024];
   private int[] rootHolds = new int[1024];
   private byte[] generation = new byte[1024];
+
+  /** Per slot: bit 0 has cleanup callbacks, bit 1 has weak references (so frees skip the maps). */
+  private byte[] extras = new byte[1024];
+
+  private static final byte HAS_CALLBACKS = 1;
+  private static final byte HAS_WEAK_REFS = 2;
   private int[] genNext = new int[1024];
   private int[] genPrev = new int[1024];
   private final int[] genHead;
@@ -89,8 +94,17 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private boolean closed;
 
   private final Map<Long, Integer> globalRoots = new HashMap<>();
-  private final LinkedHashSet<Scope> openScopes = new LinkedHashSet<>();
-  private final ThreadLocal<ArrayDeque<Scope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+
+  /** Every thread's stack of open scopes, registered on the thread's first use (under the lock). */
+  private final List<ArrayDeque<Scope>> scopeStacks = new ArrayList<>();
+
+  private final ThreadLocal<ArrayDeque<Scope>> scopes =
+      ThreadLocal.withInitial(
+          () -> {
+            ArrayDeque<Scope> stack = new ArrayDeque<>();
+            scopeStacks.add(stack);
+            return stack;
+          });
   private final Map<Integer, List<Runnable>> callbacks = new HashMap<>();
   private final Map<Integer, List<WeakRef>> weakRefs = new HashMap<>();
   private final List<Runnable> pendingCallbacks = new ArrayList<>();
@@ -200,6 +214,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       refCount[slot] = 0;
       rootHolds[slot] = 0;
       generation[slot] = 0;
+      extras[slot] = 0;
       link(slot, 0);
       objects++;
       usedBytes += bytes + HEADER_BYTES;
@@ -228,6 +243,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       refCount = Arrays.copyOf(refCount, n);
       rootHolds = Arrays.copyOf(rootHolds, n);
       generation = Arrays.copyOf(generation, n);
+      extras = Arrays.copyOf(extras, n);
       genNext = Arrays.copyOf(genNext, n);
       genPrev = Arrays.copyOf(genPrev, n);
       freeSlots = Arrays.copyOf(freeSlots, n);
@@ -332,7 +348,6 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       checkOpen();
       Scope scope = new Scope(Thread.currentThread());
       scopes.get().addFirst(scope);
-      openScopes.add(scope);
       return scope;
     } finally {
       lock.unlock();
@@ -346,6 +361,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = slotOf(object);
       WeakRef ref = new WeakRef(idOf(s));
       weakRefs.computeIfAbsent(s, k -> new ArrayList<>(1)).add(ref);
+      extras[s] |= HAS_WEAK_REFS;
       return ref;
     } finally {
       lock.unlock();
@@ -359,6 +375,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     try {
       int s = slotOf(object);
       callbacks.computeIfAbsent(s, k -> new ArrayList<>(1)).add(callback);
+      extras[s] |= HAS_CALLBACKS;
     } finally {
       lock.unlock();
     }
@@ -457,7 +474,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       runPendingCallbacks();
       globalRoots.clear();
-      openScopes.clear();
+      scopeStacks.clear();
       closed = true;
     } finally {
       lock.unlock();
@@ -478,11 +495,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       for (long id : globalRoots.keySet()) {
         visitor.accept(id);
       }
-      for (Scope scope : openScopes) {
-        for (int i = 0; i < scope.ids.size(); i++) {
-          long id = scope.ids.get(i);
-          if (isLive(id)) {
-            visitor.accept(id);
+      for (ArrayDeque<Scope> stack : scopeStacks) {
+        for (Scope scope : stack) {
+          for (int i = 0; i < scope.ids.size(); i++) {
+            long id = scope.ids.get(i);
+            if (isLive(id)) {
+              visitor.accept(id);
+            }
           }
         }
       }
@@ -521,9 +540,15 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  /** Objects in one generation. */
-  long generationCount(int gen) {
-    return genCount[gen];
+  @Override
+  public long objectsInGeneration(int gen) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      return genCount[gen];
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -587,15 +612,18 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       throw new IllegalStateException(
           "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
     }
-    List<Runnable> cleanups = callbacks.remove(s);
-    if (cleanups != null) {
-      pendingCallbacks.addAll(cleanups);
-    }
-    List<WeakRef> weak = weakRefs.remove(s);
-    if (weak != null) {
-      for (WeakRef ref : weak) {
-        ref.cleared = true;
+    if (extras[s] != 0) {
+      List<Runnable> cleanups = callbacks.remove(s);
+      if (cleanups != null) {
+        pendingCallbacks.addAll(cleanups);
       }
+      List<WeakRef> weak = weakRefs.remove(s);
+      if (weak != null) {
+        for (WeakRef ref : weak) {
+          ref.cleared = true;
+        }
+      }
+      extras[s] = 0;
     }
     manager.deallocate(storage[s]);
     usedBytes -= (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
@@ -618,8 +646,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public long stopTheWorld(Runnable work) {
-    long started = System.nanoTime();
     lock.lock();
+    // The pause mutators see starts once the collector holds the lock, not while it waits for it.
+    long started = System.nanoTime();
     boolean outer = !inCollection;
     try {
       inCollection = true;
@@ -725,7 +754,6 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         }
         stack.removeFirst();
         closed = true;
-        openScopes.remove(this);
         for (int i = 0; i < ids.size(); i++) {
           long id = ids.get(i);
           if (isLive(id)) {

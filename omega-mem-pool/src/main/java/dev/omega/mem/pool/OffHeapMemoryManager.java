@@ -65,7 +65,10 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final SizeClasses classes;
   private final SizeClass[] sizeClasses;
   private final int cacheCapacity;
-  private final int refillBatch;
+
+  /** Most bytes one thread's cache may hold, so many threads cannot hoard the pool. */
+  private final long cacheBudget;
+
   private final long reservePages;
   private final long maxRequest;
 
@@ -110,10 +113,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     this.sizeClasses = new SizeClass[classes.count()];
     for (int i = 0; i < sizeClasses.length; i++) {
       long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
-      sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize);
+      int limit = Math.max(1, Math.min(config.threadCacheBlocks(), (32 << 10) / classes.sizes[i]));
+      sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize, limit);
     }
+    this.cacheBudget = Math.max(4096, Math.min(256L << 10, pool.capacityBytes() / 1024));
     this.cacheCapacity = config.threadCacheBlocks();
-    this.refillBatch = Math.max(1, cacheCapacity / 2);
     this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
     this.maxRequest =
         config.fallbackEnabled()
@@ -189,6 +193,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         index = cache.indices[at];
         cache.slabs[at] = null;
         cache.count[c] = n - 1;
+        cache.cachedBytes -= slab.stride;
         cache.hits++;
       } else {
         cache.misses++;
@@ -225,7 +230,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     for (int attempt = 0; ; attempt++) {
       synchronized (sc) {
         sc.refills++;
-        int want = cacheCapacity == 0 ? 1 : refillBatch;
+        long room = (cacheBudget - cache.cachedBytes) / sc.blockSize;
+        int want =
+            cacheCapacity == 0
+                ? 1
+                : (int) Math.max(1, Math.min(Math.max(1, sc.cacheLimit / 2), room));
         int got = 0;
         int base = c * cacheCapacity;
         Slab last = null;
@@ -261,6 +270,7 @@ final class OffHeapMemoryManager implements MemoryManager {
             return cache.slabs[0];
           }
           cache.count[c] = got - 1;
+          cache.cachedBytes += (long) (got - 1) * sc.blockSize;
           return last == null ? null : cache.slabs[base + got - 1];
         }
         sc.failures++;
@@ -504,14 +514,19 @@ final class OffHeapMemoryManager implements MemoryManager {
         return;
       }
       int n = cache.count[c];
-      if (n == cacheCapacity) {
-        flushClass(cache, c, cacheCapacity / 2);
+      if (n >= slab.sizeClass.cacheLimit) {
+        flushClass(cache, c, Math.max(1, n / 2));
         n = cache.count[c];
+      }
+      if (cache.cachedBytes + slab.stride > cacheBudget) {
+        flush(cache);
+        n = 0;
       }
       int at = c * cacheCapacity + n;
       cache.slabs[at] = slab;
       cache.indices[at] = index;
       cache.count[c] = n + 1;
+      cache.cachedBytes += slab.stride;
     } else {
       releaseRegion(region);
     }
@@ -553,6 +568,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     int count = cache.count[c];
     n = Math.min(n, count);
     for (int i = 0; i < n; i++) {
+      cache.cachedBytes -= cache.slabs[base + i].stride;
       returnToSlab(cache.slabs[base + i], cache.indices[base + i]);
     }
     System.arraycopy(cache.slabs, base + n, cache.slabs, base, count - n);

@@ -16,6 +16,9 @@ final class SizeClass {
   /** Pages per slab: at least 64 KiB (or the manager's base) and at least 8 blocks. */
   final long slabPages;
 
+  /** Blocks a thread may cache of this class: fewer for bigger blocks (as jemalloc's tcache). */
+  final int cacheLimit;
+
   /** Slabs with at least one free block; the head is used first. */
   final ArrayDeque<Slab> partial = new ArrayDeque<>();
 
@@ -23,10 +26,11 @@ final class SizeClass {
   long refills;
   long failures;
 
-  SizeClass(int index, int blockSize, long slabPages) {
+  SizeClass(int index, int blockSize, long slabPages, int cacheLimit) {
     this.index = index;
     this.blockSize = blockSize;
     this.slabPages = slabPages;
+    this.cacheLimit = cacheLimit;
   }
 
   void list(Slab slab) {

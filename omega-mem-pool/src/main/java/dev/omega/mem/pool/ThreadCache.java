@@ -7,10 +7,13 @@ import java.lang.ref.WeakReference;
  *
  * <p>Design note. The common allocation is a pop from {@code slabs/indices[c * cap, c * cap +
  * count[c])} and the common free a push: no lock, no atomic, no garbage beyond the returned handle.
- * When a class's stash is empty the thread refills {@code cap / 2} blocks under the class lock;
- * when it is full it flushes half back. So the shared lock is taken once per {@code cap / 2}
- * operations of a class, and a block freed by another thread simply joins that thread's stash (as
- * in tcmalloc).
+ * When a class's stash is empty the thread refills half the class's limit under the class lock;
+ * when it is full it flushes half back, so the shared lock is taken once per few operations of a
+ * class, and a block freed by another thread simply joins that thread's stash (as in tcmalloc).
+ * Hoarding is bounded: a class caches at most {@code min(thread_cache_blocks, 32 KiB / block size)}
+ * blocks (as jemalloc's tcache), and a whole cache at most 256 KiB (less for small pools); past
+ * that budget the cache is flushed. Without these limits 256 threads exhausted a 256 MiB pool
+ * holding 4 MiB of live data.
  *
  * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
  * which is exact once the owner has stopped and is happens-before ordered (thread join).
@@ -27,6 +30,9 @@ final class ThreadCache {
 
   /** Set by another thread to ask the owner to flush at its next operation. */
   volatile boolean flushRequested;
+
+  /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
+  long cachedBytes;
 
   long hits;
   long misses;
