@@ -113,10 +113,10 @@ final class OffHeapMemoryManager implements MemoryManager {
     this.sizeClasses = new SizeClass[classes.count()];
     for (int i = 0; i < sizeClasses.length; i++) {
       long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
-      int limit = Math.max(1, Math.min(config.threadCacheBlocks(), (32 << 10) / classes.sizes[i]));
+      int limit = Math.max(1, Math.min(config.threadCacheBlocks(), (64 << 10) / classes.sizes[i]));
       sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize, limit);
     }
-    this.cacheBudget = Math.max(4096, Math.min(256L << 10, pool.capacityBytes() / 1024));
+    this.cacheBudget = Math.max(4096, Math.min(1L << 20, pool.capacityBytes() / 512));
     this.cacheCapacity = config.threadCacheBlocks();
     this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
     this.maxRequest =
@@ -562,14 +562,38 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
   }
 
-  /** Returns the oldest {@code n} cached blocks of class {@code c} to their slabs. */
+  /**
+   * Returns the oldest {@code n} cached blocks of class {@code c} to their slabs, under one
+   * acquisition of the class lock; slabs that become empty go back to the pool after it.
+   */
   private void flushClass(ThreadCache cache, int c, int n) {
     int base = c * cacheCapacity;
     int count = cache.count[c];
     n = Math.min(n, count);
-    for (int i = 0; i < n; i++) {
-      cache.cachedBytes -= cache.slabs[base + i].stride;
-      returnToSlab(cache.slabs[base + i], cache.indices[base + i]);
+    SizeClass sc = sizeClasses[c];
+    List<Slab> empty = null;
+    synchronized (sc) {
+      for (int i = 0; i < n; i++) {
+        Slab slab = cache.slabs[base + i];
+        cache.cachedBytes -= slab.stride;
+        slab.give(cache.indices[base + i]);
+        if (slab.isEmpty() && sc.partial.size() > 1) {
+          sc.unlist(slab);
+          sc.slabs--;
+          if (empty == null) {
+            empty = new ArrayList<>();
+          }
+          empty.add(slab);
+        } else {
+          sc.list(slab);
+        }
+      }
+    }
+    if (empty != null) {
+      for (Slab slab : empty) {
+        pool.release(slab);
+      }
+      pagesChanged();
     }
     System.arraycopy(cache.slabs, base + n, cache.slabs, base, count - n);
     System.arraycopy(cache.indices, base + n, cache.indices, base, count - n);
