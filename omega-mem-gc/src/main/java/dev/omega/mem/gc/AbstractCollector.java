@@ -70,6 +70,24 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     heap.free(object);
   }
 
+  /**
+   * Frees every object whose mark word is not {@code epoch}: the sweep of the tracing collectors.
+   * Garbage is listed first and freed after, so freeing never disturbs the walk. Call inside a
+   * pause.
+   */
+  protected final void sweepUnmarked(int epoch) {
+    LongStack garbage = new LongStack();
+    heap.forEachObject(
+        object -> {
+          if (heap.mark(object) != epoch) {
+            garbage.push(object);
+          }
+        });
+    for (int i = 0; i < garbage.size(); i++) {
+      release(garbage.get(i));
+    }
+  }
+
   @Override
   public final boolean collect(CollectionCause cause) {
     collecting.lock();

@@ -149,17 +149,7 @@ final class IncrementalCollector extends AbstractCollector {
     while (!grey.isEmpty()) {
       scan(grey.pop());
     }
-    int current = epoch;
-    LongStack garbage = new LongStack();
-    heap.forEachObject(
-        object -> {
-          if (heap.mark(object) != current) {
-            garbage.push(object);
-          }
-        });
-    for (int i = 0; i < garbage.size(); i++) {
-      release(garbage.get(i));
-    }
+    sweepUnmarked(epoch);
     marking = false;
   }
 }

@@ -46,15 +46,6 @@ final class MarkSweepCollector extends AbstractCollector {
         }
       }
     }
-    LongStack garbage = new LongStack();
-    heap.forEachObject(
-        object -> {
-          if (heap.mark(object) != current) {
-            garbage.push(object);
-          }
-        });
-    for (int i = 0; i < garbage.size(); i++) {
-      release(garbage.get(i));
-    }
+    sweepUnmarked(current);
   }
 }
