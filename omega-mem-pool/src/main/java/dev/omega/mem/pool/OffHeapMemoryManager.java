@@ -544,22 +544,30 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   private void returnToSlab(Slab slab, int index) {
-    SizeClass sc = slab.sizeClass;
-    boolean release = false;
-    synchronized (sc) {
-      slab.give(index);
-      if (slab.isEmpty() && sc.partial.size() > 1) {
-        sc.unlist(slab);
-        sc.slabs--;
-        release = true;
-      } else {
-        sc.list(slab);
-      }
+    boolean release;
+    synchronized (slab.sizeClass) {
+      release = giveBackLocked(slab.sizeClass, slab, index);
     }
     if (release) {
       pool.release(slab);
       pagesChanged();
     }
+  }
+
+  /**
+   * Puts a block back in its slab, with {@code sc} locked. Returns true when the slab became empty
+   * and is not the class's last one: the caller then returns its pages to the pool (after
+   * unlocking).
+   */
+  private static boolean giveBackLocked(SizeClass sc, Slab slab, int index) {
+    slab.give(index);
+    if (slab.isEmpty() && sc.partial.size() > 1) {
+      sc.unlist(slab);
+      sc.slabs--;
+      return true;
+    }
+    sc.list(slab);
+    return false;
   }
 
   /**
@@ -576,16 +584,11 @@ final class OffHeapMemoryManager implements MemoryManager {
       for (int i = 0; i < n; i++) {
         Slab slab = cache.slabs[base + i];
         cache.cachedBytes -= slab.stride;
-        slab.give(cache.indices[base + i]);
-        if (slab.isEmpty() && sc.partial.size() > 1) {
-          sc.unlist(slab);
-          sc.slabs--;
+        if (giveBackLocked(sc, slab, cache.indices[base + i])) {
           if (empty == null) {
             empty = new ArrayList<>();
           }
           empty.add(slab);
-        } else {
-          sc.list(slab);
         }
       }
     }
