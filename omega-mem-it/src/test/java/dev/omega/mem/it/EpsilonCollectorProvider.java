@@ -31,16 +31,11 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
 
   @Override
   public GarbageCollector create(GarbageCollectorConfig config, HeapAccess heap) {
-    return new Epsilon(heap);
+    return new Epsilon();
   }
 
   static final class Epsilon implements GarbageCollector {
-    private final HeapAccess heap;
     private volatile boolean running;
-
-    Epsilon(HeapAccess heap) {
-      this.heap = heap;
-    }
 
     @Override
     public String name() {
@@ -84,11 +79,6 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
     @Override
     public CycleReport detectCycles() {
       return new CycleReport(0, 0, 0, Duration.ZERO);
-    }
-
-    /** Objects the heap holds; Epsilon never lowers it. */
-    long objects() {
-      return heap.objectCount();
     }
 
     @Override

@@ -163,12 +163,6 @@ final class Domain implements MemoryDomain {
     return blocks.get();
   }
 
-  /** Called by the manager when leak detection reclaimed one of this domain's blocks. */
-  void reclaimed(long size) {
-    bytes.addAndGet(-size);
-    blocks.decrementAndGet();
-  }
-
   @Override
   public void close() {
     if (closed) {

@@ -94,7 +94,6 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
   private final AtomicLong largeLiveBytes = new AtomicLong();
   private final AtomicLong fallbackBytes = new AtomicLong();
-  private final AtomicLong leaksFound = new AtomicLong();
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
 
   private int pressureIndex;
@@ -697,7 +696,6 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
       LeakReport report = new LeakReport(t.size, t.site, t.domain, reclaim);
       AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
-      leaksFound.incrementAndGet();
       leakReports.add(report);
       found.add(report);
       for (AllocationListener observer : listenerArray) {
@@ -705,10 +703,6 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     return found;
-  }
-
-  long leaksFound() {
-    return leaksFound.get();
   }
 
   @Override
@@ -890,10 +884,5 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     pool.close();
-  }
-
-  /** Blocks still allocated at this moment with their sites (tracked ones only). */
-  List<LeakReport> outstanding() {
-    return leaks == null ? List.of() : leaks.outstanding();
   }
 }

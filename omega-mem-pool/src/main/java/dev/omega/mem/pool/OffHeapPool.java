@@ -444,10 +444,6 @@ final class OffHeapPool implements MemoryPool {
     return config;
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
   @Override
   public void close() {
     lock.lock();
