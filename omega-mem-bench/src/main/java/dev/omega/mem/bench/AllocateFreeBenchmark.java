@@ -2,8 +2,6 @@ package dev.omega.mem.bench;
 
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
-import dev.omega.mem.api.MemoryPoolConfig;
-import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.runtime.OmegaMemory;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -46,11 +44,7 @@ public class AllocateFreeBenchmark {
 
   @Setup
   public void setUp() {
-    omega =
-        OmegaMemory.builder()
-            .pool(MemoryPoolConfig.builder().poolSize(256L << 20).build())
-            .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
-            .build();
+    omega = BenchSystems.builder(256L << 20).build();
     manager = omega.memoryManager();
     netty = PooledByteBufAllocator.DEFAULT;
   }

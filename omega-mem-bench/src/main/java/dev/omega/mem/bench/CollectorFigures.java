@@ -2,8 +2,6 @@ package dev.omega.mem.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.omega.mem.api.GarbageCollectorConfig;
-import dev.omega.mem.api.MemoryPoolConfig;
-import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.HeapObject;
@@ -40,8 +38,7 @@ final class CollectorFigures {
 
   static OmegaMemory system(
       String collector, long poolBytes, Duration maxPause, int youngThreshold) {
-    return OmegaMemory.builder()
-        .pool(MemoryPoolConfig.builder().poolSize(poolBytes).build())
+    return BenchSystems.builder(poolBytes)
         .garbageCollector(
             GarbageCollectorConfig.builder()
                 .collectionStrategy(collector)
@@ -49,7 +46,6 @@ final class CollectorFigures {
                 .collectionThreshold(0.9)
                 .youngGenerationThreshold(youngThreshold)
                 .build())
-        .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
         .build();
   }
 

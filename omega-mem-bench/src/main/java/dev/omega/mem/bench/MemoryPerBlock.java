@@ -2,8 +2,6 @@ package dev.omega.mem.bench;
 
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
-import dev.omega.mem.api.MemoryPoolConfig;
-import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.runtime.OmegaMemory;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -52,11 +50,7 @@ final class MemoryPerBlock {
   }
 
   private static Figure omega(int blocks) {
-    try (OmegaMemory omega =
-        OmegaMemory.builder()
-            .pool(MemoryPoolConfig.builder().poolSize(256L << 20).build())
-            .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
-            .build()) {
+    try (OmegaMemory omega = BenchSystems.builder(256L << 20).build()) {
       MemoryManager manager = omega.memoryManager();
       MemoryBlock[] held = new MemoryBlock[blocks];
       long before = heapUsed();
