@@ -3,6 +3,7 @@ package dev.omega.mem.api;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -17,6 +18,9 @@ import java.util.List;
  * @param historySize {@code history_size}: samples kept in memory, 1 to 1,000,000
  * @param historyFile {@code history_file}: where history is persisted, or {@code null} for none
  * @param dashboardPort {@code dashboard_port}: port of the dashboard, 0 for any free port, -1 off
+ * @param dashboardHost {@code dashboard_host}: address the dashboard binds, loopback by default
+ * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code
+ *     [jmx, jfr]}; the dashboard is started by {@code dashboard_port} instead
  */
 public record PerformanceMonitorConfig(
     boolean enableRealTimeMonitoring,
@@ -25,7 +29,9 @@ public record PerformanceMonitorConfig(
     PerformanceThresholds performanceThresholds,
     int historySize,
     Path historyFile,
-    int dashboardPort) {
+    int dashboardPort,
+    String dashboardHost,
+    List<String> exporters) {
 
   public PerformanceMonitorConfig {
     List<ConfigProblem> problems = new ArrayList<>();
@@ -50,6 +56,16 @@ public record PerformanceMonitorConfig(
       problems.add(
           new ConfigProblem("dashboard_port", dashboardPort, "-1 (off), 0 (any) or 1 to 65535"));
     }
+    if (dashboardHost == null || dashboardHost.isBlank()) {
+      problems.add(
+          new ConfigProblem("dashboard_host", dashboardHost, "a host name or address to bind"));
+    }
+    if (exporters == null || exporters.stream().anyMatch(e -> e == null || e.isBlank())) {
+      problems.add(
+          new ConfigProblem("exporters", exporters, "a list of exporter names such as [jmx, jfr]"));
+    } else {
+      exporters = List.copyOf(new LinkedHashSet<>(exporters));
+    }
     ConfigurationException.throwIfAny(problems);
   }
 
@@ -70,7 +86,9 @@ public record PerformanceMonitorConfig(
         .performanceThresholds(performanceThresholds)
         .historySize(historySize)
         .historyFile(historyFile)
-        .dashboardPort(dashboardPort);
+        .dashboardPort(dashboardPort)
+        .dashboardHost(dashboardHost)
+        .exporters(exporters);
   }
 
   /** Builder; {@link #build()} validates every field at once. */
@@ -82,6 +100,8 @@ public record PerformanceMonitorConfig(
     private int historySize = 3600;
     private Path historyFile;
     private int dashboardPort = -1;
+    private String dashboardHost = "127.0.0.1";
+    private List<String> exporters = List.of();
 
     private Builder() {}
 
@@ -120,6 +140,16 @@ public record PerformanceMonitorConfig(
       return this;
     }
 
+    public Builder dashboardHost(String value) {
+      this.dashboardHost = value;
+      return this;
+    }
+
+    public Builder exporters(List<String> value) {
+      this.exporters = value;
+      return this;
+    }
+
     public PerformanceMonitorConfig build() {
       return new PerformanceMonitorConfig(
           enableRealTimeMonitoring,
@@ -128,7 +158,9 @@ public record PerformanceMonitorConfig(
           performanceThresholds,
           historySize,
           historyFile,
-          dashboardPort);
+          dashboardPort,
+          dashboardHost,
+          exporters);
     }
   }
 }

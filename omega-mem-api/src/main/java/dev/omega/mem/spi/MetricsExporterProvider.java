@@ -1,5 +1,6 @@
 package dev.omega.mem.spi;
 
+import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.monitor.PerformanceMonitor;
 
 /** Makes a {@link MetricsExporter}; found by {@link java.util.ServiceLoader}. */
@@ -8,5 +9,7 @@ public interface MetricsExporterProvider {
   /** The name configuration uses to switch it on, such as {@code jmx}. */
   String name();
 
-  MetricsExporter create(PerformanceMonitor monitor, MonitoredSystem system);
+  /** An exporter of {@code monitor}'s figures, not yet started. */
+  MetricsExporter create(
+      PerformanceMonitor monitor, MonitoredSystem system, PerformanceMonitorConfig config);
 }

@@ -2,6 +2,8 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionEvent;
+import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.GarbageCollector;
@@ -10,6 +12,8 @@ import dev.omega.mem.spi.HeapEvents;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,6 +35,8 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   protected long bytesFreed;
   protected long objectsPromoted;
   protected long cyclesFound;
+  private final List<CollectionListener> listeners = new CopyOnWriteArrayList<>();
+  private long pauseNanosThisCollection;
   private Thread background;
   private volatile boolean running;
 
@@ -60,6 +66,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   protected final long pause(Runnable work) {
     long nanos = heap.stopTheWorld(work);
     pauses.record(nanos);
+    pauseNanosThisCollection += nanos;
     return nanos;
   }
 
@@ -90,12 +97,67 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   @Override
   public final boolean collect(CollectionCause cause) {
+    CollectionEvent event = null;
     collecting.lock();
     try {
-      return collectNow(cause);
+      if (listeners.isEmpty()) {
+        return collectNow(cause);
+      }
+      long[] generationsBefore = collectionsPerGeneration.clone();
+      long objectsBefore = objectsFreed;
+      long bytesBefore = bytesFreed;
+      long promotedBefore = objectsPromoted;
+      pauseNanosThisCollection = 0;
+      boolean ran = collectNow(cause);
+      if (ran) {
+        int generation = 0;
+        for (int g = collectionsPerGeneration.length - 1; g >= 0; g--) {
+          if (collectionsPerGeneration[g] != generationsBefore[g]) {
+            generation = g;
+            break;
+          }
+        }
+        event =
+            new CollectionEvent(
+                name,
+                cause,
+                generation,
+                pauseNanosThisCollection,
+                objectsFreed - objectsBefore,
+                bytesFreed - bytesBefore,
+                objectsPromoted - promotedBefore);
+      }
+      return ran;
     } finally {
       collecting.unlock();
+      if (event != null) {
+        notifyListeners(event);
+      }
     }
+  }
+
+  private void notifyListeners(CollectionEvent event) {
+    for (CollectionListener listener : listeners) {
+      try {
+        listener.onCollection(event);
+      } catch (RuntimeException e) {
+        System.getLogger("omega.gc")
+            .log(
+                System.Logger.Level.WARNING,
+                "collection listener " + listener + " threw; the collector goes on",
+                e);
+      }
+    }
+  }
+
+  @Override
+  public void addCollectionListener(CollectionListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "collection listener is null"));
+  }
+
+  @Override
+  public boolean removeCollectionListener(CollectionListener listener) {
+    return listeners.remove(listener);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.omega.mem.it;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.GarbageCollector;
@@ -74,6 +75,17 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
     @Override
     public CollectionStatistics getCollectionStatistics() {
       return new CollectionStatistics("epsilon", List.of(0L), 0, 0, 0, 0, PauseStatistics.empty());
+    }
+
+    @Override
+    public void addCollectionListener(CollectionListener listener) {
+      // Epsilon never collects, so a listener is never called; keeping none is truthful.
+      java.util.Objects.requireNonNull(listener, "collection listener is null");
+    }
+
+    @Override
+    public boolean removeCollectionListener(CollectionListener listener) {
+      return false;
     }
 
     @Override

@@ -103,6 +103,12 @@ final class OffHeapMemoryManager implements MemoryManager {
     this.config = context.manager();
     this.pool = new OffHeapPool(context.pool(), context.strategy());
     this.pool.initialize();
+    this.pool.observeCompactions(
+        (moved, nanos) -> {
+          for (AllocationListener observer : listenerArray) {
+            observer.onCompaction(moved, nanos);
+          }
+        });
     this.collector = context.collector();
     long pageSize = pool.pageSize();
     long baseSlabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));

@@ -244,6 +244,18 @@ final class OffHeapPool implements MemoryPool {
     return true;
   }
 
+  /** Told of each compaction that moved something, after the pool lock is released. */
+  @FunctionalInterface
+  interface CompactionObserver {
+    void compacted(long bytesMoved, long nanos);
+  }
+
+  private volatile CompactionObserver compactionObserver;
+
+  void observeCompactions(CompactionObserver observer) {
+    this.compactionObserver = observer;
+  }
+
   @Override
   public boolean compact() {
     long started = System.nanoTime();
@@ -284,7 +296,12 @@ final class OffHeapPool implements MemoryPool {
     } finally {
       lock.unlock();
     }
-    AuditLog.info("compaction", "bytes_moved=" + moved + " nanos=" + (System.nanoTime() - started));
+    long nanos = System.nanoTime() - started;
+    AuditLog.info("compaction", "bytes_moved=" + moved + " nanos=" + nanos);
+    CompactionObserver observer = compactionObserver;
+    if (observer != null) {
+      observer.compacted(moved, nanos);
+    }
     return true;
   }
 

@@ -15,6 +15,15 @@ import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.monitor.PerformanceMonitor;
+import dev.omega.mem.spi.MetricsExporter;
+import dev.omega.mem.spi.MonitoredSystem;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -44,6 +53,7 @@ public final class OmegaMemory implements AutoCloseable {
   private volatile boolean heapBuilt;
   private volatile boolean monitorBuilt;
   private volatile boolean closed;
+  private final Map<String, MetricsExporter> exporters = new LinkedHashMap<>();
 
   private OmegaMemory(OmegaMemoryConfig config, PluginCatalog catalog) {
     this.config = config;
@@ -55,6 +65,40 @@ public final class OmegaMemory implements AutoCloseable {
     if (config.monitor().enableRealTimeMonitoring() && !catalog.monitors().isEmpty()) {
       monitor().startMonitoring();
     }
+    List<String> exporterNames = OmegaMemoryModule.exportersToStart(config.monitor());
+    if (!exporterNames.isEmpty()) {
+      PerformanceMonitor monitor = monitor();
+      MonitoredSystem system = new MonitoredSystem(manager, heapIfInstalled());
+      try {
+        for (String name : exporterNames) {
+          MetricsExporter exporter =
+              catalog.exporters().get(name).create(monitor, system, config.monitor());
+          exporter.start();
+          exporters.put(name, exporter);
+        }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
+    }
+  }
+
+  private Optional<ManagedHeap> heapIfInstalled() {
+    return catalog.heaps().isEmpty() ? Optional.empty() : Optional.of(heap());
+  }
+
+  /**
+   * The exporters this system started ({@code exporters} and, when {@code dashboard_port} is not
+   * -1, {@code dashboard}), by name.
+   */
+  public Map<String, MetricsExporter> exporters() {
+    return Collections.unmodifiableMap(exporters);
+  }
+
+  /** Where the dashboard serves, when {@code dashboard_port} turned it on. */
+  public Optional<URI> dashboardAddress() {
+    MetricsExporter dashboard = exporters.get(OmegaMemoryModule.DASHBOARD);
+    return dashboard == null ? Optional.empty() : dashboard.address();
   }
 
   public static Builder builder() {
@@ -162,6 +206,11 @@ public final class OmegaMemory implements AutoCloseable {
       return;
     }
     closed = true;
+    List<String> names = new ArrayList<>(exporters.keySet());
+    Collections.reverse(names);
+    for (String name : names) {
+      exporters.get(name).close();
+    }
     if (monitorBuilt) {
       injector.getInstance(PerformanceMonitor.class).close();
     }

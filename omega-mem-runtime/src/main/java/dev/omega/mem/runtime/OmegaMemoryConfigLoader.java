@@ -59,6 +59,7 @@ public final class OmegaMemoryConfigLoader {
           "max_pause_time",
           "enable_cycle_detection",
           "generational_count",
+          "young_generation_threshold",
           "enable_real_time_monitoring",
           "metrics_collection_interval",
           "enable_memory_leak_detection",
@@ -66,6 +67,8 @@ public final class OmegaMemoryConfigLoader {
           "history_size",
           "history_file",
           "dashboard_port",
+          "dashboard_host",
+          "exporters",
           "leak_detection",
           "leak_sampling_interval",
           "reclaim_leaks",
@@ -169,6 +172,8 @@ public final class OmegaMemoryConfigLoader {
     r.integer("history_size", monitor::historySize);
     r.string("history_file", v -> monitor.historyFile(Path.of(v)));
     r.integer("dashboard_port", monitor::dashboardPort);
+    r.string("dashboard_host", monitor::dashboardHost);
+    r.strings("exporters", monitor::exporters);
     PerformanceThresholds defaults = PerformanceThresholds.defaults();
     Duration[] thresholds = {
       defaults.allocationTime(), defaults.deallocationTime(), defaults.gcPauseTime()
@@ -302,6 +307,16 @@ public final class OmegaMemoryConfigLoader {
           sink.accept(c.getString(key));
         } catch (ConfigException e) {
           problems.add(new ConfigProblem(key, raw(key), "a string"));
+        }
+      }
+    }
+
+    void strings(String key, Sink<List<String>> sink) {
+      if (c.hasPath(key)) {
+        try {
+          sink.accept(c.getStringList(key));
+        } catch (ConfigException e) {
+          problems.add(new ConfigProblem(key, raw(key), "a list of names such as [jmx, jfr]"));
         }
       }
     }

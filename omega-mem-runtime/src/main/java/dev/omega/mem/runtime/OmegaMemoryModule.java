@@ -81,6 +81,17 @@ public final class OmegaMemoryModule extends AbstractModule {
               "garbage collector",
               GC_MODULE));
     }
+    for (String exporter : exportersToStart(config.monitor())) {
+      if (!catalog.exporters().containsKey(exporter)) {
+        problems.add(
+            NamedChoice.problem(
+                catalog.exporters(),
+                exporter,
+                exporter.equals(DASHBOARD) ? "dashboard_port" : "exporters",
+                "metrics exporter",
+                MONITOR_MODULE));
+      }
+    }
     if (catalog.managers().size() != 1) {
       problems.add(
           new ConfigProblem(
@@ -89,6 +100,18 @@ public final class OmegaMemoryModule extends AbstractModule {
               "exactly one implementation on the class path; add dev.omega.mem:" + POOL_MODULE));
     }
     ConfigurationException.throwIfAny(problems);
+  }
+
+  /** The exporter named {@code dashboard} is started by {@code dashboard_port}, not by name. */
+  static final String DASHBOARD = "dashboard";
+
+  /** Names of the exporters a configuration starts: those listed, and the dashboard if on. */
+  static List<String> exportersToStart(PerformanceMonitorConfig monitor) {
+    List<String> names = new ArrayList<>(monitor.exporters());
+    if (monitor.dashboardPort() >= 0 && !names.contains(DASHBOARD)) {
+      names.add(DASHBOARD);
+    }
+    return names;
   }
 
   @Override

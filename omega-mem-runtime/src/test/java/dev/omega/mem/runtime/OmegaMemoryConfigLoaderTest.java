@@ -35,6 +35,7 @@ class OmegaMemoryConfigLoaderTest {
             max_pause_time = 20ms
             enable_cycle_detection = false
             generational_count = 2
+            young_generation_threshold = 700
             enable_real_time_monitoring = false
             metrics_collection_interval = 250ms
             enable_memory_leak_detection = false
@@ -45,6 +46,9 @@ class OmegaMemoryConfigLoaderTest {
             fallback_enabled = true
             fallback_limit = 1GiB
             thread_cache_blocks = 16
+            dashboard_port = 0
+            dashboard_host = "0.0.0.0"
+            exporters = [jmx, jfr]
             """);
     assertEquals(64L << 20, c.pool().poolSize());
     assertEquals(8192, c.pool().blockSize());
@@ -60,6 +64,10 @@ class OmegaMemoryConfigLoaderTest {
     assertEquals(List.of(0.5, 0.9), c.manager().pressureLevels());
     assertEquals(1L << 30, c.manager().fallbackLimit());
     assertEquals(16, c.manager().threadCacheBlocks());
+    assertEquals(700, c.garbageCollector().youngGenerationThreshold());
+    assertEquals(0, c.monitor().dashboardPort());
+    assertEquals("0.0.0.0", c.monitor().dashboardHost());
+    assertEquals(List.of("jmx", "jfr"), c.monitor().exporters());
   }
 
   @Test

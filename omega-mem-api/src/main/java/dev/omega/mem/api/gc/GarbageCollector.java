@@ -48,6 +48,14 @@ public interface GarbageCollector extends AutoCloseable {
 
   CollectionStatistics getCollectionStatistics();
 
+  /** Registers {@code listener} for every collection that ends from now on. */
+  void addCollectionListener(CollectionListener listener);
+
+  /**
+   * @return {@code true} if {@code listener} was registered
+   */
+  boolean removeCollectionListener(CollectionListener listener);
+
   /**
    * Finds garbage cycles now (and frees them). Collectors that do not count references trace the
    * heap; they report cycles as zero and the garbage they freed as objects and bytes.

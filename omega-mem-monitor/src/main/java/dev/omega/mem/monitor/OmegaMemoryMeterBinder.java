@@ -1,0 +1,135 @@
+package dev.omega.mem.monitor;
+
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryStatistics;
+import dev.omega.mem.api.SizeClassStatistics;
+import dev.omega.mem.api.gc.CollectionListener;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.spi.MonitoredSystem;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer meters for an Omega Memory system, with dotted names: {@code omega.memory.used},
+ * {@code .free}, {@code .peak}, {@code .capacity}, {@code .fragmentation}, {@code .live.blocks},
+ * {@code omega.memory.allocations} and {@code .failures} (counters, tagged by {@code cause}), {@code
+ * omega.memory.size.class.live} (tagged by {@code size.class}), and {@code omega.gc.pause}, a
+ * {@link Timer} fed by every collection and tagged by {@code collector} and {@code generation}.
+ * Every meter carries the {@code pool} tag given here.
+ *
+ * <p>Micrometer is an optional dependency of {@code omega-mem-monitor}: this class loads only if
+ * the application has {@code micrometer-core}. Usage: {@code new OmegaMemoryMeterBinder(new
+ * MonitoredSystem(omega.memoryManager(), Optional.of(omega.heap())), "main").bindTo(registry)}.
+ * Gauges read the manager's statistics when scraped; the timer costs one record per collection.
+ */
+public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable {
+  private final MonitoredSystem system;
+  private final String pool;
+  private CollectionListener listener;
+  private GarbageCollector listenedTo;
+
+  public OmegaMemoryMeterBinder(MonitoredSystem system, String pool) {
+    this.system = Objects.requireNonNull(system, "system is null");
+    this.pool = Objects.requireNonNull(pool, "pool tag is null");
+  }
+
+  @Override
+  public synchronized void bindTo(MeterRegistry registry) {
+    MemoryManager manager = system.manager();
+    Tags tags = Tags.of("pool", pool);
+    gauge(registry, "omega.memory.used", "bytes", "Bytes handed out for live blocks", tags, manager,
+        m -> m.getStatistics().allocatedBytes());
+    gauge(registry, "omega.memory.free", "bytes", "Bytes free in the pools", tags, manager,
+        m -> m.getStatistics().freeBytes());
+    gauge(registry, "omega.memory.peak", "bytes", "Highest allocated bytes", tags, manager,
+        m -> m.getStatistics().peakBytes());
+    gauge(registry, "omega.memory.capacity", "bytes", "Pool capacity", tags, manager,
+        m -> m.getStatistics().capacityBytes());
+    gauge(registry, "omega.memory.fragmentation", null, "Fragmentation of free pages", tags,
+        manager, m -> m.getStatistics().fragmentation());
+    gauge(registry, "omega.memory.live.blocks", "blocks", "Blocks not yet freed", tags, manager,
+        m -> m.getStatistics().liveBlocks());
+    FunctionCounter.builder(
+            "omega.memory.allocations", manager, m -> m.getStatistics().allocations())
+        .description("Successful allocations")
+        .tags(tags)
+        .register(registry);
+    for (AllocationFailure cause : AllocationFailure.values()) {
+      FunctionCounter.builder(
+              "omega.memory.failures",
+              manager,
+              m -> m.getStatistics().failures().getOrDefault(cause, 0L))
+          .description("Refused allocations")
+          .tags(tags.and("cause", cause.name().toLowerCase(Locale.ROOT)))
+          .register(registry);
+    }
+    for (SizeClassStatistics c : manager.getStatistics().sizeClasses()) {
+      long size = c.blockSize();
+      gauge(registry, "omega.memory.size.class.live", "blocks", "Live blocks of a size class",
+          tags.and("size.class", Long.toString(size)), manager, m -> liveBlocks(m, size));
+    }
+    if (system.heap().isPresent() && listener == null) {
+      ManagedHeap heap = system.heap().get();
+      gauge(registry, "omega.heap.objects", "objects", "Objects on the managed heap", tags, heap,
+          ManagedHeap::objectCount);
+      GarbageCollector collector = heap.collector();
+      listener =
+          event ->
+              Timer.builder("omega.gc.pause")
+                  .description("Time mutators were stopped by a collection")
+                  .tags(
+                      tags.and("collector", event.collector())
+                          .and("generation", Integer.toString(event.generation())))
+                  .register(registry)
+                  .record(event.pauseNanos(), TimeUnit.NANOSECONDS);
+      collector.addCollectionListener(listener);
+      listenedTo = collector;
+    }
+  }
+
+  private static double liveBlocks(MemoryManager manager, long size) {
+    MemoryStatistics s = manager.getStatistics();
+    for (SizeClassStatistics c : s.sizeClasses()) {
+      if (c.blockSize() == size) {
+        return c.liveBlocks();
+      }
+    }
+    return 0;
+  }
+
+  private static <T> void gauge(
+      MeterRegistry registry,
+      String name,
+      String unit,
+      String description,
+      Tags tags,
+      T source,
+      ToDoubleFunction<T> value) {
+    Gauge.builder(name, source, value)
+        .description(description)
+        .baseUnit(unit)
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** Stops feeding {@code omega.gc.pause}; the gauges stop with the registry. */
+  @Override
+  public synchronized void close() {
+    if (listenedTo != null) {
+      listenedTo.removeCollectionListener(listener);
+      listenedTo = null;
+      listener = null;
+    }
+  }
+}

@@ -1,0 +1,568 @@
+package dev.omega.mem.monitor;
+
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.AllocationListener;
+import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryPool;
+import dev.omega.mem.api.MemoryPressureListener;
+import dev.omega.mem.api.MemoryStatistics;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.api.PerformanceThresholds;
+import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.gc.CollectionEvent;
+import dev.omega.mem.api.gc.CollectionListener;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.api.monitor.AlertListener;
+import dev.omega.mem.api.monitor.AlertType;
+import dev.omega.mem.api.monitor.LatencySummary;
+import dev.omega.mem.api.monitor.MemoryMetrics;
+import dev.omega.mem.api.monitor.PerformanceAlert;
+import dev.omega.mem.api.monitor.PerformanceAlert.Severity;
+import dev.omega.mem.api.monitor.PerformanceMonitor;
+import dev.omega.mem.api.monitor.PerformanceReport;
+import dev.omega.mem.spi.MonitoredSystem;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The built-in {@link PerformanceMonitor}: a sampler thread that reads the manager's counters every
+ * {@code metrics_collection_interval}, plus listeners that see sampled latencies, leaks, pressure
+ * and collections as they happen.
+ *
+ * <p>Cost: while stopped, no listener is registered, so the manager's hot path times nothing and
+ * calls nothing (the manager skips timing when it has no listener). While running, the manager
+ * times about one call in {@value AllocationListener#SAMPLING_INTERVAL} per thread and this class
+ * adds one atomic increment per timed call ({@link LatencyHistogram}); everything else happens on
+ * the sampler thread.
+ *
+ * <p>Windows: each history sample describes the interval since the previous sample (latency
+ * percentiles, allocation rate, longest pause). {@link #getMemoryMetrics()} describes everything
+ * since monitoring started, so that a caller who polls gets stable percentiles.
+ *
+ * <p>Alerts: latency, pause and fragmentation alerts are raised when a window crosses its limit and
+ * not again until a window comes back under it, so a slow period gives one alert, not one per
+ * sample. Leaks and failures alert whenever their count grew in the window. Pressure alerts are
+ * raised for each rising crossing the manager reports. Alert listeners run on the sampler thread.
+ *
+ * <p>Thread safety: listener callbacks may come from any thread; the sampler's own state is
+ * confined to {@link #tick()}, which is serialised.
+ */
+final class SamplingPerformanceMonitor implements PerformanceMonitor {
+  private final PerformanceMonitorConfig config;
+  private final MonitoredSystem system;
+  private final Clock clock;
+  private final LatencyHistogram allocationLatency = new LatencyHistogram();
+  private final LatencyHistogram deallocationLatency = new LatencyHistogram();
+  private final LatencyHistogram gcPauses = new LatencyHistogram();
+  private final AtomicLong windowMaxPause = new AtomicLong();
+  private final AtomicReference<CollectionEvent> longestCollection = new AtomicReference<>();
+  private final LongAdder leaksSeen = new LongAdder();
+  private final Map<String, long[]> leakSites = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<double[]> pendingPressure = new ConcurrentLinkedQueue<>();
+  private final List<AlertListener> alertListeners = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<MemoryMetrics> history = new ArrayDeque<>();
+  private final ArrayDeque<PerformanceAlert> alerts = new ArrayDeque<>();
+  private final Set<AlertType> raised = EnumSet.noneOf(AlertType.class);
+  private final Observer observer = new Observer();
+  private final Object tickLock = new Object();
+  private final MemoryManager manager;
+  private final Optional<GarbageCollector> collector;
+
+  private ScheduledExecutorService sampler;
+  private long[] startAllocationSnapshot;
+  private long[] startDeallocationSnapshot;
+  private long[] startPauseSnapshot;
+  private long[] lastAllocationSnapshot;
+  private long[] lastDeallocationSnapshot;
+  private long[] lastPauseSnapshot;
+  private long lastAllocations;
+  private long lastTickNanos;
+  private long lastLeaks;
+  private long lastFailures;
+  private boolean closed;
+
+  SamplingPerformanceMonitor(PerformanceMonitorConfig config, MonitoredSystem system, Clock clock) {
+    this.config = Objects.requireNonNull(config, "config is null");
+    this.system = Objects.requireNonNull(system, "system is null");
+    this.clock = clock;
+    this.manager = system.manager();
+    this.collector = system.heap().map(ManagedHeap::collector);
+    if (config.historyFile() != null) {
+      for (MemoryMetrics m : HistoryFile.read(config.historyFile())) {
+        append(history, m, config.historySize());
+      }
+    }
+    resetWindows();
+  }
+
+  private void resetWindows() {
+    startAllocationSnapshot = allocationLatency.snapshot();
+    startDeallocationSnapshot = deallocationLatency.snapshot();
+    startPauseSnapshot = gcPauses.snapshot();
+    lastAllocationSnapshot = startAllocationSnapshot;
+    lastDeallocationSnapshot = startDeallocationSnapshot;
+    lastPauseSnapshot = startPauseSnapshot;
+    MemoryStatistics s = manager.getStatistics();
+    lastAllocations = s.allocations();
+    lastFailures = s.totalFailures();
+    lastLeaks = leaksSeen.sum();
+    lastTickNanos = System.nanoTime();
+  }
+
+  @Override
+  public synchronized boolean startMonitoring() {
+    checkOpen();
+    if (sampler != null) {
+      return false;
+    }
+    synchronized (tickLock) {
+      resetWindows();
+    }
+    manager.addAllocationListener(observer);
+    manager.addPressureListener(observer);
+    collector.ifPresent(c -> c.addCollectionListener(observer));
+    sampler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "omega-monitor-sampler");
+              t.setDaemon(true);
+              return t;
+            });
+    long period = config.metricsCollectionInterval().toNanos();
+    sampler.scheduleAtFixedRate(this::safeTick, period, period, TimeUnit.NANOSECONDS);
+    return true;
+  }
+
+  @Override
+  public synchronized boolean stopMonitoring() {
+    if (sampler == null) {
+      return false;
+    }
+    sampler.shutdownNow();
+    try {
+      sampler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    sampler = null;
+    manager.removeAllocationListener(observer);
+    manager.removePressureListener(observer);
+    collector.ifPresent(c -> c.removeCollectionListener(observer));
+    persistHistory();
+    return true;
+  }
+
+  @Override
+  public synchronized boolean isMonitoring() {
+    return sampler != null;
+  }
+
+  private void safeTick() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      // A sampler that dies silently would stop all alerts; log and keep sampling.
+      System.getLogger("omega.monitor")
+          .log(System.Logger.Level.WARNING, "monitor sample failed; sampling goes on", e);
+    }
+  }
+
+  /** Takes one history sample and raises the alerts it shows. The sampler thread calls this. */
+  MemoryMetrics tick() {
+    synchronized (tickLock) {
+      if (config.enableMemoryLeakDetection()) {
+        manager.detectLeaks();
+      }
+      long[] alloc = allocationLatency.snapshot();
+      long[] dealloc = deallocationLatency.snapshot();
+      long[] pause = gcPauses.snapshot();
+      long now = System.nanoTime();
+      MemoryStatistics s = manager.getStatistics();
+      double rate =
+          (s.allocations() - lastAllocations) * 1e9 / Math.max(1, now - lastTickNanos);
+      MemoryMetrics sample =
+          metrics(
+              s,
+              LatencyHistogram.summarize(lastAllocationSnapshot, alloc),
+              LatencyHistogram.summarize(lastDeallocationSnapshot, dealloc),
+              LatencyHistogram.summarize(lastPauseSnapshot, pause),
+              rate);
+      long maxPause = windowMaxPause.getAndSet(0);
+      lastAllocationSnapshot = alloc;
+      lastDeallocationSnapshot = dealloc;
+      lastPauseSnapshot = pause;
+      lastAllocations = s.allocations();
+      lastTickNanos = now;
+      synchronized (history) {
+        append(history, sample, config.historySize());
+      }
+      checkThresholds(sample, s, maxPause);
+      return sample;
+    }
+  }
+
+  private MemoryMetrics metrics(
+      MemoryStatistics s,
+      LatencySummary alloc,
+      LatencySummary dealloc,
+      LatencySummary pauses,
+      double rate) {
+    return new MemoryMetrics(
+        Instant.now(clock),
+        s.allocatedBytes(),
+        s.freeBytes(),
+        s.peakBytes(),
+        s.capacityBytes(),
+        s.fragmentation(),
+        alloc,
+        dealloc,
+        pauses,
+        s.allocatedBytes() == 0 ? 1.0 : (double) s.requestedBytes() / s.allocatedBytes(),
+        s.threadCacheHitRate(),
+        leaksSeen.sum(),
+        rate);
+  }
+
+  private void checkThresholds(MemoryMetrics m, MemoryStatistics s, long maxPause) {
+    PerformanceThresholds t = config.performanceThresholds();
+    edge(
+        AlertType.ALLOCATION_LATENCY,
+        m.allocationLatency().samples() > 0
+            && m.allocationLatency().p99Nanos() > t.allocationTime().toNanos(),
+        m.allocationLatency().p99Nanos(),
+        t.allocationTime().toNanos(),
+        "p99 allocation latency %s is above allocation_time %s (%d sampled calls)",
+        nanos(m.allocationLatency().p99Nanos()),
+        nanos(t.allocationTime().toNanos()),
+        m.allocationLatency().samples());
+    edge(
+        AlertType.DEALLOCATION_LATENCY,
+        m.deallocationLatency().samples() > 0
+            && m.deallocationLatency().p99Nanos() > t.deallocationTime().toNanos(),
+        m.deallocationLatency().p99Nanos(),
+        t.deallocationTime().toNanos(),
+        "p99 deallocation latency %s is above deallocation_time %s (%d sampled calls)",
+        nanos(m.deallocationLatency().p99Nanos()),
+        nanos(t.deallocationTime().toNanos()),
+        m.deallocationLatency().samples());
+    if (maxPause > t.gcPauseTime().toNanos()) {
+      raise(
+          AlertType.GC_PAUSE,
+          maxPause > 4 * t.gcPauseTime().toNanos() ? Severity.CRITICAL : Severity.WARNING,
+          maxPause,
+          t.gcPauseTime().toNanos(),
+          "a collection paused mutators for %s, above gc_pause_time %s",
+          nanos(maxPause),
+          nanos(t.gcPauseTime().toNanos()));
+    }
+    double fragmentationLimit = fragmentationLimit();
+    edge(
+        AlertType.FRAGMENTATION,
+        m.fragmentation() > fragmentationLimit,
+        m.fragmentation(),
+        fragmentationLimit,
+        "pool fragmentation %.3f is above max_fragmentation_threshold %.3f",
+        m.fragmentation(),
+        fragmentationLimit);
+    long leaks = m.leakSuspects();
+    if (leaks > lastLeaks) {
+      raise(
+          AlertType.MEMORY_LEAK,
+          Severity.WARNING,
+          leaks - lastLeaks,
+          0,
+          "%d block(s) leaked since the last sample; worst site: %s",
+          leaks - lastLeaks,
+          worstLeakSite().map(LeakSite::site).orElse("unknown"));
+      lastLeaks = leaks;
+    }
+    long failures = s.totalFailures();
+    if (failures > lastFailures) {
+      raise(
+          AlertType.ALLOCATION_FAILURE,
+          Severity.WARNING,
+          failures - lastFailures,
+          0,
+          "%d allocation(s) refused since the last sample; totals by cause: %s",
+          failures - lastFailures,
+          nonZero(s.failures()));
+      lastFailures = failures;
+    }
+    for (double[] p = pendingPressure.poll(); p != null; p = pendingPressure.poll()) {
+      raise(
+          AlertType.MEMORY_PRESSURE,
+          p[1] > 0.95 ? Severity.CRITICAL : Severity.WARNING,
+          p[1],
+          p[0],
+          "usage %.1f%% crossed the pressure level %.0f%%",
+          p[1] * 100,
+          p[0] * 100);
+    }
+  }
+
+  private double fragmentationLimit() {
+    List<MemoryPool> pools = manager.pools();
+    return pools.isEmpty() ? 1.0 : pools.get(0).config().maxFragmentationThreshold();
+  }
+
+  private static Map<AllocationFailure, Long> nonZero(Map<AllocationFailure, Long> failures) {
+    Map<AllocationFailure, Long> result = new java.util.EnumMap<>(AllocationFailure.class);
+    failures.forEach(
+        (cause, count) -> {
+          if (count > 0) {
+            result.put(cause, count);
+          }
+        });
+    return result;
+  }
+
+  private void edge(
+      AlertType type,
+      boolean over,
+      double value,
+      double threshold,
+      String format,
+      Object... args) {
+    if (!over) {
+      raised.remove(type);
+      return;
+    }
+    if (raised.add(type)) {
+      raise(
+          type,
+          value > 4 * threshold ? Severity.CRITICAL : Severity.WARNING,
+          value,
+          threshold,
+          format,
+          args);
+    }
+  }
+
+  private void raise(
+      AlertType type,
+      Severity severity,
+      double value,
+      double threshold,
+      String format,
+      Object... args) {
+    PerformanceAlert alert =
+        new PerformanceAlert(
+            Instant.now(clock),
+            type,
+            severity,
+            String.format(Locale.ROOT, format, args),
+            value,
+            threshold);
+    synchronized (alerts) {
+      append(alerts, alert, config.historySize());
+    }
+    for (AlertListener listener : alertListeners) {
+      try {
+        listener.onAlert(alert);
+      } catch (RuntimeException e) {
+        System.getLogger("omega.monitor")
+            .log(System.Logger.Level.WARNING, "alert listener " + listener + " threw", e);
+      }
+    }
+  }
+
+  private static <T> void append(ArrayDeque<T> deque, T value, int limit) {
+    deque.addLast(value);
+    while (deque.size() > limit) {
+      deque.removeFirst();
+    }
+  }
+
+  @Override
+  public MemoryMetrics getMemoryMetrics() {
+    checkOpen();
+    long[] alloc = allocationLatency.snapshot();
+    long[] dealloc = deallocationLatency.snapshot();
+    long[] pause = gcPauses.snapshot();
+    MemoryStatistics s = manager.getStatistics();
+    double rate;
+    synchronized (tickLock) {
+      rate =
+          (s.allocations() - lastAllocations) * 1e9 / Math.max(1, System.nanoTime() - lastTickNanos);
+      return metrics(
+          s,
+          LatencyHistogram.summarize(startAllocationSnapshot, alloc),
+          LatencyHistogram.summarize(startDeallocationSnapshot, dealloc),
+          LatencyHistogram.summarize(startPauseSnapshot, pause),
+          rate);
+    }
+  }
+
+  @Override
+  public PerformanceReport generateReport() {
+    MemoryMetrics current = getMemoryMetrics();
+    List<MemoryMetrics> samples = history();
+    List<PerformanceAlert> alertList = getPerformanceAlerts();
+    MemoryStatistics statistics = manager.getStatistics();
+    Diagnosis diagnosis =
+        new Diagnosis(
+            system, config, current, statistics, worstLeakSite(), longestCollection.get());
+    return new MonitorReport(
+        Instant.now(clock),
+        current,
+        samples,
+        alertList,
+        diagnosis.findings(),
+        statistics,
+        system.heap().map(h -> h.collector().getCollectionStatistics()),
+        leakSites(),
+        Optional.ofNullable(longestCollection.get()),
+        manager.pools().isEmpty() ? List.of() : manager.pools().get(0).pageRuns(),
+        config);
+  }
+
+  List<MemoryMetrics> history() {
+    synchronized (history) {
+      return List.copyOf(history);
+    }
+  }
+
+  /** Leak sites, most blocks first. */
+  List<LeakSite> leakSites() {
+    List<LeakSite> sites = new ArrayList<>();
+    leakSites.forEach((site, counts) -> sites.add(new LeakSite(site, counts[0], counts[1])));
+    sites.sort((a, b) -> Long.compare(b.blocks(), a.blocks()));
+    return sites;
+  }
+
+  private Optional<LeakSite> worstLeakSite() {
+    List<LeakSite> sites = leakSites();
+    return sites.isEmpty() ? Optional.empty() : Optional.of(sites.get(0));
+  }
+
+  @Override
+  public List<PerformanceAlert> getPerformanceAlerts() {
+    synchronized (alerts) {
+      return List.copyOf(alerts);
+    }
+  }
+
+  @Override
+  public void addAlertListener(AlertListener listener) {
+    alertListeners.add(Objects.requireNonNull(listener, "alert listener is null"));
+  }
+
+  @Override
+  public void removeAlertListener(AlertListener listener) {
+    alertListeners.remove(listener);
+  }
+
+  MonitoredSystem system() {
+    return system;
+  }
+
+  PerformanceMonitorConfig config() {
+    return config;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    if (!stopMonitoring()) {
+      persistHistory();
+    }
+    closed = true;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this performance monitor is closed");
+    }
+  }
+
+  private void persistHistory() {
+    if (config.historyFile() != null) {
+      HistoryFile.write(config.historyFile(), history());
+    }
+  }
+
+  static String nanos(long nanos) {
+    if (nanos >= 1_000_000_000L) {
+      return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+    if (nanos >= 1_000_000L) {
+      return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+    }
+    if (nanos >= 1_000L) {
+      return String.format(Locale.ROOT, "%.1f µs", nanos / 1e3);
+    }
+    return nanos + " ns";
+  }
+
+  /** Blocks and bytes leaked at one allocation site. */
+  record LeakSite(String site, long blocks, long bytes) {}
+
+  /** The listeners registered while monitoring; one object so that removal is exact. */
+  private final class Observer
+      implements AllocationListener, MemoryPressureListener, CollectionListener {
+    @Override
+    public void onAllocation(long size, long nanos) {
+      allocationLatency.record(nanos);
+    }
+
+    @Override
+    public void onDeallocation(long size, long nanos) {
+      deallocationLatency.record(nanos);
+    }
+
+    @Override
+    public void onFailure(long size, Priority priority, AllocationFailure cause) {
+      // Counted by the manager; the sampler reads the totals.
+    }
+
+    @Override
+    public void onLeak(LeakReport leak) {
+      leaksSeen.increment();
+      leakSites.compute(
+          leak.allocationSite(),
+          (site, counts) -> {
+            long[] c = counts == null ? new long[2] : counts;
+            c[0]++;
+            c[1] += leak.size();
+            return c;
+          });
+    }
+
+    @Override
+    public void onPressure(double level, double usage, boolean rising) {
+      if (rising) {
+        pendingPressure.add(new double[] {level, usage});
+      }
+    }
+
+    @Override
+    public void onCollection(CollectionEvent event) {
+      gcPauses.record(event.pauseNanos());
+      windowMaxPause.accumulateAndGet(event.pauseNanos(), Math::max);
+      longestCollection.accumulateAndGet(
+          event, (old, now) -> old == null || now.pauseNanos() > old.pauseNanos() ? now : old);
+    }
+  }
+}
