@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * allocation listener.
  *
  * <p>Layout: values below 8 ns get a bucket each; above, each power of two {@code [2^e, 2^(e+1))}
- * is split into 8 equal sub-buckets, so a recorded value is known to within 12.5 %. 496 {@code
+ * is split into 8 equal sub-buckets, so a recorded value is known to within 12.5 %. 488 {@code
  * long} counters cover every non-negative {@code long}. Recording is one atomic increment (callers
  * are already sampled one in {@value dev.omega.mem.api.AllocationListener#SAMPLING_INTERVAL}, so
  * contention is low); a percentile is one pass over the counters. Intervals are taken by
@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class LatencyHistogram {
   private static final int SUB_BITS = 3;
   private static final int SUB_BUCKETS = 1 << SUB_BITS;
-  static final int BUCKETS = (64 - SUB_BITS + 1) * SUB_BUCKETS;
+  static final int BUCKETS = (63 - SUB_BITS + 1) * SUB_BUCKETS;
 
   private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
 
