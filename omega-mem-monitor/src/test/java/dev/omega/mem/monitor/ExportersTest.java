@@ -1,0 +1,257 @@
+package dev.omega.mem.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionEvent;
+import dev.omega.mem.api.gc.CollectionListener;
+import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.api.gc.PauseStatistics;
+import dev.omega.mem.spi.MonitoredSystem;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportersTest {
+  private final FakeSystem fake = new FakeSystem();
+  private final GarbageCollector collector = mock(GarbageCollector.class);
+  private final ManagedHeap heap = mock(ManagedHeap.class);
+  private final List<CollectionListener> collectionListeners = new CopyOnWriteArrayList<>();
+  private final MonitoredSystem system;
+  private final SamplingPerformanceMonitor monitor;
+
+  ExportersTest() {
+    when(heap.collector()).thenReturn(collector);
+    when(heap.objectCount()).thenReturn(42L);
+    when(collector.name()).thenReturn("generational");
+    when(collector.getCollectionStatistics())
+        .thenReturn(
+            new CollectionStatistics(
+                "generational",
+                List.of(3L, 1L, 0L),
+                500,
+                32_000,
+                20,
+                0,
+                new PauseStatistics(
+                    4, 4_000_000, 2_000_000, 1_000_000, 2_000_000, List.of(1_000_000L, 10_000_000L),
+                    List.of(2L, 2L, 0L))));
+    doAnswer(i -> collectionListeners.add(i.getArgument(0)))
+        .when(collector)
+        .addCollectionListener(any());
+    doAnswer(i -> collectionListeners.remove(i.<CollectionListener>getArgument(0)))
+        .when(collector)
+        .removeCollectionListener(any());
+    system = new MonitoredSystem(fake.manager, Optional.of(heap));
+    monitor =
+        new SamplingPerformanceMonitor(
+            PerformanceMonitorConfig.builder()
+                .metricsCollectionInterval(Duration.ofHours(1))
+                .dashboardPort(0)
+                .build(),
+            system,
+            Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    monitor.close();
+  }
+
+  private void collection(long pauseNanos) {
+    CollectionEvent event =
+        new CollectionEvent("generational", CollectionCause.THRESHOLD, 1, pauseNanos, 10, 640, 2);
+    collectionListeners.forEach(l -> l.onCollection(event));
+  }
+
+  @Test
+  void dashboard_servesPageApiAndPrometheusText_onLoopback() throws Exception {
+    fake.allocated = 12_288;
+    monitor.startMonitoring();
+    monitor.tick();
+    DashboardServer dashboard = new DashboardServer(monitor, system, monitor.config());
+    dashboard.start();
+    try {
+      URI base = dashboard.address().orElseThrow();
+      assertTrue(base.getHost().equals("127.0.0.1"), base.toString());
+      assertTrue(base.getPort() > 0);
+      HttpClient http = HttpClient.newHttpClient();
+
+      HttpResponse<String> page = get(http, base.resolve("/"));
+      assertEquals(200, page.statusCode());
+      assertTrue(page.body().contains("const LIVE = true;"));
+
+      HttpResponse<String> metrics = get(http, base.resolve("/api/metrics"));
+      assertEquals(200, metrics.statusCode());
+      assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+      assertTrue(metrics.body().contains("\"allocated_bytes\":12288"), metrics.body());
+      assertTrue(metrics.body().contains("\"page_map\":{\"total_pages\":16"), metrics.body());
+
+      String prometheus = get(http, base.resolve("/metrics")).body();
+      assertTrue(prometheus.contains("# TYPE omega_memory_allocated_bytes gauge\nomega_memory_allocated_bytes 12288\n"), prometheus);
+      assertTrue(prometheus.contains("omega_memory_failures_total{cause=\"quota\"} 0"));
+      assertTrue(prometheus.contains("omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"0.001\"} 2"), prometheus);
+      assertTrue(prometheus.contains("omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"+Inf\"} 4"));
+      assertTrue(prometheus.contains("omega_gc_collections_total{collector=\"generational\",generation=\"1\"} 1"));
+
+      assertTrue(get(http, base.resolve("/api/report?format=text")).body().startsWith("Omega Memory performance report"));
+      assertTrue(get(http, base.resolve("/api/report?format=html")).body().startsWith("<!DOCTYPE html>"));
+      assertEquals(400, get(http, base.resolve("/api/report?format=pdf")).statusCode());
+      assertTrue(get(http, base.resolve("/api/diagnosis")).body().startsWith("["));
+      HttpResponse<String> missing = get(http, base.resolve("/nothing"));
+      assertEquals(404, missing.statusCode());
+      assertTrue(missing.body().contains("/api/metrics"), "a 404 lists what exists");
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(base.resolve("/api/metrics"))
+                  .POST(HttpRequest.BodyPublishers.ofString("x"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, post.statusCode());
+    } finally {
+      dashboard.close();
+    }
+    assertTrue(dashboard.address().isEmpty(), "closed: the port is released");
+  }
+
+  private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void jmx_registersAnMXBeanWithLiveAttributes_andOperations() throws Exception {
+    fake.allocated = 4096;
+    JmxExporter jmx = new JmxExporter(monitor, system);
+    jmx.start();
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name = new ObjectName(jmx.address().orElseThrow().getSchemeSpecificPart());
+    try {
+      assertEquals(4096L, server.getAttribute(name, "AllocatedBytes"));
+      fake.allocated = 8192;
+      assertEquals(8192L, server.getAttribute(name, "AllocatedBytes"), "read live, not cached");
+      assertEquals("generational", server.getAttribute(name, "Collector"));
+      assertEquals(42L, server.getAttribute(name, "HeapObjects"));
+      assertEquals(2_000_000L, server.getAttribute(name, "GcPauseMaxNanos"));
+      when(fake.pool.compact()).thenReturn(true);
+      assertEquals(true, server.invoke(name, "compact", new Object[0], new String[0]));
+      String report = (String) server.invoke(name, "report", new Object[0], new String[0]);
+      assertTrue(report.startsWith("Omega Memory performance report"));
+    } finally {
+      jmx.close();
+    }
+    assertTrue(!server.isRegistered(name), "closing unregisters the MBean");
+  }
+
+  @Test
+  void jfr_eventsAreOffByDefault_andRecordedWhenARecordingEnablesThem(@TempDir Path dir)
+      throws Exception {
+    JfrExporter jfr = new JfrExporter(monitor, system);
+    jfr.start();
+    Path file = dir.resolve("omega.jfr");
+    try (Recording recording = new Recording()) {
+      recording.enable("dev.omega.mem.Collection");
+      recording.enable("dev.omega.mem.AllocationFailure");
+      recording.enable("dev.omega.mem.Leak");
+      recording.enable("dev.omega.mem.Compaction");
+      recording.start();
+      collection(3_000_000);
+      fake.allocationListeners.forEach(
+          l -> {
+            l.onFailure(1 << 20, Priority.LOW, AllocationFailure.OUT_OF_MEMORY);
+            l.onLeak(new LeakReport(64, "Main.java:9", "default", true));
+            l.onCompaction(8192, 1000);
+          });
+      recording.stop();
+      recording.dump(file);
+    } finally {
+      jfr.close();
+    }
+    List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+    RecordedEvent collection = find(events, "dev.omega.mem.Collection");
+    assertEquals("generational", collection.getString("collector"));
+    assertEquals(Duration.ofMillis(3), collection.getDuration("pause"));
+    assertEquals(1, collection.getInt("generation"));
+    RecordedEvent failure = find(events, "dev.omega.mem.AllocationFailure");
+    assertEquals(1 << 20, failure.getLong("size"));
+    assertEquals("OUT_OF_MEMORY", failure.getString("cause"));
+    assertEquals("Main.java:9", find(events, "dev.omega.mem.Leak").getString("site"));
+    assertEquals(8192, find(events, "dev.omega.mem.Compaction").getLong("bytesMoved"));
+    assertTrue(collectionListeners.isEmpty() && fake.allocationListeners.isEmpty(),
+        "closing removes every listener");
+  }
+
+  private static RecordedEvent find(List<RecordedEvent> events, String name) {
+    return events.stream()
+        .filter(e -> e.getEventType().getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " not recorded"));
+  }
+
+  @Test
+  void micrometer_bindsDottedMeters_andTimesEveryCollection() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    fake.allocated = 640;
+    fake.failures.put(AllocationFailure.RATE_LIMIT, 2L);
+    try (OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, "main")) {
+      binder.bindTo(registry);
+      assertEquals(640, registry.get("omega.memory.used").tag("pool", "main").gauge().value());
+      assertEquals(
+          2, registry.get("omega.memory.failures").tag("cause", "rate_limit").functionCounter().count());
+      assertEquals(
+          10, registry.get("omega.memory.size.class.live").tag("size.class", "64").gauge().value());
+      assertEquals(42, registry.get("omega.heap.objects").gauge().value());
+      collection(2_000_000);
+      collection(4_000_000);
+      Timer pause =
+          registry.get("omega.gc.pause").tag("collector", "generational").tag("generation", "1").timer();
+      assertEquals(2, pause.count());
+      assertEquals(6.0, pause.totalTime(TimeUnit.MILLISECONDS), 1e-9);
+    }
+    assertTrue(collectionListeners.isEmpty(), "closing stops feeding the timer");
+  }
+
+  @Test
+  void providers_areFoundByServiceLoader_byName() {
+    Map<String, String> found = new java.util.TreeMap<>();
+    java.util.ServiceLoader.load(dev.omega.mem.spi.MetricsExporterProvider.class)
+        .forEach(p -> found.put(p.name(), p.getClass().getSimpleName()));
+    assertEquals(List.of("dashboard", "jfr", "jmx"), List.copyOf(found.keySet()));
+    assertEquals(
+        "sampling",
+        java.util.ServiceLoader.load(dev.omega.mem.spi.PerformanceMonitorProvider.class)
+            .findFirst()
+            .orElseThrow()
+            .name());
+  }
+}
