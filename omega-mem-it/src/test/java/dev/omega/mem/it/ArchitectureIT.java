@@ -87,9 +87,13 @@ class ArchitectureIT {
             .areTopLevelClasses()
             .and()
             .arePublic()
+            .and()
+            .doNotImplement("io.micrometer.core.instrument.binder.MeterBinder")
             .should()
             .haveSimpleNameEndingWith("Provider")
-            .as("implementation classes are package-private; only providers are public");
+            .as(
+                "implementation classes are package-private; only providers (and a Micrometer"
+                    + " MeterBinder, which applications construct) are public");
     ArchRule testsAreNamedForTheirRunner =
         classes()
             .that()
