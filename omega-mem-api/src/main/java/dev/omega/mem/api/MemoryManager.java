@@ -76,6 +76,15 @@ public interface MemoryManager extends AutoCloseable {
    */
   List<LeakReport> detectLeaks();
 
+  /**
+   * Checks the manager's own bookkeeping, for tests and debugging: every pool page in exactly one
+   * run, free runs matching the placement strategy's free lists, slab lists consistent, counters
+   * non-negative. Takes the pool lock; meant for quiet moments, not hot paths.
+   *
+   * @return one sentence per broken invariant; empty when all hold
+   */
+  List<String> verifyIntegrity();
+
   /** The pools behind this manager. */
   List<MemoryPool> pools();
 

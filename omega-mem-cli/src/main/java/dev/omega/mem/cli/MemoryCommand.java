@@ -9,7 +9,13 @@ import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.runtime.OmegaMemory;
 import dev.omega.mem.runtime.OmegaMemoryConfigLoader;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.api.monitor.PerformanceReport;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,8 +29,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code omega memory --status | --report | --diagnose}: builds an embedded system from {@code
- * --config} (or the defaults), drives it with a built-in workload, and prints what memory did.
+ * {@code omega memory --status | --report | --diagnose | --monitor}: builds an embedded system from
+ * {@code --config} (or the defaults), drives it with a built-in workload, and prints what memory
+ * did; or, with {@code --attach URL}, asks a running application's dashboard instead.
  */
 @Command(
     name = "memory",
@@ -54,7 +61,36 @@ final class MemoryCommand implements Callable<Integer> {
         description =
             "Checks leaks, collector, fragmentation and pool sizing; says what to change.")
     boolean diagnose;
+
+    @Option(
+        names = "--monitor",
+        required = true,
+        description =
+            "Serves the live dashboard while the workload runs and prints its address.")
+    boolean monitor;
   }
+
+  @Option(
+      names = "--attach",
+      paramLabel = "URL",
+      description =
+          "A running application's dashboard (http://host:port/); report on it instead of an"
+              + " embedded instance.")
+  URI attach;
+
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      description = "Dashboard port for --monitor; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--duration",
+      paramLabel = "SECONDS",
+      defaultValue = "0",
+      description =
+          "How long --monitor serves; 0 serves until interrupted (default: ${DEFAULT-VALUE}).")
+  long durationSeconds;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Action action;
@@ -107,6 +143,17 @@ final class MemoryCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (attach != null) {
+      return Attach.run(attach, action, format, out, err, spec);
+    }
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--port must be 0 (any free port) to 65535, got " + port);
+    }
+    if (durationSeconds < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--duration must be 0 (until interrupted) or more, got " + durationSeconds);
+    }
     if (threads < 1 || threads > 1024) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--threads must be between 1 and 1024, got " + threads);
@@ -129,6 +176,20 @@ final class MemoryCommand implements Callable<Integer> {
       err.println(e.getMessage());
       return 2;
     }
+    if (action.monitor) {
+      PerformanceMonitorConfig m = configuration.monitor();
+      configuration =
+          configuration.withMonitor(
+              m.toBuilder()
+                  .enableRealTimeMonitoring(true)
+                  .dashboardPort(m.dashboardPort() >= 0 && port == 0 ? m.dashboardPort() : port)
+                  .metricsCollectionInterval(
+                      m.metricsCollectionInterval().compareTo(Duration.ofMillis(500)) > 0
+                          ? Duration.ofMillis(500)
+                          : m.metricsCollectionInterval())
+                  .build());
+      return serve(configuration, chosen, out, err);
+    }
     try (OmegaMemory omega = OmegaMemory.builder().config(configuration).build()) {
       if (format == Format.TEXT) {
         err.printf(
@@ -141,7 +202,12 @@ final class MemoryCommand implements Callable<Integer> {
       }
       Workload.Result result = chosen.run(omega, threads, operations, seed);
       Map<String, Object> facts = facts(omega, result);
-      List<String> findings = diagnose(omega, result);
+      Optional<PerformanceReport> report =
+          omega.plugins().monitors().isEmpty()
+              ? Optional.empty()
+              : Optional.of(omega.monitor().generateReport());
+      List<String> findings = diagnose(omega, result, report);
+      report.ifPresent(r -> facts.put("bottlenecks", r.bottlenecks()));
       if (action.diagnose) {
         facts.put("findings", findings);
       }
@@ -151,6 +217,11 @@ final class MemoryCommand implements Callable<Integer> {
         printStatus(out, facts);
       } else if (action.report) {
         printReport(out, facts);
+        report.ifPresent(
+            r -> {
+              out.println();
+              out.print(r.toText());
+            });
       } else {
         printDiagnosis(out, findings);
       }
@@ -245,10 +316,14 @@ final class MemoryCommand implements Callable<Integer> {
     return status;
   }
 
-  private List<String> diagnose(OmegaMemory omega, Workload.Result result) {
+  /**
+   * The monitor's findings (the troubleshooting guide's checks, see the monitor's Diagnosis), plus
+   * the one check only the command can make: a churn workload frees everything it allocates, so a
+   * live block afterwards is a leak.
+   */
+  private static List<String> diagnose(
+      OmegaMemory omega, Workload.Result result, Optional<PerformanceReport> report) {
     List<String> findings = new ArrayList<>();
-    OmegaMemoryConfig c = omega.config();
-    PoolStatistics p = omega.memoryPool().getPoolStatistics();
     MemoryStatistics s = omega.memoryManager().getStatistics();
     if (s.liveBlocks() > 0 && result.workload().equals("churn")) {
       findings.add(
@@ -256,48 +331,57 @@ final class MemoryCommand implements Callable<Integer> {
               + " blocks are still allocated after the workload freed everything: a leak."
               + " Set leak_detection = SAMPLED to find the allocation site.");
     }
-    if (c.manager().leakDetection() == dev.omega.mem.api.LeakDetectionLevel.DISABLED) {
-      findings.add(
-          "leak detection is off (leak_detection = DISABLED): leaks would go unseen."
-              + " Set leak_detection = SAMPLED (about one block in 128 tracked) in production.");
-    }
-    if (p.fragmentation() > c.pool().maxFragmentationThreshold()) {
-      findings.add(
-          String.format(
-              Locale.ROOT,
-              "fragmentation %.3f is above max_fragmentation_threshold %.3f; %s. Call compact() at a quiet point or use allocation_strategy = random.",
-              p.fragmentation(),
-              c.pool().maxFragmentationThreshold(),
-              c.pool().enableCompaction()
-                  ? "compaction runs only when an allocation fails"
-                  : "enable_compaction is off"));
-    }
-    double peak = (double) s.peakBytes() / p.capacityBytes();
-    if (peak > 0.9) {
-      findings.add(
-          String.format(
-              Locale.ROOT,
-              "peak usage reached %.0f%% of pool_size (%s): raise pool_size to at least %s.",
-              peak * 100,
-              bytes(p.capacityBytes()),
-              bytes((long) (s.peakBytes() * 1.5))));
-    }
-    if (s.totalFailures() > 0) {
-      findings.add(
-          s.totalFailures()
-              + " allocations failed ("
-              + s.failures()
-              + "): see pool sizing and critical_reserve.");
-    }
-    if (!omega.plugins().heaps().isEmpty()
-        && omega.heap().objectCount() > 0
-        && !omega.garbageCollector().isCollectionCycleRunning()) {
-      findings.add(
-          "the collector's background cycle is not running while "
-              + omega.heap().objectCount()
-              + " objects are on the heap: call garbageCollector().startCollectionCycle().");
-    }
+    report.ifPresent(r -> findings.addAll(r.bottlenecks()));
     return findings;
+  }
+
+  /** {@code --monitor}: the workload in a loop behind the dashboard until the duration ends. */
+  private Integer serve(
+      OmegaMemoryConfig configuration, Workload chosen, PrintWriter out, PrintWriter err)
+      throws InterruptedException {
+    try (OmegaMemory omega = OmegaMemory.builder().config(configuration).build()) {
+      URI address = omega.dashboardAddress().orElseThrow();
+      out.println("dashboard: " + address);
+      out.println("metrics:   " + address.resolve("/metrics"));
+      out.println(
+          durationSeconds == 0
+              ? "serving until interrupted (Ctrl-C)"
+              : "serving for " + durationSeconds + " s");
+      out.flush();
+      AtomicLong rounds = new AtomicLong();
+      AtomicLong errors = new AtomicLong();
+      Thread driver =
+          Thread.ofPlatform()
+              .daemon()
+              .name("omega-workload")
+              .start(
+                  () -> {
+                    long round = 0;
+                    while (!Thread.currentThread().isInterrupted()) {
+                      try {
+                        Workload.Result r =
+                            chosen.run(omega, threads, Math.min(operations, 200_000), seed + round++);
+                        errors.addAndGet(r.errors());
+                        rounds.incrementAndGet();
+                      } catch (InterruptedException e) {
+                        return;
+                      } catch (RuntimeException e) {
+                        errors.incrementAndGet();
+                        err.println("workload round failed: " + e);
+                      }
+                    }
+                  });
+      if (durationSeconds == 0) {
+        driver.join();
+      } else {
+        Thread.sleep(Duration.ofSeconds(durationSeconds));
+        driver.interrupt();
+        driver.join(Duration.ofSeconds(30));
+      }
+      out.println("served " + rounds.get() + " workload rounds, " + errors.get() + " errors");
+      out.flush();
+      return errors.get() > 0 ? 1 : 0;
+    }
   }
 
   private static void printStatus(PrintWriter out, Map<String, Object> facts) {

@@ -151,6 +151,25 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   @Override
+  public final List<String> verifyIntegrity() {
+    collecting.lock();
+    try {
+      List<String> problems = new ArrayList<>();
+      heap.stopTheWorld(() -> verifyOwnState(problems));
+      return problems;
+    } finally {
+      collecting.unlock();
+    }
+  }
+
+  /**
+   * Adds a sentence to {@code problems} for each way this collector's own state disagrees with the
+   * heap; called with mutators stopped and no collection running. Tracing collectors keep no state
+   * between collections beyond what they override this to check.
+   */
+  protected void verifyOwnState(List<String> problems) {}
+
+  @Override
   public void addCollectionListener(CollectionListener listener) {
     listeners.add(Objects.requireNonNull(listener, "collection listener is null"));
   }

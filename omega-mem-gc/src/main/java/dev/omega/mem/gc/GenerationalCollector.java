@@ -4,6 +4,7 @@ import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -57,6 +58,28 @@ final class GenerationalCollector extends AbstractCollector {
   @Override
   public boolean wantsCollection() {
     return generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold();
+  }
+
+  /** The barrier's promise: every reference from an older to a younger object is remembered. */
+  @Override
+  protected void verifyOwnState(List<String> problems) {
+    heap.forEachObject(
+        object -> {
+          int from = heap.generation(object);
+          for (int slot = 0; slot < heap.referenceSlots(object); slot++) {
+            long target = heap.reference(object, slot);
+            if (target != 0 && heap.generation(target) < from && !remembered.contains(object)) {
+              problems.add(
+                  "object "
+                      + object
+                      + " (generation "
+                      + from
+                      + ") refers to a younger object in slot "
+                      + slot
+                      + " but is not in the remembered set");
+            }
+          }
+        });
   }
 
   /** Remembered-set size, for tests and statistics. */

@@ -1,5 +1,6 @@
 package dev.omega.mem.gc;
 
+import java.util.List;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
@@ -51,6 +52,13 @@ final class IncrementalCollector extends AbstractCollector {
   public void onRootAdded(long object) {
     if (marking) {
       shade(object);
+    }
+  }
+
+  @Override
+  protected void verifyOwnState(List<String> problems) {
+    if (!marking && grey.size() > 0) {
+      problems.add(grey.size() + " objects are grey while no marking cycle runs");
     }
   }
 

@@ -679,7 +679,14 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   /** Checks header fields against the graph; returns problems (the invariant checker calls it). */
-  List<String> checkInvariants() {
+  @Override
+  public List<String> verifyIntegrity() {
+    List<String> problems = new ArrayList<>(heapIntegrity());
+    problems.addAll(collector.verifyIntegrity());
+    return problems;
+  }
+
+  private List<String> heapIntegrity() {
     lock.lock();
     try {
       List<String> problems = new ArrayList<>();

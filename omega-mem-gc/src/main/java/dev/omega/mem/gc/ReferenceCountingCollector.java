@@ -1,5 +1,10 @@
 package dev.omega.mem.gc;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.CycleReport;
@@ -45,6 +50,44 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   ReferenceCountingCollector(GarbageCollectorConfig config, HeapAccess heap) {
     super(NAME, config, heap, 1);
+  }
+
+  /**
+   * Counts include root holds, so each object's count must be its incoming references from live
+   * objects, plus at least one if it is a root (a root may be held more than once), and exactly
+   * that when it is not a root.
+   */
+  @Override
+  protected void verifyOwnState(List<String> problems) {
+    Map<Long, Integer> incoming = new HashMap<>();
+    heap.forEachObject(
+        object -> {
+          for (int slot = 0; slot < heap.referenceSlots(object); slot++) {
+            long target = heap.reference(object, slot);
+            if (target != 0) {
+              incoming.merge(target, 1, Integer::sum);
+            }
+          }
+        });
+    Set<Long> roots = new HashSet<>();
+    heap.forEachRoot(roots::add);
+    heap.forEachObject(
+        object -> {
+          int references = incoming.getOrDefault(object, 0);
+          int count = heap.referenceCount(object);
+          boolean rooted = roots.contains(object);
+          if (rooted ? count < references + 1 : count != references) {
+            problems.add(
+                "object "
+                    + object
+                    + " has reference count "
+                    + count
+                    + " but "
+                    + references
+                    + " references"
+                    + (rooted ? " and is a root" : ""));
+          }
+        });
   }
 
   // ------------------------------------------------------------------ barrier (under heap lock)

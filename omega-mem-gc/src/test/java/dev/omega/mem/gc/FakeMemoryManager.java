@@ -100,6 +100,14 @@ final class FakeMemoryManager implements MemoryManager {
   }
 
   @Override
+  public synchronized List<String> verifyIntegrity() {
+    if (used < 0 || live < 0 || used > capacity) {
+      return List.of("fake manager counts " + used + " bytes in " + live + " blocks");
+    }
+    return List.of();
+  }
+
+  @Override
   public List<MemoryPool> pools() {
     MemoryPoolConfig config = MemoryPoolConfig.builder().poolSize(capacity).build();
     return List.of(

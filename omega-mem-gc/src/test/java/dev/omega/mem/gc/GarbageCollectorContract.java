@@ -1,5 +1,6 @@
 package dev.omega.mem.gc;
 
+import dev.omega.mem.testkit.InvariantChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -22,8 +23,8 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,17 +45,17 @@ public abstract class GarbageCollectorContract {
         .build();
   }
 
+  @RegisterExtension final InvariantChecker invariants = new InvariantChecker();
+
   @BeforeEach
   void createHeap() {
-    manager = new FakeMemoryManager(256L << 20);
-    heap = new OffHeapManagedHeap(config(), manager, provider());
-  }
-
-  @AfterEach
-  void invariantsHoldAndEverythingIsReturned() {
-    assertEquals(List.of(), heap.checkInvariants());
-    heap.close();
-    assertEquals(0, manager.liveBlocks(), "heap returned every block on close");
+    manager = invariants.track(new FakeMemoryManager(256L << 20));
+    heap = invariants.track(new OffHeapManagedHeap(config(), manager, provider()));
+    invariants.closeAfter(
+        () -> {
+          heap.close();
+          assertEquals(0, manager.liveBlocks(), "heap returned every block on close");
+        });
   }
 
   private HeapObject node(int slots, long tag) {

@@ -14,7 +14,9 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executors;
  *   <li>{@code /} the live page (polls {@code /api/metrics} at the sampling interval);
  *   <li>{@code /api/metrics} the report's figures as JSON with the last 300 samples;
  *   <li>{@code /api/report} the whole report: JSON, or {@code ?format=text|html};
+ *   <li>{@code /api/status} the figures of the moment: JSON, or {@code ?format=text};
  *   <li>{@code /api/diagnosis} the bottlenecks: a JSON array, or {@code ?format=text}, one a line;
  *   <li>{@code /metrics} the Prometheus text format.
  * </ul>
@@ -110,6 +113,18 @@ final class DashboardServer implements MetricsExporter {
             send(exchange, 200, "text/html; charset=utf-8", MonitorReport.page("null", true));
         case "/api/metrics" -> send(exchange, 200, JSON, metricsJson());
         case "/api/report" -> sendReport(exchange, format);
+        case "/api/status" -> {
+          PerformanceReport report = monitor.generateReport();
+          if (format.equals("text") && report instanceof MonitorReport ours) {
+            send(exchange, 200, TEXT, ours.statusText());
+          } else {
+            Map<String, Object> status = new LinkedHashMap<>();
+            status.put("current", MonitorReport.metrics(report.current()));
+            status.put("alerts", report.alerts().size());
+            status.put("bottlenecks", report.bottlenecks().size());
+            send(exchange, 200, JSON, Json.write(status));
+          }
+        }
         case "/api/diagnosis" -> {
           List<String> findings = monitor.generateReport().bottlenecks();
           if (format.equals("text")) {
@@ -134,7 +149,7 @@ final class DashboardServer implements MetricsExporter {
                 TEXT,
                 "no page "
                     + path
-                    + "; try /, /api/metrics, /api/report, /api/diagnosis or /metrics\n");
+                    + "; try /, /api/metrics, /api/report, /api/status, /api/diagnosis or /metrics\n");
       }
     } catch (RuntimeException e) {
       // The server thread must survive a failing report; the caller sees why.

@@ -200,10 +200,35 @@ record MonitorReport(
   @Override
   public String toText() {
     StringBuilder out = new StringBuilder();
-    MemoryMetrics m = current;
-    MemoryStatistics s = statistics;
     line(out, "Omega Memory performance report, %s", generatedAt);
     line(out, "");
+    out.append(statusText());
+    for (LeakSite site : leakSites.subList(0, Math.min(5, leakSites.size()))) {
+      line(out, "            %,d block(s), %s at %s", site.blocks(), bytes(site.bytes()), site.site());
+    }
+    line(out, "history     %d sample(s)", history.size());
+    line(out, "");
+    if (bottlenecks.isEmpty()) {
+      line(out, "bottlenecks none found");
+    } else {
+      line(out, "bottlenecks, worst first:");
+      for (String b : bottlenecks) {
+        line(out, "  - %s", b);
+      }
+    }
+    line(out, "");
+    line(out, "alerts      %d", alerts.size());
+    for (PerformanceAlert a : alerts.subList(Math.max(0, alerts.size() - 10), alerts.size())) {
+      line(out, "  %s %-8s %-20s %s", a.timestamp(), a.severity(), a.type(), a.message());
+    }
+    return out.toString();
+  }
+
+  /** The figures of the moment, a line per part: what {@code omega memory --status} prints. */
+  String statusText() {
+    StringBuilder out = new StringBuilder();
+    MemoryMetrics m = current;
+    MemoryStatistics s = statistics;
     line(
         out,
         "memory      %s allocated of %s (%.1f%%), peak %s, free %s",
@@ -240,25 +265,7 @@ record MonitorReport(
                 c.objectsPromoted(),
                 c.cyclesFound(),
                 latencyText(m.gcPause())));
-    line(out, "leaks       %,d suspect(s)", m.leakSuspects());
-    for (LeakSite site : leakSites.subList(0, Math.min(5, leakSites.size()))) {
-      line(out, "            %,d block(s), %s at %s", site.blocks(), bytes(site.bytes()), site.site());
-    }
-    line(out, "history     %d sample(s)", history.size());
-    line(out, "");
-    if (bottlenecks.isEmpty()) {
-      line(out, "bottlenecks none found");
-    } else {
-      line(out, "bottlenecks, worst first:");
-      for (String b : bottlenecks) {
-        line(out, "  - %s", b);
-      }
-    }
-    line(out, "");
-    line(out, "alerts      %d", alerts.size());
-    for (PerformanceAlert a : alerts.subList(Math.max(0, alerts.size() - 10), alerts.size())) {
-      line(out, "  %s %-8s %-20s %s", a.timestamp(), a.severity(), a.type(), a.message());
-    }
+    line(out, "leaks       %,d suspect(s), %d alert(s)", m.leakSuspects(), alerts.size());
     return out.toString();
   }
 

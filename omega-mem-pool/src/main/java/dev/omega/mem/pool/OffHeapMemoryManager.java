@@ -853,7 +853,8 @@ final class OffHeapMemoryManager implements MemoryManager {
    * Checks that slabs, caches and the pool agree; returns problems. Call with no allocation in
    * flight (the invariant checker runs between tests).
    */
-  List<String> checkInvariants() {
+  @Override
+  public List<String> verifyIntegrity() {
     List<String> problems = new ArrayList<>(pool.checkInvariants());
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {

@@ -450,6 +450,14 @@ final class OffHeapPool implements MemoryPool {
       if (usedCount != usedPages) {
         problems.add("used pages counted " + usedPages + ", regions hold " + usedCount);
       }
+      if (segment != null && strategy.freeUnits() != totalPages - usedPages) {
+        problems.add(
+            "the strategy's free lists hold "
+                + strategy.freeUnits()
+                + " pages but "
+                + (totalPages - usedPages)
+                + " are free");
+      }
       return problems;
     } finally {
       lock.unlock();

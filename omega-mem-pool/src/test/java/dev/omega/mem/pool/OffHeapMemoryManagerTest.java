@@ -47,7 +47,7 @@ class OffHeapMemoryManagerTest {
   @AfterEach
   void invariantsHold() {
     for (OffHeapMemoryManager manager : managers) {
-      assertEquals(List.of(), manager.checkInvariants());
+      assertEquals(List.of(), manager.verifyIntegrity());
       manager.close();
     }
   }

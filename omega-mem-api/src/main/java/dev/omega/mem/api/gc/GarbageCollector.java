@@ -1,5 +1,7 @@
 package dev.omega.mem.api.gc;
 
+import java.util.List;
+
 /**
  * Reclaims the objects of a {@link ManagedHeap} that no root reaches. Each collector is a plugin
  * ({@code dev.omega.mem.spi.GarbageCollectorProvider}) chosen by {@code collection_strategy}.
@@ -47,6 +49,16 @@ public interface GarbageCollector extends AutoCloseable {
   boolean collect(CollectionCause cause);
 
   CollectionStatistics getCollectionStatistics();
+
+  /**
+   * Checks what the collector keeps about the heap against the heap itself, for example that
+   * reference counts match the references in the object graph, or that the remembered set holds
+   * only live objects. Collectors that keep nothing between collections have nothing to check and
+   * return an empty list.
+   *
+   * @return one sentence per broken invariant; empty when all hold
+   */
+  List<String> verifyIntegrity();
 
   /** Registers {@code listener} for every collection that ends from now on. */
   void addCollectionListener(CollectionListener listener);

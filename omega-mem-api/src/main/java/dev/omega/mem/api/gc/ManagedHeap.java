@@ -1,5 +1,7 @@
 package dev.omega.mem.api.gc;
 
+import java.util.List;
+
 /**
  * An object graph in pool memory, reclaimed by a pluggable {@link GarbageCollector}.
  *
@@ -64,6 +66,14 @@ public interface ManagedHeap extends AutoCloseable {
 
   /** The collector reclaiming this heap. */
   GarbageCollector collector();
+
+  /**
+   * Checks the heap's bookkeeping (object counts, generation lists) and then the collector's
+   * ({@link GarbageCollector#verifyIntegrity()}), with mutators stopped.
+   *
+   * @return one sentence per broken invariant; empty when all hold
+   */
+  List<String> verifyIntegrity();
 
   /** Frees every object (running their callbacks) and stops the collector. */
   @Override
