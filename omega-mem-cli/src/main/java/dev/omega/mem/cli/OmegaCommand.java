@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     version = "omega 0.1.0",
     description =
         "Omega Memory: off-heap allocation, garbage collection and diagnostics for the OMEGA runtime.",
-    subcommands = {MemoryCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {MemoryCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
 public final class OmegaCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

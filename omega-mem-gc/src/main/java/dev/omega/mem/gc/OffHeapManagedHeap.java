@@ -187,7 +187,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       checkOpen();
       if (!inCollection
           && (usedBytes + bytes + HEADER_BYTES > nextTriggerBytes || events.wantsCollection())) {
-        collector.collect(CollectionCause.THRESHOLD);
+        tryCollect(CollectionCause.THRESHOLD);
         nextTriggerBytes =
             Math.max(
                 (long) (config.collectionThreshold() * capacityBytes()),
@@ -200,8 +200,15 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         if (inCollection) {
           throw e;
         }
-        collector.collect(CollectionCause.ALLOCATION_FAILURE);
-        block = manager.allocate(Math.max(1, bytes));
+        RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
+        try {
+          block = manager.allocate(Math.max(1, bytes));
+        } catch (OutOfMemoryException again) {
+          if (collectorFault != null) {
+            again.addSuppressed(collectorFault);
+          }
+          throw again;
+        }
       }
       if (referenceSlots > 0) {
         block.fill(0, (long) referenceSlots * 8, (byte) 0);
@@ -711,6 +718,25 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       return problems;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Runs a collection the heap itself asked for. A collector plugin that throws must not take
+   * allocation down with it: the fault is logged and returned, and allocation goes on (a failed
+   * allocation then reports it as suppressed). Collections a program asks for directly still throw.
+   */
+  private RuntimeException tryCollect(CollectionCause cause) {
+    try {
+      collector.collect(cause);
+      return null;
+    } catch (RuntimeException e) {
+      System.getLogger("omega.gc")
+          .log(
+              System.Logger.Level.WARNING,
+              "collector " + collector.name() + " threw during a " + cause + " collection",
+              e);
+      return e;
     }
   }
 

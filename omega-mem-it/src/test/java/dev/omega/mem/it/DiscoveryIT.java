@@ -20,7 +20,8 @@ class DiscoveryIT {
   @Test
   void collectors_builtInAndUserWritten() {
     assertEquals(
-        Set.of("epsilon", "generational", "incremental", "mark-sweep", "reference-counting"),
+        Set.of(
+            "epsilon", "faulty", "generational", "incremental", "mark-sweep", "reference-counting"),
         catalog.collectors().keySet());
     assertTrue(catalog.collectors().get("generational").traits().generational());
     assertTrue(catalog.collectors().get("incremental").traits().incremental());

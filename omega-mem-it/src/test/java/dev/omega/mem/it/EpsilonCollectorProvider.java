@@ -32,15 +32,49 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
 
   @Override
   public GarbageCollector create(GarbageCollectorConfig config, HeapAccess heap) {
-    return new Epsilon();
+    return new Epsilon(false);
+  }
+
+  /**
+   * {@code faulty}: Epsilon whose collections throw, for fault-injection tests of what the heap and
+   * manager do when a collector plugin fails.
+   */
+  public static final class FaultyProvider implements GarbageCollectorProvider {
+    @Override
+    public String name() {
+      return "faulty";
+    }
+
+    @Override
+    public CollectorTraits traits() {
+      return new CollectorTraits(false, false, false, false, false);
+    }
+
+    @Override
+    public GarbageCollector create(GarbageCollectorConfig config, HeapAccess heap) {
+      return new Epsilon(true);
+    }
   }
 
   static final class Epsilon implements GarbageCollector {
+    private final boolean faulty;
     private volatile boolean running;
+
+    Epsilon(boolean faulty) {
+      this.faulty = faulty;
+    }
+
+    private boolean fault() {
+      if (faulty) {
+        SuiteTally.FAULTS.increment();
+        throw new IllegalStateException("injected collector fault");
+      }
+      return false;
+    }
 
     @Override
     public String name() {
-      return "epsilon";
+      return faulty ? "faulty" : "epsilon";
     }
 
     @Override
@@ -64,12 +98,12 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
 
     @Override
     public boolean forceCollection() {
-      return false;
+      return fault();
     }
 
     @Override
     public boolean collect(CollectionCause cause) {
-      return false;
+      return fault();
     }
 
     @Override

@@ -1,0 +1,183 @@
+package dev.omega.mem.it;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
+import static org.junit.platform.launcher.TagFilter.excludeTags;
+import static org.junit.platform.launcher.TagFilter.includeTags;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.TestExecutionResult.Status;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Runs the categorised suite through the JUnit Platform launcher, for {@code omega test}: the same
+ * tests and tags {@code mvn verify -Dgroups=...} runs, with a line of progress per test and a
+ * closing summary. Arguments: {@code [--category NAME] [--stress] [--monitor-performance]}. Exit
+ * code 0 when every test passed, 1 when one failed, 2 for a bad argument.
+ */
+public final class SuiteMain {
+  static final List<String> CATEGORIES =
+      List.of(
+          "basic_allocation",
+          "concurrent_access",
+          "memory_leak_detection",
+          "performance_benchmarks",
+          "stress_tests");
+
+  private SuiteMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out));
+  }
+
+  static int run(String[] args, PrintStream out) {
+    String category = null;
+    boolean monitorPerformance = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--category" -> {
+          if (i + 1 >= args.length || !CATEGORIES.contains(args[i + 1])) {
+            out.println(
+                "--category needs one of "
+                    + CATEGORIES
+                    + (i + 1 < args.length ? "; got " + args[i + 1] : ""));
+            return 2;
+          }
+          category = args[++i];
+        }
+        case "--stress" -> System.setProperty("omega.stress", "true");
+        case "--monitor-performance" -> monitorPerformance = true;
+        default -> {
+          out.println("unknown argument " + args[i] + "; use --category, --stress, --monitor-performance");
+          return 2;
+        }
+      }
+    }
+    LauncherDiscoveryRequest request =
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(selectPackage("dev.omega.mem.it"))
+            .filters(
+                category == null
+                    ? includeTags(CATEGORIES)
+                    : includeTags(category),
+                excludeTags("cli"))
+            .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
+            .build();
+    Launcher launcher = LauncherFactory.create();
+    TestPlan plan = launcher.discover(request);
+    long planned = plan.countTestIdentifiers(TestIdentifier::isTest);
+    out.printf(
+        Locale.ROOT,
+        "omega test: suite memory_management, %s, %d tests planned%s%n",
+        category == null ? "all categories" : "category " + category,
+        planned,
+        SuiteTally.stress() ? ", long (stress) versions" : "");
+    Progress progress = new Progress(out);
+    long started = System.nanoTime();
+    launcher.execute(plan, progress);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    if (monitorPerformance) {
+      progress.printPerformance(took);
+    }
+    out.printf(
+        Locale.ROOT,
+        "summary: %d tests, %d passed, %d failed, %d skipped in %.1f s%n",
+        progress.done.get(),
+        progress.passed.get(),
+        progress.failed.get(),
+        progress.skipped.get(),
+        took.toMillis() / 1000.0);
+    return progress.failed.get() == 0 && progress.done.get() > 0 ? 0 : 1;
+  }
+
+  /** One line per finished test; timings kept for --monitor-performance. */
+  static final class Progress implements TestExecutionListener {
+    final PrintStream out;
+    final AtomicInteger done = new AtomicInteger();
+    final AtomicInteger passed = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+    final AtomicInteger skipped = new AtomicInteger();
+    final Map<String, Long> startedAt = new ConcurrentHashMap<>();
+    final Map<String, Long> nanos = new ConcurrentHashMap<>();
+    final Map<String, String> names = new ConcurrentHashMap<>();
+
+    Progress(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void executionStarted(TestIdentifier id) {
+      if (id.isTest()) {
+        startedAt.put(id.getUniqueId(), System.nanoTime());
+      }
+    }
+
+    @Override
+    public void executionSkipped(TestIdentifier id, String reason) {
+      if (id.isTest()) {
+        done.incrementAndGet();
+        skipped.incrementAndGet();
+        out.printf(Locale.ROOT, "[%3d] SKIP %s (%s)%n", done.get(), name(id), reason);
+      }
+    }
+
+    @Override
+    public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+      if (!id.isTest()) {
+        return;
+      }
+      long took = System.nanoTime() - startedAt.getOrDefault(id.getUniqueId(), System.nanoTime());
+      nanos.put(id.getUniqueId(), took);
+      names.put(id.getUniqueId(), name(id));
+      int n = done.incrementAndGet();
+      boolean ok = result.getStatus() == Status.SUCCESSFUL;
+      (ok ? passed : failed).incrementAndGet();
+      out.printf(
+          Locale.ROOT, "[%3d] %s %s (%.2f s)%n", n, ok ? "PASS" : "FAIL", name(id), took / 1e9);
+      result
+          .getThrowable()
+          .filter(t -> !ok)
+          .ifPresent(t -> out.println("      " + t.toString().replace("\n", "\n      ")));
+      out.flush();
+    }
+
+    private static String name(TestIdentifier id) {
+      String source =
+          id.getSource().map(Object::toString).orElse("").replaceAll(".*className = '([^']*)'.*", "$1");
+      String simple = source.substring(source.lastIndexOf('.') + 1);
+      return (simple.isEmpty() ? "" : simple + " › ") + id.getDisplayName();
+    }
+
+    void printPerformance(Duration total) {
+      out.println("performance: slowest tests");
+      List<Map.Entry<String, Long>> slowest = new ArrayList<>(nanos.entrySet());
+      slowest.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()));
+      for (Map.Entry<String, Long> e : slowest.subList(0, Math.min(5, slowest.size()))) {
+        out.printf(Locale.ROOT, "  %8.2f s  %s%n", e.getValue() / 1e9, names.get(e.getKey()));
+      }
+      Runtime rt = Runtime.getRuntime();
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("wall", String.format(Locale.ROOT, "%.1f s", total.toMillis() / 1000.0));
+      figures.put("java heap used", (rt.totalMemory() - rt.freeMemory()) / (1 << 20) + " MiB");
+      figures.put("cpus", rt.availableProcessors());
+      figures.put("operations per second",
+          String.format(Locale.ROOT, "%,.0f", SuiteTally.OPERATIONS.sum() / Math.max(0.001, total.toMillis() / 1000.0)));
+      out.println("performance: " + figures);
+    }
+  }
+}
