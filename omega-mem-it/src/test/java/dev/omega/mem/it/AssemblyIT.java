@@ -191,7 +191,7 @@ class AssemblyIT {
     assertTrue(
         e.getMessage()
             .contains(
-                "no garbage collector named [g1]; found [epsilon, generational, incremental, mark-sweep, reference-counting]; add dev.omega.mem:omega-mem-gc"),
+                "no garbage collector named [g1]; found [epsilon, faulty, generational, incremental, mark-sweep, reference-counting]; add dev.omega.mem:omega-mem-gc"),
         e.getMessage());
   }
 
