@@ -19,8 +19,8 @@ import java.util.List;
  * @param historyFile {@code history_file}: where history is persisted, or {@code null} for none
  * @param dashboardPort {@code dashboard_port}: port of the dashboard, 0 for any free port, -1 off
  * @param dashboardHost {@code dashboard_host}: address the dashboard binds, loopback by default
- * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code
- *     [jmx, jfr]}; the dashboard is started by {@code dashboard_port} instead
+ * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code [jmx,
+ *     jfr]}; the dashboard is started by {@code dashboard_port} instead
  */
 public record PerformanceMonitorConfig(
     boolean enableRealTimeMonitoring,

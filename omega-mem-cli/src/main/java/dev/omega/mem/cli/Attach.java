@@ -41,8 +41,7 @@ final class Attach {
       return 0;
     }
     String kind = format == MemoryCommand.Format.JSON ? "json" : "text";
-    String path =
-        action.status ? "/api/status" : action.report ? "/api/report" : "/api/diagnosis";
+    String path = action.status ? "/api/status" : action.report ? "/api/report" : "/api/diagnosis";
     URI uri = base.resolve(path + "?format=" + kind);
     HttpResponse<String> response;
     try {
@@ -55,7 +54,11 @@ final class Attach {
                   HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException | HttpTimeoutException e) {
       err.println(
-          "cannot reach " + base + " (" + e + "): is the application running with dashboard_port set?");
+          "cannot reach "
+              + base
+              + " ("
+              + e
+              + "): is the application running with dashboard_port set?");
       return 1;
     } catch (IOException e) {
       err.println("cannot read " + uri + ": " + e);

@@ -4,25 +4,25 @@ import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OmegaMemoryConfig;
+import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PoolStatistics;
 import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionStatistics;
+import dev.omega.mem.api.monitor.PerformanceReport;
 import dev.omega.mem.runtime.OmegaMemory;
 import dev.omega.mem.runtime.OmegaMemoryConfigLoader;
-import dev.omega.mem.api.PerformanceMonitorConfig;
-import dev.omega.mem.api.monitor.PerformanceReport;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -65,8 +65,7 @@ final class MemoryCommand implements Callable<Integer> {
     @Option(
         names = "--monitor",
         required = true,
-        description =
-            "Serves the live dashboard while the workload runs and prints its address.")
+        description = "Serves the live dashboard while the workload runs and prints its address.")
     boolean monitor;
   }
 
@@ -152,7 +151,8 @@ final class MemoryCommand implements Callable<Integer> {
     }
     if (durationSeconds < 0) {
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--duration must be 0 (until interrupted) or more, got " + durationSeconds);
+          spec.commandLine(),
+          "--duration must be 0 (until interrupted) or more, got " + durationSeconds);
     }
     if (threads < 1 || threads > 1024) {
       throw new CommandLine.ParameterException(
@@ -360,7 +360,8 @@ final class MemoryCommand implements Callable<Integer> {
                     while (!Thread.currentThread().isInterrupted()) {
                       try {
                         Workload.Result r =
-                            chosen.run(omega, threads, Math.min(operations, 200_000), seed + round++);
+                            chosen.run(
+                                omega, threads, Math.min(operations, 200_000), seed + round++);
                         errors.addAndGet(r.errors());
                         rounds.incrementAndGet();
                       } catch (InterruptedException e) {

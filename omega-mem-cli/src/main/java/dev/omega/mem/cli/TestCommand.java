@@ -120,5 +120,4 @@ final class TestCommand implements Callable<Integer> {
     Path root = jar.getParent().getParent().getParent();
     return root.resolve("omega-mem-it").resolve("target");
   }
-
 }

@@ -1,9 +1,9 @@
 package dev.omega.mem.gc;
 
-import java.util.List;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
+import java.util.List;
 
 /**
  * {@code incremental}: tri-colour marking in steps of at most {@code max_pause_time}.

@@ -1,15 +1,15 @@
 package dev.omega.mem.gc;
 
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.spi.HeapAccess;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code reference-counting} with synchronous cycle collection (Bacon &amp; Rajan 2001).

@@ -1,5 +1,6 @@
 package dev.omega.mem.it;
 
+import org.junit.jupiter.api.Tag;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * flows one way (api ← implementations ← runtime ← cli / it / bench), and implementations meet only
  * through the API.
  */
+@Tag("architecture")
 class ArchitectureIT {
   private static JavaClasses main;
   private static JavaClasses tests;

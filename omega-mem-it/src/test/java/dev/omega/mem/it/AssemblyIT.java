@@ -33,10 +33,12 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Whole systems assembled by the runtime, the way users build them. */
+@Tag("basic_allocation")
 class AssemblyIT {
   private static final long MIB = 1 << 20;
 

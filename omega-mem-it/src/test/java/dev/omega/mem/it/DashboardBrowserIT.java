@@ -88,13 +88,15 @@ class DashboardBrowserIT {
         // Live: the usage chart has drawn at least three sampler points.
         wait.until(
             d -> {
-              String points =
-                  d.findElement(By.id("chart-usage")).getDomAttribute("data-points");
+              String points = d.findElement(By.id("chart-usage")).getDomAttribute("data-points");
               return points != null && Integer.parseInt(points) >= 3;
             });
-        String firstUpdate = browser.findElement(By.tagName("body")).getDomAttribute("data-updated");
+        String firstUpdate =
+            browser.findElement(By.tagName("body")).getDomAttribute("data-updated");
         wait.until(
-            d -> !firstUpdate.equals(d.findElement(By.tagName("body")).getDomAttribute("data-updated")));
+            d ->
+                !firstUpdate.equals(
+                    d.findElement(By.tagName("body")).getDomAttribute("data-updated")));
 
         String api =
             HttpClient.newHttpClient()
@@ -119,7 +121,9 @@ class DashboardBrowserIT {
             "the page map draws every run of the pool");
         assertTrue(
             !browser.findElements(By.cssSelector("#page-map rect[data-state='SLAB']")).isEmpty()
-                && !browser.findElements(By.cssSelector("#page-map rect[data-state='RUN']")).isEmpty(),
+                && !browser
+                    .findElements(By.cssSelector("#page-map rect[data-state='RUN']"))
+                    .isEmpty(),
             "slabs and runs are both visible");
       } finally {
         browser.quit();

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.runtime.PluginCatalog;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Every SPI kind is found by ServiceLoader, built-in providers and this module's own plugins. */
+@Tag("basic_allocation")
 class DiscoveryIT {
   private final PluginCatalog catalog = PluginCatalog.discover();
 

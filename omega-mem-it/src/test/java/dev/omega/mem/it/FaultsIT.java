@@ -196,7 +196,8 @@ class FaultsIT {
 
   @Test
   void batchThatCannotComplete_claimsNothing() {
-    for (AllocationStrategyProvider provider : ServiceLoader.load(AllocationStrategyProvider.class)) {
+    for (AllocationStrategyProvider provider :
+        ServiceLoader.load(AllocationStrategyProvider.class)) {
       AllocationStrategy strategy = provider.create(100);
       long big = strategy.allocate(88);
       assertTrue(big >= 0, provider.name());

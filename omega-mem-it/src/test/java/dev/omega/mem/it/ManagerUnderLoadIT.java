@@ -45,7 +45,7 @@ class ManagerUnderLoadIT {
     try (OmegaMemory omega = system(strategy, 256 * MIB, MemoryManagerConfig.defaults())) {
       MemoryManager m = omega.memoryManager();
       int threads = 256;
-      int perThread = 2_000;
+      int perThread = SuiteTally.scale(2_000, 20_000);
       ConcurrentLinkedQueue<MemoryBlock> handoff = new ConcurrentLinkedQueue<>();
       AtomicLong corrupt = new AtomicLong();
       AtomicLong crossFrees = new AtomicLong();
@@ -111,6 +111,9 @@ class ManagerUnderLoadIT {
           "%s: %d threads, %d allocations, %d cross-thread frees, %d corrupt%n",
           strategy, threads, (long) threads * perThread, crossFrees.get(), corrupt.get());
       assertEquals(List.of(), failures, "no thread failed");
+      SuiteTally.DATA_LOST.add(corrupt.get());
+      SuiteTally.OPERATIONS.add((long) threads * perThread * 2);
+      SuiteTally.THREADS.accumulate(threads);
       assertEquals(0, corrupt.get());
       assertTrue(crossFrees.get() > 10_000, "cross-thread frees happened: " + crossFrees.get());
       assertEquals(0, m.getMemoryUsage());
@@ -198,6 +201,10 @@ class ManagerUnderLoadIT {
       System.out.printf(
           "leak detection: %d of %d planted leaks found, %d false positives over %d live blocks%n",
           found.size() - falsePositives, planted, falsePositives, live.size());
+      SuiteTally.LEAKS_PLANTED.addAndGet(planted);
+      SuiteTally.LEAKS_FOUND.addAndGet(found.size() - falsePositives);
+      SuiteTally.FALSE_LEAK_REPORTS.addAndGet(falsePositives);
+      SuiteTally.LIVE_BLOCKS_WATCHED.addAndGet(live.size());
       assertEquals(planted, found.size());
       assertEquals(0, falsePositives);
       for (MemoryBlock b : live) {

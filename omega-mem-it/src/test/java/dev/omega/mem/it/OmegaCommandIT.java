@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code omega} jar run in a subprocess, as a user runs it: output and exit codes. */
+@Tag("cli")
 class OmegaCommandIT {
   private static final Path JAR =
       Path.of("").toAbsolutePath().getParent().resolve("omega-mem-cli/target/omega.jar");
@@ -116,5 +118,76 @@ class OmegaCommandIT {
     Run top = omega("--help");
     assertEquals(0, top.exit());
     assertTrue(top.out().contains("memory"), top.out());
+  }
+
+  private static Process start(String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("--sun-misc-unsafe-memory-access=allow");
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).start();
+  }
+
+  @Test
+  void memoryMonitor_servesTheDashboard_andAttachReadsItFromAnotherProcess() throws Exception {
+    Process server =
+        start("memory", "--monitor", "--duration", "20", "--operations", "20000", "--threads", "2");
+    try {
+      java.io.BufferedReader lines =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+      String first = lines.readLine();
+      while (first != null && !first.startsWith("dashboard: ")) {
+        first = lines.readLine();
+      }
+      assertTrue(first != null, "--monitor prints the dashboard's address");
+      String url = first.substring("dashboard: ".length()).strip();
+      assertTrue(url.matches("http://127\\.0\\.0\\.1:\\d+/"), url);
+      Thread.sleep(1500);
+
+      Run report = omega("memory", "--report", "--attach", url);
+      assertEquals(0, report.exit(), report.err());
+      assertTrue(report.out().startsWith("Omega Memory performance report"), report.out());
+      assertTrue(report.out().contains("allocation   p50"), report.out());
+
+      Run status = omega("memory", "--status", "--attach", url, "--format", "json");
+      assertEquals(0, status.exit(), status.err());
+      assertTrue(status.out().startsWith("{\"current\":"), status.out());
+
+      Run diagnose = omega("memory", "--diagnose", "--attach", url);
+      assertTrue(diagnose.exit() == 0 || diagnose.exit() == 1, diagnose.err());
+      assertTrue(
+          diagnose.out().contains("no problems found") || diagnose.out().contains("finding(s):"),
+          diagnose.out());
+    } finally {
+      server.destroy();
+      server.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void attach_toNothing_exitsOneWithTheReason_andBadUrlsAreUsageErrors() throws Exception {
+    Run nothing = omega("memory", "--report", "--attach", "http://127.0.0.1:9/");
+    assertEquals(1, nothing.exit());
+    assertTrue(nothing.err().contains("cannot reach"), nothing.err());
+    Run bad = omega("memory", "--report", "--attach", "ftp://example/");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("--attach needs"), bad.err());
+  }
+
+  @Test
+  void test_runsACategoryThroughTheLauncher_withProgressAndSummary() throws Exception {
+    Run r = omega("test", "--suite", "memory_management", "--category", "basic_allocation");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertTrue(r.out().contains("category basic_allocation"), r.out());
+    assertTrue(r.out().contains("PASS BadInputIT"), r.out());
+    assertTrue(r.out().matches("(?s).*summary: (\\d+) tests, \\1 passed, 0 failed.*"), r.out());
+    assertTrue(r.out().contains("omega suite summary: operations"), r.out());
+    Run bad = omega("test", "--category", "nonsense");
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("basic_allocation"), bad.err());
   }
 }

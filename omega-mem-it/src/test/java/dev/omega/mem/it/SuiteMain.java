@@ -63,7 +63,8 @@ public final class SuiteMain {
         case "--stress" -> System.setProperty("omega.stress", "true");
         case "--monitor-performance" -> monitorPerformance = true;
         default -> {
-          out.println("unknown argument " + args[i] + "; use --category, --stress, --monitor-performance");
+          out.println(
+              "unknown argument " + args[i] + "; use --category, --stress, --monitor-performance");
           return 2;
         }
       }
@@ -72,9 +73,7 @@ public final class SuiteMain {
         LauncherDiscoveryRequestBuilder.request()
             .selectors(selectPackage("dev.omega.mem.it"))
             .filters(
-                category == null
-                    ? includeTags(CATEGORIES)
-                    : includeTags(category),
+                category == null ? includeTags(CATEGORIES) : includeTags(category),
                 excludeTags("cli"))
             .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
             .build();
@@ -158,7 +157,10 @@ public final class SuiteMain {
 
     private static String name(TestIdentifier id) {
       String source =
-          id.getSource().map(Object::toString).orElse("").replaceAll(".*className = '([^']*)'.*", "$1");
+          id.getSource()
+              .map(Object::toString)
+              .orElse("")
+              .replaceAll(".*className = '([^']*)'.*", "$1");
       String simple = source.substring(source.lastIndexOf('.') + 1);
       return (simple.isEmpty() ? "" : simple + " › ") + id.getDisplayName();
     }
@@ -175,8 +177,12 @@ public final class SuiteMain {
       figures.put("wall", String.format(Locale.ROOT, "%.1f s", total.toMillis() / 1000.0));
       figures.put("java heap used", (rt.totalMemory() - rt.freeMemory()) / (1 << 20) + " MiB");
       figures.put("cpus", rt.availableProcessors());
-      figures.put("operations per second",
-          String.format(Locale.ROOT, "%,.0f", SuiteTally.OPERATIONS.sum() / Math.max(0.001, total.toMillis() / 1000.0)));
+      figures.put(
+          "operations per second",
+          String.format(
+              Locale.ROOT,
+              "%,.0f",
+              SuiteTally.OPERATIONS.sum() / Math.max(0.001, total.toMillis() / 1000.0)));
       out.println("performance: " + figures);
     }
   }

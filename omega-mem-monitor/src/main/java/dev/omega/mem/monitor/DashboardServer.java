@@ -16,8 +16,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -141,7 +141,10 @@ final class DashboardServer implements MetricsExporter {
                 PrometheusText.write(
                     system.manager().getStatistics(),
                     monitor.getMemoryMetrics(),
-                    system.heap().map(ManagedHeap::collector).map(c -> c.getCollectionStatistics())));
+                    system
+                        .heap()
+                        .map(ManagedHeap::collector)
+                        .map(c -> c.getCollectionStatistics())));
         default ->
             send(
                 exchange,
@@ -174,7 +177,8 @@ final class DashboardServer implements MetricsExporter {
       case "text" -> send(exchange, 200, TEXT, report.toText());
       case "html" -> send(exchange, 200, "text/html; charset=utf-8", report.toHtml());
       case "json" -> send(exchange, 200, JSON, report.toJson());
-      default -> send(exchange, 400, TEXT, "format must be json, text or html, got " + format + "\n");
+      default ->
+          send(exchange, 400, TEXT, "format must be json, text or html, got " + format + "\n");
     }
   }
 

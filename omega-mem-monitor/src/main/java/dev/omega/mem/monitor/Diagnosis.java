@@ -18,8 +18,8 @@ import java.util.Optional;
 
 /**
  * The troubleshooting guide as code: each check looks at one symptom the OMEGA guide lists (leaks,
- * a collector that is not running, fragmentation, pool sizing, slow paths, refused allocations) and,
- * when it finds it, says in one sentence what was seen and what to change. Findings come worst
+ * a collector that is not running, fragmentation, pool sizing, slow paths, refused allocations)
+ * and, when it finds it, says in one sentence what was seen and what to change. Findings come worst
  * first: lost memory, then refused allocations, then latency, then configuration advice.
  */
 final class Diagnosis {
@@ -38,9 +38,7 @@ final class Diagnosis {
             add(
                 "allocation site %s leaked %d block(s) (%s) that became unreachable without"
                     + " deallocate: free them there, or hold them in a try-with-resources domain",
-                leak.site(),
-                leak.blocks(),
-                MonitorReport.bytes(leak.bytes())));
+                leak.site(), leak.blocks(), MonitorReport.bytes(leak.bytes())));
     SizeClassStatistics worstClass = null;
     for (SizeClassStatistics c : s.sizeClasses()) {
       if (c.failures() > 0 && (worstClass == null || c.failures() > worstClass.failures())) {
@@ -51,8 +49,7 @@ final class Diagnosis {
       add(
           "size class %d B refused %d allocation(s), the most of any class: raise pool_size, or"
               + " lower thread_cache_blocks so idle threads hold fewer blocks",
-          worstClass.blockSize(),
-          worstClass.failures());
+          worstClass.blockSize(), worstClass.failures());
     }
     if (s.totalFailures() > 0) {
       add(
@@ -65,7 +62,8 @@ final class Diagnosis {
               .toList());
     }
     if (longestCollection != null
-        && longestCollection.pauseNanos() > monitor.performanceThresholds().gcPauseTime().toNanos()) {
+        && longestCollection.pauseNanos()
+            > monitor.performanceThresholds().gcPauseTime().toNanos()) {
       add(
           "the longest collection paused mutators for %s (%s, generation %d, cause %s, %d objects"
               + " freed), above gc_pause_time %s: lower max_pause_time or use"
@@ -75,7 +73,8 @@ final class Diagnosis {
           longestCollection.generation(),
           longestCollection.cause().name().toLowerCase(Locale.ROOT),
           longestCollection.objectsFreed(),
-          SamplingPerformanceMonitor.nanos(monitor.performanceThresholds().gcPauseTime().toNanos()));
+          SamplingPerformanceMonitor.nanos(
+              monitor.performanceThresholds().gcPauseTime().toNanos()));
     }
     long allocationLimit = monitor.performanceThresholds().allocationTime().toNanos();
     if (current.allocationLatency().p99Nanos() > allocationLimit) {
@@ -111,9 +110,7 @@ final class Diagnosis {
       add(
           "only %.0f%% of %d small allocations were served by thread caches: raise"
               + " thread_cache_blocks (now %d)",
-          100 * s.threadCacheHitRate(),
-          small,
-          managerConfig.threadCacheBlocks());
+          100 * s.threadCacheHitRate(), small, managerConfig.threadCacheBlocks());
     }
     if (system.heap().isPresent()) {
       ManagedHeap heap = system.heap().get();

@@ -67,10 +67,7 @@ final class HistoryFile {
       Files.writeString(temporary, text, StandardCharsets.UTF_8);
       try {
         Files.move(
-            temporary,
-            file,
-            StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+            temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -135,7 +132,14 @@ final class HistoryFile {
   }
 
   private static String latency(LatencySummary l) {
-    return l.samples() + "\t" + l.p50Nanos() + "\t" + l.p90Nanos() + "\t" + l.p99Nanos() + "\t"
+    return l.samples()
+        + "\t"
+        + l.p50Nanos()
+        + "\t"
+        + l.p90Nanos()
+        + "\t"
+        + l.p99Nanos()
+        + "\t"
         + l.maxNanos();
   }
 

@@ -35,8 +35,7 @@ final class JmxExporter implements MetricsExporter {
     this.bean = new Bean(monitor, system);
     try {
       this.name =
-          new ObjectName(
-              "dev.omega.mem:type=OmegaMemory,name=omega-" + SYSTEMS.incrementAndGet());
+          new ObjectName("dev.omega.mem:type=OmegaMemory,name=omega-" + SYSTEMS.incrementAndGet());
     } catch (JMException e) {
       throw new IllegalStateException(e);
     }

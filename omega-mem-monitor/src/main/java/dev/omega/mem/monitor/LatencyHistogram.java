@@ -4,8 +4,8 @@ import dev.omega.mem.api.monitor.LatencySummary;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * A log-linear latency histogram in the manner of HdrHistogram, small enough to sit behind a sampled
- * allocation listener.
+ * A log-linear latency histogram in the manner of HdrHistogram, small enough to sit behind a
+ * sampled allocation listener.
  *
  * <p>Layout: values below 8 ns get a bucket each; above, each power of two {@code [2^e, 2^(e+1))}
  * is split into 8 equal sub-buckets, so a recorded value is known to within 12.5 %. 488 {@code

@@ -63,7 +63,8 @@ record MonitorReport(
     map.put("generated_at", generatedAt.toString());
     map.put("current", metrics(current));
     List<Object> samples = new ArrayList<>();
-    for (MemoryMetrics m : history.subList(Math.max(0, history.size() - historyLimit), history.size())) {
+    for (MemoryMetrics m :
+        history.subList(Math.max(0, history.size() - historyLimit), history.size())) {
       samples.add(metrics(m));
     }
     map.put("history", samples);
@@ -204,7 +205,12 @@ record MonitorReport(
     line(out, "");
     out.append(statusText());
     for (LeakSite site : leakSites.subList(0, Math.min(5, leakSites.size()))) {
-      line(out, "            %,d block(s), %s at %s", site.blocks(), bytes(site.bytes()), site.site());
+      line(
+          out,
+          "            %,d block(s), %s at %s",
+          site.blocks(),
+          bytes(site.bytes()),
+          site.site());
     }
     line(out, "history     %d sample(s)", history.size());
     line(out, "");

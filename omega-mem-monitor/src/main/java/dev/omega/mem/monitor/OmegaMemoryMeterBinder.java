@@ -22,9 +22,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Micrometer meters for an Omega Memory system, with dotted names: {@code omega.memory.used},
  * {@code .free}, {@code .peak}, {@code .capacity}, {@code .fragmentation}, {@code .live.blocks},
- * {@code omega.memory.allocations} and {@code .failures} (counters, tagged by {@code cause}), {@code
- * omega.memory.size.class.live} (tagged by {@code size.class}), and {@code omega.gc.pause}, a
- * {@link Timer} fed by every collection and tagged by {@code collector} and {@code generation}.
+ * {@code omega.memory.allocations} and {@code .failures} (counters, tagged by {@code cause}),
+ * {@code omega.memory.size.class.live} (tagged by {@code size.class}), and {@code omega.gc.pause},
+ * a {@link Timer} fed by every collection and tagged by {@code collector} and {@code generation}.
  * Every meter carries the {@code pool} tag given here.
  *
  * <p>Micrometer is an optional dependency of {@code omega-mem-monitor}: this class loads only if
@@ -47,17 +47,53 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
   public synchronized void bindTo(MeterRegistry registry) {
     MemoryManager manager = system.manager();
     Tags tags = Tags.of("pool", pool);
-    gauge(registry, "omega.memory.used", "bytes", "Bytes handed out for live blocks", tags, manager,
+    gauge(
+        registry,
+        "omega.memory.used",
+        "bytes",
+        "Bytes handed out for live blocks",
+        tags,
+        manager,
         m -> m.getStatistics().allocatedBytes());
-    gauge(registry, "omega.memory.free", "bytes", "Bytes free in the pools", tags, manager,
+    gauge(
+        registry,
+        "omega.memory.free",
+        "bytes",
+        "Bytes free in the pools",
+        tags,
+        manager,
         m -> m.getStatistics().freeBytes());
-    gauge(registry, "omega.memory.peak", "bytes", "Highest allocated bytes", tags, manager,
+    gauge(
+        registry,
+        "omega.memory.peak",
+        "bytes",
+        "Highest allocated bytes",
+        tags,
+        manager,
         m -> m.getStatistics().peakBytes());
-    gauge(registry, "omega.memory.capacity", "bytes", "Pool capacity", tags, manager,
+    gauge(
+        registry,
+        "omega.memory.capacity",
+        "bytes",
+        "Pool capacity",
+        tags,
+        manager,
         m -> m.getStatistics().capacityBytes());
-    gauge(registry, "omega.memory.fragmentation", null, "Fragmentation of free pages", tags,
-        manager, m -> m.getStatistics().fragmentation());
-    gauge(registry, "omega.memory.live.blocks", "blocks", "Blocks not yet freed", tags, manager,
+    gauge(
+        registry,
+        "omega.memory.fragmentation",
+        null,
+        "Fragmentation of free pages",
+        tags,
+        manager,
+        m -> m.getStatistics().fragmentation());
+    gauge(
+        registry,
+        "omega.memory.live.blocks",
+        "blocks",
+        "Blocks not yet freed",
+        tags,
+        manager,
         m -> m.getStatistics().liveBlocks());
     FunctionCounter.builder(
             "omega.memory.allocations", manager, m -> m.getStatistics().allocations())
@@ -75,12 +111,24 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
     }
     for (SizeClassStatistics c : manager.getStatistics().sizeClasses()) {
       long size = c.blockSize();
-      gauge(registry, "omega.memory.size.class.live", "blocks", "Live blocks of a size class",
-          tags.and("size.class", Long.toString(size)), manager, m -> liveBlocks(m, size));
+      gauge(
+          registry,
+          "omega.memory.size.class.live",
+          "blocks",
+          "Live blocks of a size class",
+          tags.and("size.class", Long.toString(size)),
+          manager,
+          m -> liveBlocks(m, size));
     }
     if (system.heap().isPresent() && listener == null) {
       ManagedHeap heap = system.heap().get();
-      gauge(registry, "omega.heap.objects", "objects", "Objects on the managed heap", tags, heap,
+      gauge(
+          registry,
+          "omega.heap.objects",
+          "objects",
+          "Objects on the managed heap",
+          tags,
+          heap,
           ManagedHeap::objectCount);
       GarbageCollector collector = heap.collector();
       listener =

@@ -24,16 +24,29 @@ final class PrometheusText {
   static String write(
       MemoryStatistics s, MemoryMetrics m, Optional<CollectionStatistics> collection) {
     PrometheusText p = new PrometheusText();
-    p.gauge("omega_memory_allocated_bytes", "Bytes handed out for live blocks.", s.allocatedBytes());
-    p.gauge("omega_memory_requested_bytes", "Bytes callers asked for, of live blocks.", s.requestedBytes());
+    p.gauge(
+        "omega_memory_allocated_bytes", "Bytes handed out for live blocks.", s.allocatedBytes());
+    p.gauge(
+        "omega_memory_requested_bytes",
+        "Bytes callers asked for, of live blocks.",
+        s.requestedBytes());
     p.gauge("omega_memory_free_bytes", "Bytes free in the pools.", s.freeBytes());
     p.gauge("omega_memory_peak_bytes", "Highest allocated bytes seen.", s.peakBytes());
     p.gauge("omega_memory_capacity_bytes", "Pool capacity.", s.capacityBytes());
     p.gauge("omega_memory_fallback_bytes", "Bytes held in fallback segments.", s.fallbackBytes());
     p.gauge("omega_memory_live_blocks", "Blocks handed out and not freed.", s.liveBlocks());
-    p.gauge("omega_memory_fragmentation_ratio", "Fragmentation of free pages, 0 to 1.", s.fragmentation());
-    p.gauge("omega_memory_thread_cache_hit_ratio", "Small allocations served by thread caches.", s.threadCacheHitRate());
-    p.gauge("omega_memory_leak_suspects", "Blocks found leaked since monitoring started.", m.leakSuspects());
+    p.gauge(
+        "omega_memory_fragmentation_ratio",
+        "Fragmentation of free pages, 0 to 1.",
+        s.fragmentation());
+    p.gauge(
+        "omega_memory_thread_cache_hit_ratio",
+        "Small allocations served by thread caches.",
+        s.threadCacheHitRate());
+    p.gauge(
+        "omega_memory_leak_suspects",
+        "Blocks found leaked since monitoring started.",
+        m.leakSuspects());
     p.counter("omega_memory_allocations_total", "Successful allocations.", s.allocations());
     p.counter("omega_memory_deallocations_total", "Successful frees.", s.deallocations());
     p.header("omega_memory_failures_total", "Refused allocations by cause.", "counter");
@@ -46,10 +59,19 @@ final class PrometheusText {
     p.header("omega_memory_size_class_live_blocks", "Live blocks per size class.", "gauge");
     List<SizeClassStatistics> classes = s.sizeClasses();
     for (SizeClassStatistics c : classes) {
-      p.sample("omega_memory_size_class_live_blocks", "size_class=\"" + c.blockSize() + "\"", c.liveBlocks());
+      p.sample(
+          "omega_memory_size_class_live_blocks",
+          "size_class=\"" + c.blockSize() + "\"",
+          c.liveBlocks());
     }
-    p.summary("omega_memory_allocation_latency_seconds", "Sampled allocation latency.", m.allocationLatency());
-    p.summary("omega_memory_deallocation_latency_seconds", "Sampled deallocation latency.", m.deallocationLatency());
+    p.summary(
+        "omega_memory_allocation_latency_seconds",
+        "Sampled allocation latency.",
+        m.allocationLatency());
+    p.summary(
+        "omega_memory_deallocation_latency_seconds",
+        "Sampled deallocation latency.",
+        m.deallocationLatency());
     collection.ifPresent(c -> p.collector(c));
     return p.out.toString();
   }

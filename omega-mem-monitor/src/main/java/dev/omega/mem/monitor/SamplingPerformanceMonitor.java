@@ -198,8 +198,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
       long[] pause = gcPauses.snapshot();
       long now = System.nanoTime();
       MemoryStatistics s = manager.getStatistics();
-      double rate =
-          (s.allocations() - lastAllocations) * 1e9 / Math.max(1, now - lastTickNanos);
+      double rate = (s.allocations() - lastAllocations) * 1e9 / Math.max(1, now - lastTickNanos);
       MemoryMetrics sample =
           metrics(
               s,
@@ -337,12 +336,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   }
 
   private void edge(
-      AlertType type,
-      boolean over,
-      double value,
-      double threshold,
-      String format,
-      Object... args) {
+      AlertType type, boolean over, double value, double threshold, String format, Object... args) {
     if (!over) {
       raised.remove(type);
       return;
@@ -403,7 +397,9 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
     double rate;
     synchronized (tickLock) {
       rate =
-          (s.allocations() - lastAllocations) * 1e9 / Math.max(1, System.nanoTime() - lastTickNanos);
+          (s.allocations() - lastAllocations)
+              * 1e9
+              / Math.max(1, System.nanoTime() - lastTickNanos);
       return metrics(
           s,
           LatencyHistogram.summarize(startAllocationSnapshot, alloc),

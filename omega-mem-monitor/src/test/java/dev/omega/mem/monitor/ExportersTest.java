@@ -65,7 +65,12 @@ class ExportersTest {
                 20,
                 0,
                 new PauseStatistics(
-                    4, 4_000_000, 2_000_000, 1_000_000, 2_000_000, List.of(1_000_000L, 10_000_000L),
+                    4,
+                    4_000_000,
+                    2_000_000,
+                    1_000_000,
+                    2_000_000,
+                    List.of(1_000_000L, 10_000_000L),
                     List.of(2L, 2L, 0L))));
     doAnswer(i -> collectionListeners.add(i.getArgument(0)))
         .when(collector)
@@ -114,19 +119,34 @@ class ExportersTest {
 
       HttpResponse<String> metrics = get(http, base.resolve("/api/metrics"));
       assertEquals(200, metrics.statusCode());
-      assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+      assertTrue(
+          metrics.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
       assertTrue(metrics.body().contains("\"allocated_bytes\":12288"), metrics.body());
       assertTrue(metrics.body().contains("\"page_map\":{\"total_pages\":16"), metrics.body());
 
       String prometheus = get(http, base.resolve("/metrics")).body();
-      assertTrue(prometheus.contains("# TYPE omega_memory_allocated_bytes gauge\nomega_memory_allocated_bytes 12288\n"), prometheus);
+      assertTrue(
+          prometheus.contains(
+              "# TYPE omega_memory_allocated_bytes gauge\nomega_memory_allocated_bytes 12288\n"),
+          prometheus);
       assertTrue(prometheus.contains("omega_memory_failures_total{cause=\"quota\"} 0"));
-      assertTrue(prometheus.contains("omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"0.001\"} 2"), prometheus);
-      assertTrue(prometheus.contains("omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"+Inf\"} 4"));
-      assertTrue(prometheus.contains("omega_gc_collections_total{collector=\"generational\",generation=\"1\"} 1"));
+      assertTrue(
+          prometheus.contains(
+              "omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"0.001\"} 2"),
+          prometheus);
+      assertTrue(
+          prometheus.contains(
+              "omega_gc_pause_seconds_bucket{collector=\"generational\",le=\"+Inf\"} 4"));
+      assertTrue(
+          prometheus.contains(
+              "omega_gc_collections_total{collector=\"generational\",generation=\"1\"} 1"));
 
-      assertTrue(get(http, base.resolve("/api/report?format=text")).body().startsWith("Omega Memory performance report"));
-      assertTrue(get(http, base.resolve("/api/report?format=html")).body().startsWith("<!DOCTYPE html>"));
+      assertTrue(
+          get(http, base.resolve("/api/report?format=text"))
+              .body()
+              .startsWith("Omega Memory performance report"));
+      assertTrue(
+          get(http, base.resolve("/api/report?format=html")).body().startsWith("<!DOCTYPE html>"));
       assertEquals(400, get(http, base.resolve("/api/report?format=pdf")).statusCode());
       assertTrue(get(http, base.resolve("/api/diagnosis")).body().startsWith("["));
       HttpResponse<String> missing = get(http, base.resolve("/nothing"));
@@ -146,7 +166,8 @@ class ExportersTest {
   }
 
   private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -207,7 +228,8 @@ class ExportersTest {
     assertEquals("OUT_OF_MEMORY", failure.getString("cause"));
     assertEquals("Main.java:9", find(events, "dev.omega.mem.Leak").getString("site"));
     assertEquals(8192, find(events, "dev.omega.mem.Compaction").getLong("bytesMoved"));
-    assertTrue(collectionListeners.isEmpty() && fake.allocationListeners.isEmpty(),
+    assertTrue(
+        collectionListeners.isEmpty() && fake.allocationListeners.isEmpty(),
         "closing removes every listener");
   }
 
@@ -227,14 +249,23 @@ class ExportersTest {
       binder.bindTo(registry);
       assertEquals(640, registry.get("omega.memory.used").tag("pool", "main").gauge().value());
       assertEquals(
-          2, registry.get("omega.memory.failures").tag("cause", "rate_limit").functionCounter().count());
+          2,
+          registry
+              .get("omega.memory.failures")
+              .tag("cause", "rate_limit")
+              .functionCounter()
+              .count());
       assertEquals(
           10, registry.get("omega.memory.size.class.live").tag("size.class", "64").gauge().value());
       assertEquals(42, registry.get("omega.heap.objects").gauge().value());
       collection(2_000_000);
       collection(4_000_000);
       Timer pause =
-          registry.get("omega.gc.pause").tag("collector", "generational").tag("generation", "1").timer();
+          registry
+              .get("omega.gc.pause")
+              .tag("collector", "generational")
+              .tag("generation", "1")
+              .timer();
       assertEquals(2, pause.count());
       assertEquals(6.0, pause.totalTime(TimeUnit.MILLISECONDS), 1e-9);
     }

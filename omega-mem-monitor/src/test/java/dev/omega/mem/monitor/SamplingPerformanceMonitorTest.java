@@ -144,7 +144,8 @@ class SamplingPerformanceMonitorTest {
       assertEquals(3, monitor.getPerformanceAlerts().size(), "nothing new, nothing raised");
 
       PerformanceReport report = monitor.generateReport();
-      assertTrue(report.bottlenecks().get(0).contains("Parser.java:42 leaked 2 block(s)"),
+      assertTrue(
+          report.bottlenecks().get(0).contains("Parser.java:42 leaked 2 block(s)"),
           report.bottlenecks().toString());
       assertTrue(report.toText().contains("Parser.java:42"));
       assertTrue(report.toJson().contains("\"site\":\"Parser.java:42\""), report.toJson());

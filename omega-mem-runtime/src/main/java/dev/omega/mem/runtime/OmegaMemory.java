@@ -18,14 +18,14 @@ import dev.omega.mem.api.monitor.PerformanceMonitor;
 import dev.omega.mem.spi.MetricsExporter;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**

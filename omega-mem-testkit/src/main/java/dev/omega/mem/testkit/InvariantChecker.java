@@ -77,7 +77,8 @@ public final class InvariantChecker implements AfterEachCallback {
           }
           // With a heap tracked, live blocks are the heap's objects; the heap's own checks and
           // its close account for them.
-          long live = allowLiveBlocks || !heaps.isEmpty() ? 0 : manager.getStatistics().liveBlocks();
+          long live =
+              allowLiveBlocks || !heaps.isEmpty() ? 0 : manager.getStatistics().liveBlocks();
           if (live != 0) {
             problems.add(
                 "manager: "
@@ -99,7 +100,10 @@ public final class InvariantChecker implements AfterEachCallback {
     if (!problems.isEmpty()) {
       FAILED.incrementAndGet();
       throw new AssertionError(
-          "invariants broken after " + context.getDisplayName() + ":\n  " + String.join("\n  ", problems));
+          "invariants broken after "
+              + context.getDisplayName()
+              + ":\n  "
+              + String.join("\n  ", problems));
     }
     PASSED.incrementAndGet();
   }

@@ -1,0 +1,87 @@
+package dev.omega.mem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryPoolConfig;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.runtime.OmegaMemory;
+import java.time.Duration;
+import java.util.Locale;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short performance category: figures printed for a person to read, never asserted (timing
+ * assertions fail on busy machines and prove nothing; the JMH benchmarks in omega-mem-bench are
+ * the measurements). What is asserted is that the measured work was done and returned everything.
+ */
+@Tag("performance_benchmarks")
+class PerformanceIT {
+
+  private static double nanosPerPair(MemoryManager m, int pairs) {
+    MemoryBlock[] ring = new MemoryBlock[64];
+    long started = System.nanoTime();
+    for (int i = 0; i < pairs; i++) {
+      int at = i & 63;
+      if (ring[at] != null) {
+        m.deallocate(ring[at]);
+      }
+      ring[at] = m.allocate(16 + (i & 255));
+    }
+    long took = System.nanoTime() - started;
+    for (MemoryBlock b : ring) {
+      if (b != null) {
+        m.deallocate(b);
+      }
+    }
+    return (double) took / pairs;
+  }
+
+  @Test
+  void allocationThroughput_withMonitoringOffAndOn_isPrinted() {
+    int pairs = SuiteTally.scale(2_000_000, 20_000_000);
+    double off;
+    double on;
+    try (OmegaMemory omega =
+        OmegaMemory.builder()
+            .pool(MemoryPoolConfig.builder().poolSize(64 << 20).build())
+            .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+            .build()) {
+      nanosPerPair(omega.memoryManager(), pairs / 4); // warm-up
+      off = nanosPerPair(omega.memoryManager(), pairs);
+      omega.monitor().startMonitoring();
+      nanosPerPair(omega.memoryManager(), pairs / 4);
+      on = nanosPerPair(omega.memoryManager(), pairs);
+      assertEquals(0, omega.memoryManager().getStatistics().liveBlocks());
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "performance: allocate+free 16..271 B: %.1f ns/op monitoring off, %.1f ns/op on (%+.1f%%);"
+            + " single run, not a benchmark (see omega-mem-bench/run)%n",
+        off,
+        on,
+        100 * (on - off) / off);
+    SuiteTally.OPERATIONS.add(pairs * 5L);
+  }
+
+  @Test
+  void monitorSampling_atItsFastestInterval_keepsUp() throws Exception {
+    try (OmegaMemory omega =
+        OmegaMemory.builder()
+            .pool(MemoryPoolConfig.builder().poolSize(16 << 20).build())
+            .monitor(
+                PerformanceMonitorConfig.builder()
+                    .metricsCollectionInterval(Duration.ofMillis(10))
+                    .build())
+            .build()) {
+      nanosPerPair(omega.memoryManager(), 200_000);
+      Thread.sleep(200);
+      int samples = omega.monitor().generateReport().history().size();
+      System.out.printf(
+          Locale.ROOT, "performance: %d monitor samples in 200 ms at a 10 ms interval%n", samples);
+      SuiteTally.OPERATIONS.add(400_000);
+    }
+  }
+}
