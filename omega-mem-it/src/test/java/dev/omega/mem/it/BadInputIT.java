@@ -46,7 +46,9 @@ class BadInputIT {
   void system() {
     omega =
         invariants.closeAfter(
-            OmegaMemory.builder().pool(MemoryPoolConfig.builder().poolSize(8 << 20).build()).build());
+            OmegaMemory.builder()
+                .pool(MemoryPoolConfig.builder().poolSize(8 << 20).build())
+                .build());
     manager = invariants.track(omega.memoryManager());
     invariants.track(omega.heap());
     Random random = new Random(3);
@@ -99,7 +101,8 @@ class BadInputIT {
     refused(UseAfterFreeException.class, () -> stale.getLong(0));
     refused(UseAfterFreeException.class, () -> stale.setByte(0, (byte) 1));
 
-    try (OmegaMemory other = OmegaMemory.builder().pool(MemoryPoolConfig.builder().poolSize(1 << 20).build()).build()) {
+    try (OmegaMemory other =
+        OmegaMemory.builder().pool(MemoryPoolConfig.builder().poolSize(1 << 20).build()).build()) {
       MemoryBlock foreign = other.memoryManager().allocate(64);
       refused(AccessViolationException.class, () -> manager.deallocate(foreign));
       other.memoryManager().deallocate(foreign);
@@ -133,10 +136,10 @@ class BadInputIT {
     MemoryBlock inA = a.allocate(64);
     refused(AccessViolationException.class, () -> b.deallocate(inA));
     refused(IllegalArgumentException.class, () -> a.allocate(0));
-    refused(IllegalArgumentException.class, () -> manager.createDomain(DomainConfig.unlimited("a")));
     refused(
-        dev.omega.mem.api.ConfigurationException.class,
-        () -> new DomainConfig("", -1, 0, -5, -1));
+        IllegalArgumentException.class, () -> manager.createDomain(DomainConfig.unlimited("a")));
+    refused(
+        dev.omega.mem.api.ConfigurationException.class, () -> new DomainConfig("", -1, 0, -5, -1));
     a.deallocate(inA);
     a.close();
     b.close();
@@ -158,7 +161,8 @@ class BadInputIT {
     heap.collector().forceCollection();
     refused(UseAfterFreeException.class, () -> heap.getReference(garbage, 0));
     refused(UseAfterFreeException.class, () -> heap.setReference(object, 0, garbage));
-    try (OmegaMemory other = OmegaMemory.builder().pool(MemoryPoolConfig.builder().poolSize(1 << 20).build()).build()) {
+    try (OmegaMemory other =
+        OmegaMemory.builder().pool(MemoryPoolConfig.builder().poolSize(1 << 20).build()).build()) {
       HeapObject foreign = other.heap().allocate(0, 8);
       refused(AccessViolationException.class, () -> heap.setReference(object, 0, foreign));
     }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The short performance category: figures printed for a person to read, never asserted (timing
- * assertions fail on busy machines and prove nothing; the JMH benchmarks in omega-mem-bench are
- * the measurements). What is asserted is that the measured work was done and returned everything.
+ * assertions fail on busy machines and prove nothing; the JMH benchmarks in omega-mem-bench are the
+ * measurements). What is asserted is that the measured work was done and returned everything.
  */
 @Tag("performance_benchmarks")
 class PerformanceIT {

@@ -25,7 +25,10 @@ final class SuiteTally {
 
   private SuiteTally() {}
 
-  /** Long versions: {@code -Pstress}, {@code omega test --stress-test} or {@code -Domega.stress=true}. */
+  /**
+   * Long versions: {@code -Pstress}, {@code omega test --stress-test} or {@code
+   * -Domega.stress=true}.
+   */
   static boolean stress() {
     return Boolean.getBoolean("omega.stress");
   }
