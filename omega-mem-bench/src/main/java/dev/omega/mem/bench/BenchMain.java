@@ -17,7 +17,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs every benchmark with its peers in one run and prints ns/op and the ratio of Omega Memory to
  * each peer (below 1.0: Omega is faster). {@code quick} (default) uses short iterations for a first
  * look; {@code full} uses the annotated ones. Sections can be picked: {@code BenchMain quick alloc
- * churn memory gc}.
+ * churn memory monitor gc}.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -27,7 +27,7 @@ public final class BenchMain {
     List<String> sections =
         args.length > 1
             ? List.of(args).subList(1, args.length)
-            : List.of("alloc", "churn", "memory", "gc");
+            : List.of("alloc", "churn", "memory", "monitor", "gc");
     System.out.printf(
         "# Omega Memory benchmarks (%s), Java %s, %d CPUs, %s%n",
         full ? "full" : "quick",
@@ -43,9 +43,27 @@ public final class BenchMain {
     if (sections.contains("memory")) {
       memory(full);
     }
+    if (sections.contains("monitor")) {
+      monitorOverhead(full);
+    }
     if (sections.contains("gc")) {
       collectors(full);
     }
+  }
+
+  private static void monitorOverhead(boolean full) throws RunnerException {
+    Map<String, Double> scores = new LinkedHashMap<>();
+    for (RunResult r :
+        new Runner(options(MonitorOverheadBenchmark.class.getSimpleName(), full).build()).run()) {
+      scores.put(r.getParams().getParam("monitoring"), r.getPrimaryResult().getScore());
+    }
+    double off = scores.get("off");
+    double on = scores.get("on");
+    System.out.println();
+    System.out.println("## monitoring overhead, churn 16..271 B, 1 thread");
+    System.out.printf(Locale.ROOT, "%-28s %12.1f%n", "monitor off", off);
+    System.out.printf(Locale.ROOT, "%-28s %12.1f%n", "monitor on (100 ms samples)", on);
+    System.out.printf(Locale.ROOT, "on / off: %.3f (target <= 1.05)%n", on / off);
   }
 
   private static ChainedOptionsBuilder options(String benchmark, boolean full) {
