@@ -63,6 +63,7 @@ public final class BenchMain {
     System.out.println("## monitoring overhead, churn 16..271 B, 1 thread");
     System.out.printf(Locale.ROOT, "%-28s %12.1f%n", "monitor off", off);
     System.out.printf(Locale.ROOT, "%-28s %12.1f%n", "monitor on (100 ms samples)", on);
+    System.out.printf(Locale.ROOT, "%-28s %12.1f%n", "empty listener only", scores.get("listener"));
     System.out.printf(Locale.ROOT, "on / off: %.3f (target <= 1.05)%n", on / off);
   }
 

@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class MonitorOverheadBenchmark {
-  @Param({"off", "on"})
+  /** off, on, or listener: an empty listener only, which isolates the manager's sampled timing. */
+  @Param({"off", "on", "listener"})
   public String monitoring;
 
   OmegaMemory omega;
@@ -52,6 +53,9 @@ public class MonitorOverheadBenchmark {
                     .build())
             .build();
     manager = omega.memoryManager();
+    if (monitoring.equals("listener")) {
+      manager.addAllocationListener(new dev.omega.mem.api.AllocationListener() {});
+    }
     for (int i = 0; i < ring.length; i++) {
       ring[i] = manager.allocate(16 + i);
     }

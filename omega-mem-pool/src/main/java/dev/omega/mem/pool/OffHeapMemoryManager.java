@@ -170,16 +170,26 @@ final class OffHeapMemoryManager implements MemoryManager {
     ThreadCache cache = caches.get();
     AllocationListener[] observers = listenerArray;
     if (observers.length != 0 && --cache.sampleCountdown <= 0) {
-      cache.sampleCountdown = AllocationListener.SAMPLING_INTERVAL;
-      long started = System.nanoTime();
-      Block block = allocateIn(cache, size, priority, domain);
-      long nanos = System.nanoTime() - started;
-      for (AllocationListener observer : observers) {
-        observer.onAllocation(size, nanos);
-      }
-      return block;
+      return allocateTimed(cache, size, priority, domain, observers);
     }
     return allocateIn(cache, size, priority, domain);
+  }
+
+  /** The sampled call, out of line so the common path stays small enough to inline. */
+  private Block allocateTimed(
+      ThreadCache cache,
+      long size,
+      Priority priority,
+      Domain domain,
+      AllocationListener[] observers) {
+    cache.sampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+    long started = System.nanoTime();
+    Block block = allocateIn(cache, size, priority, domain);
+    long nanos = System.nanoTime() - started;
+    for (AllocationListener observer : observers) {
+      observer.onAllocation(size, nanos);
+    }
+    return block;
   }
 
   private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
@@ -496,16 +506,21 @@ final class OffHeapMemoryManager implements MemoryManager {
     ThreadCache cache = caches.get();
     AllocationListener[] observers = listenerArray;
     if (observers.length != 0 && --cache.freeSampleCountdown <= 0) {
-      cache.freeSampleCountdown = AllocationListener.SAMPLING_INTERVAL;
-      long started = System.nanoTime();
-      release(cache, b.region, b.index, b.requestedSize());
-      long nanos = System.nanoTime() - started;
-      for (AllocationListener observer : observers) {
-        observer.onDeallocation(b.size(), nanos);
-      }
+      releaseTimed(cache, b, observers);
       return;
     }
     release(cache, b.region, b.index, b.requestedSize());
+  }
+
+  /** The sampled free, out of line like {@link #allocateTimed}. */
+  private void releaseTimed(ThreadCache cache, Block b, AllocationListener[] observers) {
+    cache.freeSampleCountdown = AllocationListener.SAMPLING_INTERVAL;
+    long started = System.nanoTime();
+    release(cache, b.region, b.index, b.requestedSize());
+    long nanos = System.nanoTime() - started;
+    for (AllocationListener observer : observers) {
+      observer.onDeallocation(b.size(), nanos);
+    }
   }
 
   private void release(ThreadCache cache, Region region, int index, long requested) {
