@@ -390,13 +390,16 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   @Override
   public MemoryMetrics getMemoryMetrics() {
     checkOpen();
+    return metricsSinceStart(manager.getStatistics());
+  }
+
+  /** Figures since monitoring started, built on {@code s} so a report's parts agree. */
+  private MemoryMetrics metricsSinceStart(MemoryStatistics s) {
     long[] alloc = allocationLatency.snapshot();
     long[] dealloc = deallocationLatency.snapshot();
     long[] pause = gcPauses.snapshot();
-    MemoryStatistics s = manager.getStatistics();
-    double rate;
     synchronized (tickLock) {
-      rate =
+      double rate =
           (s.allocations() - lastAllocations)
               * 1e9
               / Math.max(1, System.nanoTime() - lastTickNanos);
@@ -411,10 +414,12 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
 
   @Override
   public PerformanceReport generateReport() {
-    MemoryMetrics current = getMemoryMetrics();
+    checkOpen();
+    // One read of the manager feeds both the figures and the diagnosis, so they never disagree.
+    MemoryStatistics statistics = manager.getStatistics();
+    MemoryMetrics current = metricsSinceStart(statistics);
     List<MemoryMetrics> samples = history();
     List<PerformanceAlert> alertList = getPerformanceAlerts();
-    MemoryStatistics statistics = manager.getStatistics();
     Diagnosis diagnosis =
         new Diagnosis(
             system, config, current, statistics, worstLeakSite(), longestCollection.get());
