@@ -42,8 +42,6 @@ final class ThreadCache {
   long freedBytes;
   long requestedAllocated;
   long requestedFreed;
-  int sampleCountdown;
-  int freeSampleCountdown;
   int leakCountdown;
 
   ThreadCache(Thread owner, int classes, int capacity) {
