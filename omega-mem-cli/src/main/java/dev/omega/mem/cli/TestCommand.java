@@ -1,12 +1,19 @@
 package dev.omega.mem.cli;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +25,10 @@ import picocli.CommandLine.Option;
  * same tags {@code mvn verify -Dgroups=...} selects) through the JUnit Platform launcher in a JVM
  * of its own, streaming its progress and summary. The suite's class path is the one Maven wrote to
  * {@code omega-mem-it/target/suite.classpath}; the {@code ./omega} launcher builds it when missing.
+ *
+ * <p>With {@code --format json} the progress goes to stderr and stdout gets one JSON document: the
+ * run, every test's outcome and the suite's figures, read back from the results file the suite
+ * writes ({@code SuiteMain --results}).
  */
 @Command(
     name = "test",
@@ -56,6 +67,14 @@ final class TestCommand implements Callable<Integer> {
 
   @Option(names = "--stress-test", description = "Run the long (stress) versions of the tests.")
   boolean stress;
+
+  @Option(
+      names = "--format",
+      defaultValue = "text",
+      description =
+          "text or json (default: ${DEFAULT-VALUE}); json prints progress on stderr and one"
+              + " document on stdout.")
+  MemoryCommand.Format format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -103,9 +122,77 @@ final class TestCommand implements Callable<Integer> {
     if (monitorPerformance) {
       command.add("--monitor-performance");
     }
-    Process process =
-        new ProcessBuilder(command).directory(suiteDir.getParent().toFile()).inheritIO().start();
-    return process.waitFor() == 0 ? 0 : 1;
+    ProcessBuilder builder = new ProcessBuilder(command).directory(suiteDir.getParent().toFile());
+    if (format == MemoryCommand.Format.TEXT) {
+      return builder.inheritIO().start().waitFor() == 0 ? 0 : 1;
+    }
+    Path results = Files.createTempFile("omega-test", ".properties");
+    try {
+      command.add("--results");
+      command.add(results.toString());
+      builder.command(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+      Process process = builder.start();
+      try (BufferedReader progress =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = progress.readLine()) != null; ) {
+          err.println(line);
+          err.flush();
+        }
+      }
+      int exit = process.waitFor() == 0 ? 0 : 1;
+      if (Files.size(results) == 0) {
+        err.println("the suite wrote no results; see the output above");
+        err.flush();
+        return 1;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(JsonWriter.write(toJson(results, exit)));
+      out.flush();
+      return exit;
+    } finally {
+      Files.deleteIfExists(results);
+    }
+  }
+
+  /** The suite's results file as the JSON document: run, counts, figures, then each test. */
+  private Map<String, Object> toJson(Path file, int exit) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("suite", suite);
+    json.put("category", p.getProperty("category"));
+    json.put("stress", Boolean.parseBoolean(p.getProperty("stress")));
+    json.put("ok", exit == 0);
+    json.put("planned", Long.parseLong(p.getProperty("planned", "0")));
+    json.put("passed", Long.parseLong(p.getProperty("passed", "0")));
+    json.put("failed", Long.parseLong(p.getProperty("failed", "0")));
+    json.put("skipped", Long.parseLong(p.getProperty("skipped", "0")));
+    json.put("seconds", Double.parseDouble(p.getProperty("seconds", "0")));
+    Map<String, Object> figures = new LinkedHashMap<>();
+    for (String name : p.getProperty("figures", "").split(",")) {
+      if (!name.isEmpty()) {
+        figures.put(name, Long.parseLong(p.getProperty("figure." + name, "0")));
+      }
+    }
+    json.put("summary", figures);
+    List<Object> tests = new ArrayList<>();
+    int count = Integer.parseInt(p.getProperty("tests", "0"));
+    for (int i = 0; i < count; i++) {
+      Map<String, Object> test = new LinkedHashMap<>();
+      test.put("name", p.getProperty("test." + i + ".name"));
+      test.put("status", p.getProperty("test." + i + ".status"));
+      test.put("seconds", Double.parseDouble(p.getProperty("test." + i + ".seconds", "0")));
+      String message = p.getProperty("test." + i + ".message", "");
+      if (!message.isEmpty()) {
+        test.put("message", message);
+      }
+      tests.add(test);
+    }
+    json.put("tests", tests);
+    return json;
   }
 
   /** {@code -Domega.suite.dir}, else {@code omega-mem-it/target} beside the jar's module. */

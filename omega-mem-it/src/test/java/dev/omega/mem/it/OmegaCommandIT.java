@@ -190,4 +190,19 @@ class OmegaCommandIT {
     assertEquals(2, bad.exit());
     assertTrue(bad.err().contains("basic_allocation"), bad.err());
   }
+
+  @Test
+  void test_formatJson_printsOneDocumentOnStdout_andProgressOnStderr() throws Exception {
+    Run r = omega("test", "--category", "basic_allocation", "--format", "json");
+    assertEquals(0, r.exit(), r.out() + r.err());
+    String json = r.out().strip();
+    assertTrue(json.startsWith("{") && json.endsWith("}"), "stdout is one JSON object: " + json);
+    assertTrue(json.contains("\"category\": \"basic_allocation\""), json);
+    assertTrue(json.contains("\"ok\": true"), json);
+    assertTrue(json.contains("\"failed\": 0"), json);
+    assertTrue(json.contains("\"data_lost\": 0"), json);
+    assertTrue(
+        json.matches("(?s).*\"name\": \"BadInputIT › [^\"]+\",\\s+\"status\": \"PASS\".*"), json);
+    assertTrue(r.err().contains("PASS BadInputIT"), "progress goes to stderr: " + r.err());
+  }
 }

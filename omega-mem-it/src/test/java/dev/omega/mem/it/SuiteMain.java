@@ -4,7 +4,12 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPacka
 import static org.junit.platform.launcher.TagFilter.excludeTags;
 import static org.junit.platform.launcher.TagFilter.includeTags;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.TestExecutionResult.Status;
@@ -27,8 +35,10 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /**
  * Runs the categorised suite through the JUnit Platform launcher, for {@code omega test}: the same
  * tests and tags {@code mvn verify -Dgroups=...} runs, with a line of progress per test and a
- * closing summary. Arguments: {@code [--category NAME] [--stress] [--monitor-performance]}. Exit
- * code 0 when every test passed, 1 when one failed, 2 for a bad argument.
+ * closing summary. Arguments: {@code [--category NAME] [--stress] [--monitor-performance]
+ * [--results FILE]}; with {@code --results} the outcome of every test and the suite's figures are
+ * also written to FILE as properties, which {@code omega test --format json} turns into its output.
+ * Exit code 0 when every test passed, 1 when one failed, 2 for a bad argument.
  */
 public final class SuiteMain {
   static final List<String> CATEGORIES =
@@ -48,6 +58,7 @@ public final class SuiteMain {
   static int run(String[] args, PrintStream out) {
     String category = null;
     boolean monitorPerformance = false;
+    Path results = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--category" -> {
@@ -62,9 +73,18 @@ public final class SuiteMain {
         }
         case "--stress" -> System.setProperty("omega.stress", "true");
         case "--monitor-performance" -> monitorPerformance = true;
+        case "--results" -> {
+          if (i + 1 >= args.length) {
+            out.println("--results needs a file");
+            return 2;
+          }
+          results = Path.of(args[++i]);
+        }
         default -> {
           out.println(
-              "unknown argument " + args[i] + "; use --category, --stress, --monitor-performance");
+              "unknown argument "
+                  + args[i]
+                  + "; use --category, --stress, --monitor-performance, --results");
           return 2;
         }
       }
@@ -101,8 +121,48 @@ public final class SuiteMain {
         progress.failed.get(),
         progress.skipped.get(),
         took.toMillis() / 1000.0);
+    if (results != null) {
+      try {
+        writeResults(results, category, planned, progress, took);
+      } catch (IOException e) {
+        out.println("cannot write " + results + ": " + e.getMessage());
+        return 1;
+      }
+    }
     return progress.failed.get() == 0 && progress.done.get() > 0 ? 0 : 1;
   }
+
+  /** Properties: the run, one {@code test.N.*} group per test, one {@code figure.*} per figure. */
+  private static void writeResults(
+      Path file, String category, long planned, Progress progress, Duration took)
+      throws IOException {
+    Properties p = new Properties();
+    p.setProperty("category", category == null ? "all" : category);
+    p.setProperty("stress", Boolean.toString(SuiteTally.stress()));
+    p.setProperty("planned", Long.toString(planned));
+    p.setProperty("passed", Integer.toString(progress.passed.get()));
+    p.setProperty("failed", Integer.toString(progress.failed.get()));
+    p.setProperty("skipped", Integer.toString(progress.skipped.get()));
+    p.setProperty("seconds", Double.toString(took.toMillis() / 1000.0));
+    List<Outcome> outcomes = List.copyOf(progress.outcomes);
+    p.setProperty("tests", Integer.toString(outcomes.size()));
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome o = outcomes.get(i);
+      p.setProperty("test." + i + ".name", o.name());
+      p.setProperty("test." + i + ".status", o.status());
+      p.setProperty("test." + i + ".seconds", Double.toString(o.nanos() / 1e9));
+      p.setProperty("test." + i + ".message", o.message());
+    }
+    Map<String, Long> figures = SuiteTally.figures();
+    p.setProperty("figures", String.join(",", figures.keySet()));
+    figures.forEach((k, v) -> p.setProperty("figure." + k, Long.toString(v)));
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      p.store(w, "omega test results");
+    }
+  }
+
+  /** One finished test: PASS, FAIL or SKIP, its time, and the failure or skip reason. */
+  record Outcome(String name, String status, long nanos, String message) {}
 
   /** One line per finished test; timings kept for --monitor-performance. */
   static final class Progress implements TestExecutionListener {
@@ -114,6 +174,7 @@ public final class SuiteMain {
     final Map<String, Long> startedAt = new ConcurrentHashMap<>();
     final Map<String, Long> nanos = new ConcurrentHashMap<>();
     final Map<String, String> names = new ConcurrentHashMap<>();
+    final Queue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
 
     Progress(PrintStream out) {
       this.out = out;
@@ -132,6 +193,7 @@ public final class SuiteMain {
         done.incrementAndGet();
         skipped.incrementAndGet();
         out.printf(Locale.ROOT, "[%3d] SKIP %s (%s)%n", done.get(), name(id), reason);
+        outcomes.add(new Outcome(name(id), "SKIP", 0, reason));
       }
     }
 
@@ -146,6 +208,12 @@ public final class SuiteMain {
       int n = done.incrementAndGet();
       boolean ok = result.getStatus() == Status.SUCCESSFUL;
       (ok ? passed : failed).incrementAndGet();
+      outcomes.add(
+          new Outcome(
+              name(id),
+              ok ? "PASS" : "FAIL",
+              took,
+              result.getThrowable().filter(t -> !ok).map(Throwable::toString).orElse("")));
       out.printf(
           Locale.ROOT, "[%3d] %s %s (%.2f s)%n", n, ok ? "PASS" : "FAIL", name(id), took / 1e9);
       result

@@ -1,7 +1,9 @@
 package dev.omega.mem.it;
 
 import dev.omega.mem.testkit.InvariantChecker;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,6 +24,9 @@ final class SuiteTally {
   static final AtomicLong LEAKS_FOUND = new AtomicLong();
   static final AtomicLong FALSE_LEAK_REPORTS = new AtomicLong();
   static final AtomicLong LIVE_BLOCKS_WATCHED = new AtomicLong();
+  static final AtomicLong RACE_TESTS = new AtomicLong();
+  static final AtomicLong RACE_SAMPLES = new AtomicLong();
+  static final AtomicLong RACE_FORBIDDEN = new AtomicLong();
 
   private SuiteTally() {}
 
@@ -49,10 +54,19 @@ final class SuiteTally {
                 LEAKS_PLANTED.get(),
                 FALSE_LEAK_REPORTS.get(),
                 LIVE_BLOCKS_WATCHED.get());
+    String races =
+        RACE_TESTS.get() == 0
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                ", jcstress %d race tests over %,d interleavings (forbidden outcomes %d)",
+                RACE_TESTS.get(),
+                RACE_SAMPLES.get(),
+                RACE_FORBIDDEN.get());
     return String.format(
         Locale.ROOT,
         "omega suite summary: operations %,d, threads %d, faults injected %,d, bad inputs tried %,d,"
-            + " invariant checks passed %,d (failed %d)%s, data lost %d",
+            + " invariant checks passed %,d (failed %d)%s%s, data lost %d",
         OPERATIONS.sum(),
         THREADS.get(),
         FAULTS.sum(),
@@ -60,10 +74,34 @@ final class SuiteTally {
         InvariantChecker.checksPassed(),
         InvariantChecker.checksFailed(),
         leaks,
+        races,
         DATA_LOST.sum());
   }
 
+  /** The summary's figures by name, for {@code omega test --format json}. */
+  static Map<String, Long> figures() {
+    Map<String, Long> f = new LinkedHashMap<>();
+    f.put("operations", OPERATIONS.sum());
+    f.put("threads", THREADS.get());
+    f.put("faults_injected", FAULTS.sum());
+    f.put("bad_inputs_tried", BAD_INPUTS.sum());
+    f.put("invariant_checks_passed", InvariantChecker.checksPassed());
+    f.put("invariant_checks_failed", InvariantChecker.checksFailed());
+    f.put("leaks_planted", LEAKS_PLANTED.get());
+    f.put("leaks_found", LEAKS_FOUND.get());
+    f.put("false_leak_reports", FALSE_LEAK_REPORTS.get());
+    f.put("live_blocks_watched", LIVE_BLOCKS_WATCHED.get());
+    f.put("race_tests", RACE_TESTS.get());
+    f.put("race_interleavings", RACE_SAMPLES.get());
+    f.put("race_forbidden_outcomes", RACE_FORBIDDEN.get());
+    f.put("data_lost", DATA_LOST.sum());
+    return f;
+  }
+
   static boolean anythingCounted() {
-    return OPERATIONS.sum() > 0 || InvariantChecker.checksPassed() > 0 || BAD_INPUTS.sum() > 0;
+    return OPERATIONS.sum() > 0
+        || InvariantChecker.checksPassed() > 0
+        || BAD_INPUTS.sum() > 0
+        || RACE_TESTS.get() > 0;
   }
 }
