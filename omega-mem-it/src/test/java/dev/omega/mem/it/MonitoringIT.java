@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryPoolConfig;
@@ -15,6 +16,7 @@ import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.api.monitor.MemoryMetrics;
 import dev.omega.mem.api.monitor.PerformanceReport;
 import dev.omega.mem.runtime.OmegaMemory;
+import dev.omega.mem.testkit.InvariantChecker;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,10 +28,12 @@ import java.util.List;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The monitor and its exporters as the runtime assembles them from configuration. */
 @Tag("performance_benchmarks")
 class MonitoringIT {
+  @RegisterExtension final InvariantChecker invariants = new InvariantChecker();
 
   private static OmegaMemory system(PerformanceMonitorConfig monitor) {
     return OmegaMemory.builder()
@@ -94,33 +98,36 @@ class MonitoringIT {
 
   @Test
   void monitor_seesAllocationsCollectionsAndLeaks_ofTheRealSystem() {
-    try (OmegaMemory omega =
-        system(
-            PerformanceMonitorConfig.builder()
-                .metricsCollectionInterval(Duration.ofMillis(20))
-                .build())) {
-      assertTrue(omega.monitor().isMonitoring(), "enable_real_time_monitoring starts it");
-      List<MemoryBlock> blocks = new ArrayList<>();
-      for (int i = 0; i < 20_000; i++) {
-        blocks.add(omega.memoryManager().allocate(64 + i % 512, Priority.NORMAL));
-      }
-      blocks.forEach(omega.memoryManager()::deallocate);
-      try (HeapScope scope = omega.heap().openScope()) {
-        for (int i = 0; i < 1000; i++) {
-          HeapObject a = omega.heap().allocate(1, 16);
-          HeapObject b = omega.heap().allocate(1, 16);
-          omega.heap().setReference(a, 0, b);
-          omega.heap().setReference(b, 0, a);
-        }
-      }
-      omega.garbageCollector().forceCollection();
-      MemoryMetrics m = omega.monitor().getMemoryMetrics();
-      assertTrue(
-          m.allocationLatency().samples() >= 20_000 / 64 / 2,
-          "about one allocation in 64 is timed: " + m.allocationLatency());
-      assertTrue(m.gcPause().samples() >= 1, "the forced collection's pause is seen");
-      PerformanceReport report = omega.monitor().generateReport();
-      assertTrue(report.toText().contains("collector   generational"), report.toText());
+    OmegaMemory omega =
+        invariants.closeAfter(
+            system(
+                PerformanceMonitorConfig.builder()
+                    .metricsCollectionInterval(Duration.ofMillis(20))
+                    .build()));
+    invariants.track(omega.memoryManager());
+    invariants.track(omega.heap());
+
+    assertTrue(omega.monitor().isMonitoring(), "enable_real_time_monitoring starts it");
+    List<MemoryBlock> blocks = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      blocks.add(omega.memoryManager().allocate(64 + i % 512, Priority.NORMAL));
     }
+    blocks.forEach(omega.memoryManager()::deallocate);
+    try (HeapScope scope = omega.heap().openScope()) {
+      for (int i = 0; i < 1000; i++) {
+        HeapObject a = omega.heap().allocate(1, 16);
+        HeapObject b = omega.heap().allocate(1, 16);
+        omega.heap().setReference(a, 0, b);
+        omega.heap().setReference(b, 0, a);
+      }
+    }
+    omega.garbageCollector().forceCollection();
+    MemoryMetrics m = omega.monitor().getMemoryMetrics();
+    assertTrue(
+        m.allocationLatency().samples() >= 20_000 / AllocationListener.SAMPLING_INTERVAL / 2,
+        "about one allocation in SAMPLING_INTERVAL is timed: " + m.allocationLatency());
+    assertTrue(m.gcPause().samples() >= 1, "the forced collection's pause is seen");
+    PerformanceReport report = omega.monitor().generateReport();
+    assertTrue(report.toText().contains("collector   generational"), report.toText());
   }
 }

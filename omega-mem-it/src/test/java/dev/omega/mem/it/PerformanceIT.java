@@ -7,10 +7,12 @@ import dev.omega.mem.api.MemoryManager;
 import dev.omega.mem.api.MemoryPoolConfig;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.runtime.OmegaMemory;
+import dev.omega.mem.testkit.InvariantChecker;
 import java.time.Duration;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The short performance category: figures printed for a person to read, never asserted (timing
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("performance_benchmarks")
 class PerformanceIT {
+  @RegisterExtension final InvariantChecker invariants = new InvariantChecker();
 
   private static double nanosPerPair(MemoryManager m, int pairs) {
     MemoryBlock[] ring = new MemoryBlock[64];
@@ -44,18 +47,20 @@ class PerformanceIT {
     int pairs = SuiteTally.scale(2_000_000, 20_000_000);
     double off;
     double on;
-    try (OmegaMemory omega =
-        OmegaMemory.builder()
-            .pool(MemoryPoolConfig.builder().poolSize(64 << 20).build())
-            .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
-            .build()) {
-      nanosPerPair(omega.memoryManager(), pairs / 4); // warm-up
-      off = nanosPerPair(omega.memoryManager(), pairs);
-      omega.monitor().startMonitoring();
-      nanosPerPair(omega.memoryManager(), pairs / 4);
-      on = nanosPerPair(omega.memoryManager(), pairs);
-      assertEquals(0, omega.memoryManager().getStatistics().liveBlocks());
-    }
+    OmegaMemory omega =
+        invariants.closeAfter(
+            OmegaMemory.builder()
+                .pool(MemoryPoolConfig.builder().poolSize(64 << 20).build())
+                .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+                .build());
+    invariants.track(omega.memoryManager());
+
+    nanosPerPair(omega.memoryManager(), pairs / 4); // warm-up
+    off = nanosPerPair(omega.memoryManager(), pairs);
+    omega.monitor().startMonitoring();
+    nanosPerPair(omega.memoryManager(), pairs / 4);
+    on = nanosPerPair(omega.memoryManager(), pairs);
+    assertEquals(0, omega.memoryManager().getStatistics().liveBlocks());
     System.out.printf(
         Locale.ROOT,
         "performance: allocate+free 16..271 B: %.1f ns/op monitoring off, %.1f ns/op on (%+.1f%%);"
@@ -68,20 +73,22 @@ class PerformanceIT {
 
   @Test
   void monitorSampling_atItsFastestInterval_keepsUp() throws Exception {
-    try (OmegaMemory omega =
-        OmegaMemory.builder()
-            .pool(MemoryPoolConfig.builder().poolSize(16 << 20).build())
-            .monitor(
-                PerformanceMonitorConfig.builder()
-                    .metricsCollectionInterval(Duration.ofMillis(10))
-                    .build())
-            .build()) {
-      nanosPerPair(omega.memoryManager(), 200_000);
-      Thread.sleep(200);
-      int samples = omega.monitor().generateReport().history().size();
-      System.out.printf(
-          Locale.ROOT, "performance: %d monitor samples in 200 ms at a 10 ms interval%n", samples);
-      SuiteTally.OPERATIONS.add(400_000);
-    }
+    OmegaMemory omega =
+        invariants.closeAfter(
+            OmegaMemory.builder()
+                .pool(MemoryPoolConfig.builder().poolSize(16 << 20).build())
+                .monitor(
+                    PerformanceMonitorConfig.builder()
+                        .metricsCollectionInterval(Duration.ofMillis(10))
+                        .build())
+                .build());
+    invariants.track(omega.memoryManager());
+
+    nanosPerPair(omega.memoryManager(), 200_000);
+    Thread.sleep(200);
+    int samples = omega.monitor().generateReport().history().size();
+    System.out.printf(
+        Locale.ROOT, "performance: %d monitor samples in 200 ms at a 10 ms interval%n", samples);
+    SuiteTally.OPERATIONS.add(400_000);
   }
 }
