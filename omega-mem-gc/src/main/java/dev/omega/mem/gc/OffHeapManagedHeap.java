@@ -182,33 +182,20 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           "dataBytes must be between 0 and " + MAX_DATA + ", got " + dataBytesWanted);
     }
     long bytes = (long) referenceSlots * 8 + dataBytesWanted;
+    // Lock order is collector, then heap (a collection holds its own lock and stops the world by
+    // taking the heap lock). So this thread must not ask for a collection, or allocate the block
+    // (the manager's out-of-memory chain may collect), while it holds the heap lock; only a cleanup
+    // callback running inside a pause allocates re-entrantly, and it never collects.
+    boolean insidePause = lock.isHeldByCurrentThread();
+    if (!insidePause) {
+      collectIfDue(bytes);
+    }
+    MemoryBlock block = allocateBlock(bytes, insidePause);
     lock.lock();
     try {
-      checkOpen();
-      if (!inCollection
-          && (usedBytes + bytes + HEADER_BYTES > nextTriggerBytes || events.wantsCollection())) {
-        tryCollect(CollectionCause.THRESHOLD);
-        nextTriggerBytes =
-            Math.max(
-                (long) (config.collectionThreshold() * capacityBytes()),
-                usedBytes + (capacityBytes() - usedBytes) / 2);
-      }
-      MemoryBlock block;
-      try {
-        block = manager.allocate(Math.max(1, bytes));
-      } catch (OutOfMemoryException e) {
-        if (inCollection) {
-          throw e;
-        }
-        RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
-        try {
-          block = manager.allocate(Math.max(1, bytes));
-        } catch (OutOfMemoryException again) {
-          if (collectorFault != null) {
-            again.addSuppressed(collectorFault);
-          }
-          throw again;
-        }
+      if (closed) {
+        manager.deallocate(block);
+        checkOpen();
       }
       if (referenceSlots > 0) {
         block.fill(0, (long) referenceSlots * 8, (byte) 0);
@@ -236,6 +223,52 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       return new HeapRef(this, id);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Runs a threshold collection when the heap has grown past its trigger (heap lock not held). */
+  private void collectIfDue(long bytes) {
+    boolean due;
+    lock.lock();
+    try {
+      checkOpen();
+      due =
+          !inCollection
+              && (usedBytes + bytes + HEADER_BYTES > nextTriggerBytes || events.wantsCollection());
+    } finally {
+      lock.unlock();
+    }
+    if (due) {
+      tryCollect(CollectionCause.THRESHOLD);
+      lock.lock();
+      try {
+        nextTriggerBytes =
+            Math.max(
+                (long) (config.collectionThreshold() * capacityBytes()),
+                usedBytes + (capacityBytes() - usedBytes) / 2);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** The object's pool block; on failure one collection (outside a pause) and one retry. */
+  private MemoryBlock allocateBlock(long bytes, boolean insidePause) {
+    try {
+      return manager.allocate(Math.max(1, bytes));
+    } catch (OutOfMemoryException e) {
+      if (insidePause) {
+        throw e;
+      }
+      RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
+      try {
+        return manager.allocate(Math.max(1, bytes));
+      } catch (OutOfMemoryException again) {
+        if (collectorFault != null) {
+          again.addSuppressed(collectorFault);
+        }
+        throw again;
+      }
     }
   }
 

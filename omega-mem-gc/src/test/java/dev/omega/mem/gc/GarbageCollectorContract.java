@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.GarbageCollectorConfig;
@@ -374,6 +375,63 @@ public abstract class GarbageCollectorContract {
     }
     collect();
     assertEquals(0, heap.objectCount());
+  }
+
+  /**
+   * Mutators that trigger collections themselves (threshold and allocation failure) while the
+   * background cycle collects too: the two must take the collector's and the heap's locks in one
+   * order. A deadlock here once hung the reliability suite.
+   */
+  @Test
+  void mutatorTriggeredCollections_withBackgroundCycle_neverDeadlock() throws Exception {
+    // Not given to the invariant checker: after a deadlock its checks would wait forever too.
+    FakeMemoryManager small = new FakeMemoryManager(2L << 20);
+    OffHeapManagedHeap tight = new OffHeapManagedHeap(config(), small, provider());
+    // Ballast past the collection threshold keeps the background thread collecting every few ms
+    // and the mutators' own threshold collections frequent, so the two overlap often.
+    HeapObject ballast = tight.allocate(1, 8);
+    tight.addRoot(ballast);
+    HeapObject tail = ballast;
+    while (tight.usedBytes() < 0.85 * tight.capacityBytes()) {
+      HeapObject next = tight.allocate(1, 8);
+      tight.setReference(tail, 0, next);
+      tail = next;
+    }
+    assertTrue(tight.collector().startCollectionCycle());
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      all.add(
+          Thread.ofPlatform()
+              .daemon()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < 20_000; i++) {
+                        tight.allocate(1, 32); // garbage at once: nothing roots it
+                      }
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }));
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    for (Thread t : all) {
+      t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      if (t.isAlive()) {
+        long[] stuck =
+            java.lang.management.ManagementFactory.getThreadMXBean().findDeadlockedThreads();
+        fail(
+            "mutators still running after 60 s; deadlocked threads: "
+                + (stuck == null ? "none found" : stuck.length));
+      }
+    }
+    assertTrue(tight.collector().stopCollectionCycle());
+    assertEquals(List.of(), failures);
+    tight.removeRoot(ballast);
+    assertEquals(List.of(), tight.verifyIntegrity());
+    tight.close();
+    assertEquals(0, small.liveBlocks(), "heap returned every block on close");
   }
 
   @Test
