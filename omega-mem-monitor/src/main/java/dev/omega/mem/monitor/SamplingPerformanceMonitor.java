@@ -242,11 +242,17 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         rate);
   }
 
+  /**
+   * Fewest timed calls a p99 is judged on. Below 100 the p99 is the largest sample, and one
+   * JIT-compiling or page-faulting call is enough to raise a latency alert on a healthy system.
+   */
+  static final int MIN_SAMPLES_FOR_P99 = 100;
+
   private void checkThresholds(MemoryMetrics m, MemoryStatistics s, long maxPause) {
     PerformanceThresholds t = config.performanceThresholds();
     edge(
         AlertType.ALLOCATION_LATENCY,
-        m.allocationLatency().samples() > 0
+        m.allocationLatency().samples() >= MIN_SAMPLES_FOR_P99
             && m.allocationLatency().p99Nanos() > t.allocationTime().toNanos(),
         m.allocationLatency().p99Nanos(),
         t.allocationTime().toNanos(),
@@ -256,7 +262,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         m.allocationLatency().samples());
     edge(
         AlertType.DEALLOCATION_LATENCY,
-        m.deallocationLatency().samples() > 0
+        m.deallocationLatency().samples() >= MIN_SAMPLES_FOR_P99
             && m.deallocationLatency().p99Nanos() > t.deallocationTime().toNanos(),
         m.deallocationLatency().p99Nanos(),
         t.deallocationTime().toNanos(),

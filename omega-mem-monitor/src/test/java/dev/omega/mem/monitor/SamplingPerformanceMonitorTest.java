@@ -106,13 +106,18 @@ class SamplingPerformanceMonitorTest {
       monitor.addAlertListener(heard::add);
       monitor.startMonitoring();
       AllocationListener listener = fake.allocationListeners.get(0);
-      listener.onAllocation(64, 50_000);
-      monitor.tick();
-      listener.onAllocation(64, 60_000);
-      monitor.tick();
+      // Each window has enough timed calls for its p99 to be judged.
+      int n = SamplingPerformanceMonitor.MIN_SAMPLES_FOR_P99;
+      for (long nanos : new long[] {50_000, 60_000, 100, 70_000}) {
+        for (int i = 0; i < n; i++) {
+          listener.onAllocation(64, nanos);
+        }
+        monitor.tick();
+      }
+      // A window with a single slow call is one outlier, not a slow allocator.
       listener.onAllocation(64, 100);
       monitor.tick();
-      listener.onAllocation(64, 70_000);
+      listener.onAllocation(64, 90_000);
       monitor.tick();
       List<PerformanceAlert> latency =
           heard.stream().filter(a -> a.type() == AlertType.ALLOCATION_LATENCY).toList();
