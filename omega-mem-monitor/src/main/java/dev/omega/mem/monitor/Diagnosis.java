@@ -77,8 +77,7 @@ final class Diagnosis {
               monitor.performanceThresholds().gcPauseTime().toNanos()));
     }
     long allocationLimit = monitor.performanceThresholds().allocationTime().toNanos();
-    if (current.allocationLatency().samples() >= SamplingPerformanceMonitor.MIN_SAMPLES_FOR_P99
-        && current.allocationLatency().p99Nanos() > allocationLimit) {
+    if (SamplingPerformanceMonitor.p99Above(current.allocationLatency(), allocationLimit)) {
       add(
           "p99 allocation latency %s is above allocation_time %s: most slow allocations are"
               + " thread-cache misses or page runs; raise thread_cache_blocks or block_size",

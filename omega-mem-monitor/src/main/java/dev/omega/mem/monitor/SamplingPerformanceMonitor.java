@@ -248,12 +248,16 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
    */
   static final int MIN_SAMPLES_FOR_P99 = 100;
 
+  /** Whether {@code latency}'s p99 is above {@code limitNanos}, judged on enough samples. */
+  static boolean p99Above(LatencySummary latency, long limitNanos) {
+    return latency.samples() >= MIN_SAMPLES_FOR_P99 && latency.p99Nanos() > limitNanos;
+  }
+
   private void checkThresholds(MemoryMetrics m, MemoryStatistics s, long maxPause) {
     PerformanceThresholds t = config.performanceThresholds();
     edge(
         AlertType.ALLOCATION_LATENCY,
-        m.allocationLatency().samples() >= MIN_SAMPLES_FOR_P99
-            && m.allocationLatency().p99Nanos() > t.allocationTime().toNanos(),
+        p99Above(m.allocationLatency(), t.allocationTime().toNanos()),
         m.allocationLatency().p99Nanos(),
         t.allocationTime().toNanos(),
         "p99 allocation latency %s is above allocation_time %s (%d sampled calls)",
@@ -262,8 +266,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         m.allocationLatency().samples());
     edge(
         AlertType.DEALLOCATION_LATENCY,
-        m.deallocationLatency().samples() >= MIN_SAMPLES_FOR_P99
-            && m.deallocationLatency().p99Nanos() > t.deallocationTime().toNanos(),
+        p99Above(m.deallocationLatency(), t.deallocationTime().toNanos()),
         m.deallocationLatency().p99Nanos(),
         t.deallocationTime().toNanos(),
         "p99 deallocation latency %s is above deallocation_time %s (%d sampled calls)",
