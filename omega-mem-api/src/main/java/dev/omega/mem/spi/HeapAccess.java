@@ -71,6 +71,52 @@ public interface HeapAccess {
    */
   void free(long object);
 
+  /**
+   * The sweep of a tracing collector in one call: frees every object of {@code generation} whose
+   * mark is not {@code liveMark} (as {@link #free} does), and moves every other one to {@code
+   * survivorGeneration}, reporting each moved id to {@code moved} (pass the same generation to keep
+   * survivors where they are; {@code moved} is then not called). Equivalent to {@link
+   * #forEachObjectInGeneration} with {@link #free} and {@link #setGeneration}, but with no id
+   * checks or garbage list per object, which is most of a sweep's cost on a large heap. Call it
+   * inside {@link #stopTheWorld}.
+   *
+   * @return the objects and bytes (headers included) freed
+   */
+  Swept sweep(int generation, int liveMark, int survivorGeneration, LongConsumer moved);
+
+  /**
+   * Starts a <em>lazy</em> sweep of {@code generation}: the objects in it now whose mark is not
+   * {@code liveMark} are garbage, to be freed by later {@link #sweepSome} calls, so the pause that
+   * ends marking need not also free every dead object. Weak references to that garbage are cleared
+   * at once, so no mutator can reach it meanwhile; objects that enter the generation later
+   * (allocated or promoted) are not swept. Call it inside {@link #stopTheWorld}, at the end of
+   * marking. Until {@link #sweepPending} turns false the collector must not change the marks of
+   * that generation's objects (the sweep still reads them), and {@link #sweep} or another {@code
+   * beginSweep} of it throws {@link IllegalStateException}.
+   */
+  void beginSweep(int generation, int liveMark);
+
+  /**
+   * Continues the lazy sweep of {@code generation} over at most {@code maxObjects} objects; call
+   * inside {@link #stopTheWorld}. Objects swept are gone when it returns.
+   *
+   * @return what it freed; {@link #sweepPending} tells whether more is left
+   */
+  Swept sweepSome(int generation, int maxObjects);
+
+  /** Whether a lazy sweep of {@code generation} has objects left to look at. */
+  boolean sweepPending(int generation);
+
+  /** What one {@link #sweep} or {@link #sweepSome} freed. */
+  record Swept(long objects, long bytes) {
+    public Swept {
+      if (objects < 0 || bytes < 0) {
+        throw new IllegalArgumentException(
+            "swept objects and bytes must not be negative, got " + objects + " and " + bytes);
+      }
+    }
+  }
+
   /** Installs the collector's barriers; replaces any installed before. */
   void install(HeapEvents events);
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * What every built-in collector shares: the background cycle, statistics and the pause histogram.
@@ -79,20 +80,72 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   /**
    * Frees every object whose mark word is not {@code epoch}: the sweep of the tracing collectors.
-   * Garbage is listed first and freed after, so freeing never disturbs the walk. Call inside a
-   * pause.
+   * Call inside a pause.
    */
   protected final void sweepUnmarked(int epoch) {
-    LongStack garbage = new LongStack();
-    heap.forEachObject(
-        object -> {
-          if (heap.mark(object) != epoch) {
-            garbage.push(object);
-          }
-        });
-    for (int i = 0; i < garbage.size(); i++) {
-      release(garbage.get(i));
+    for (int g = 0; g < heap.generations(); g++) {
+      sweepGeneration(g, epoch, g, object -> {});
     }
+  }
+
+  /**
+   * Sweeps one generation with {@link HeapAccess#sweep} and counts what it freed. Call inside a
+   * pause.
+   */
+  protected final void sweepGeneration(
+      int generation, int epoch, int survivorGeneration, LongConsumer moved) {
+    count(heap.sweep(generation, epoch, survivorGeneration, moved));
+  }
+
+  /** Objects a lazy sweep looks at between two looks at the clock (about 25 µs of work). */
+  static final int SWEEP_BATCH = 1024;
+
+  /**
+   * Starts lazy sweeps of every generation with objects whose mark is not {@code epoch} (see {@link
+   * HeapAccess#beginSweep}). Call inside the pause that ends marking.
+   */
+  protected final void beginLazySweep(int epoch) {
+    for (int g = 0; g < heap.generations(); g++) {
+      if (heap.objectsInGeneration(g) > 0) {
+        heap.beginSweep(g, epoch);
+      }
+    }
+  }
+
+  /**
+   * Runs the pending lazy sweeps in one pause of about {@code budgetNanos}; returns true when none
+   * is left.
+   */
+  protected final boolean lazySweepStep(long budgetNanos) {
+    boolean[] done = new boolean[1];
+    pause(
+        () -> {
+          long started = System.nanoTime();
+          for (int g = 0; g < heap.generations(); g++) {
+            while (heap.sweepPending(g)) {
+              count(heap.sweepSome(g, SWEEP_BATCH));
+              if (System.nanoTime() - started > budgetNanos) {
+                return;
+              }
+            }
+          }
+          done[0] = true;
+        });
+    return done[0];
+  }
+
+  /** Finishes every pending lazy sweep. Call inside a pause. */
+  protected final void finishLazySweep() {
+    for (int g = 0; g < heap.generations(); g++) {
+      while (heap.sweepPending(g)) {
+        count(heap.sweepSome(g, Integer.MAX_VALUE));
+      }
+    }
+  }
+
+  private void count(HeapAccess.Swept swept) {
+    objectsFreed += swept.objects();
+    bytesFreed += swept.bytes();
   }
 
   @Override

@@ -3,9 +3,7 @@ package dev.omega.mem.gc;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * {@code generational}: {@code generational_count} generations, young ones collected on their own.
@@ -25,15 +23,27 @@ import java.util.Set;
  * #OLDER_THRESHOLD} collections of generation i - 1; the oldest only when, in addition, the objects
  * promoted into it since its last collection exceed 25 % of it (CPython's rule that keeps full
  * collections linear). Explicit and allocation-failure collections are full.
+ *
+ * <p>Pauses: the oldest generation is swept lazily after a threshold or background collection of
+ * it: the pause ends after marking, and its garbage is freed by later steps of at most half of
+ * {@code max_pause_time} (every {@value #SWEEP_STEP_EVERY_ALLOCATIONS} allocations and on the
+ * background thread), so a full collection's pause grows with the live objects, not with the
+ * garbage. Young collections go on meanwhile; a new collection of the oldest generation waits for
+ * the sweep to end.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
   static final int OLDER_THRESHOLD = 10;
+  private static final int SWEEP_STEP_EVERY_ALLOCATIONS = 1_000;
 
   private final int generations;
   private final long[] collectionsSinceOlder;
-  private final Set<Long> remembered = new HashSet<>();
+  private final LongHashSet remembered = new LongHashSet();
+  private final LongStack markStack = new LongStack();
+  private final LongStack promoted = new LongStack();
   private long allocatedSinceYoung;
+  private long allocatedSinceSweepStep;
+  private boolean sweeping;
   private long promotedIntoOldest;
   private int epoch;
 
@@ -46,6 +56,7 @@ final class GenerationalCollector extends AbstractCollector {
   @Override
   public void onAllocate(long object) {
     allocatedSinceYoung++;
+    allocatedSinceSweepStep++;
   }
 
   @Override
@@ -57,7 +68,13 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    return generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold();
+    return (generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold())
+        || (sweeping && allocatedSinceSweepStep >= SWEEP_STEP_EVERY_ALLOCATIONS);
+  }
+
+  @Override
+  protected boolean shouldCollectInBackground() {
+    return sweeping || super.shouldCollectInBackground();
   }
 
   /** The barrier's promise: every reference from an older to a younger object is remembered. */
@@ -89,8 +106,26 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   protected boolean collectNow(CollectionCause cause) {
-    int upTo = oldestToCollect(cause);
-    pause(() -> collectUpTo(upTo));
+    boolean finish =
+        cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
+    int oldest = generations - 1;
+    if (sweeping) {
+      allocatedSinceSweepStep = 0;
+      if (finish) {
+        pause(this::finishLazySweep);
+        sweeping = false;
+      } else {
+        sweeping = !lazySweepStep(config.maxPauseTime().toNanos() / 2);
+        if (generations == 1 || allocatedSinceYoung < config.youngGenerationThreshold()) {
+          return true;
+        }
+      }
+    }
+    int wanted = oldestToCollect(cause);
+    // The oldest generation's marks are the pending sweep's input: no new oldest collection yet.
+    int upTo = sweeping ? Math.min(wanted, oldest - 1) : wanted;
+    boolean lazily = !finish && upTo == oldest;
+    pause(() -> collectUpTo(upTo, lazily));
     collectionsPerGeneration[upTo]++;
     for (int g = 0; g < upTo; g++) {
       collectionsSinceOlder[g] = 0;
@@ -118,10 +153,14 @@ final class GenerationalCollector extends AbstractCollector {
     return upTo;
   }
 
-  /** Collects generations 0..upTo. Runs stopped. */
-  void collectUpTo(int upTo) {
+  /**
+   * Collects generations 0..upTo. Runs stopped. With {@code lazily}, the oldest generation (whose
+   * survivors stay where they are) is swept by later bounded steps instead of in this pause.
+   */
+  void collectUpTo(int upTo, boolean lazily) {
     int current = ++epoch == 0 ? ++epoch : epoch;
-    LongStack stack = new LongStack();
+    LongStack stack = markStack;
+    stack.clear();
     heap.forEachRoot(
         root -> {
           if (heap.generation(root) <= upTo) {
@@ -129,11 +168,12 @@ final class GenerationalCollector extends AbstractCollector {
           }
         });
     if (upTo < generations - 1) {
-      for (long source : remembered) {
-        if (heap.isLive(source) && heap.generation(source) > upTo) {
-          pushYoungChildren(source, upTo, current, stack);
-        }
-      }
+      remembered.forEach(
+          source -> {
+            if (heap.isLive(source) && heap.generation(source) > upTo) {
+              pushYoungChildren(source, upTo, current, stack);
+            }
+          });
     }
     while (!stack.isEmpty()) {
       long object = stack.pop();
@@ -143,21 +183,17 @@ final class GenerationalCollector extends AbstractCollector {
       heap.setMark(object, current);
       pushYoungChildren(object, upTo, current, stack);
     }
-    LongStack promoted = new LongStack();
+    promoted.clear();
     for (int g = upTo; g >= 0; g--) {
       int gen = g;
       int target = Math.min(g + 1, generations - 1);
       int before = promoted.size();
-      heap.forEachObjectInGeneration(
-          gen,
-          object -> {
-            if (heap.mark(object) != current) {
-              release(object);
-            } else if (target != gen) {
-              heap.setGeneration(object, target);
-              promoted.push(object);
-            }
-          });
+      if (lazily && gen == generations - 1) {
+        heap.beginSweep(gen, current);
+        sweeping = heap.sweepPending(gen);
+      } else {
+        sweepGeneration(gen, current, target, promoted::push);
+      }
       if (target != gen && target == generations - 1) {
         promotedIntoOldest += promoted.size() - before;
       }

@@ -11,14 +11,18 @@ import java.util.List;
  * <p>Design note. Colours: white = mark word is not the cycle's epoch; grey = marked and on the
  * work stack; black = marked and scanned. A cycle: (1) a short pause marks the roots grey; (2)
  * steps pop and scan grey objects until the stack is empty or the step's budget is spent; (3) a
- * final pause re-marks roots (scopes opened since), drains the stack and sweeps every white object.
+ * final pause re-marks roots (scopes opened since) and drains the stack; (4) white objects are
+ * freed: by lazy sweep steps of the same budget ({@link HeapAccess#beginSweep}), or at once when
+ * the collection must finish (explicit or allocation failure).
  *
  * <p>Between steps mutators run. A Dijkstra insertion barrier keeps the strong tri-colour invariant
  * (no black object points to a white one): while marking, every reference written and every new
  * root is shaded grey; objects allocated while marking are born black. So at the end nothing
- * reachable is white. The sweep is in the final pause because weak references could otherwise hand
- * a white object back to a mutator between steps. Threshold and background collections do one step;
- * explicit and allocation-failure ones finish the cycle.
+ * reachable is white. White objects are unreachable and the heap clears weak references to them
+ * when the lazy sweep begins, so no mutator can reach one while it waits to be swept; objects
+ * allocated after marking are outside the sweep. A new cycle starts only after the sweep ends.
+ * Threshold and background collections do one step (of marking or of sweeping); explicit and
+ * allocation-failure ones finish the cycle.
  */
 final class IncrementalCollector extends AbstractCollector {
   static final String NAME = "incremental";
@@ -26,6 +30,7 @@ final class IncrementalCollector extends AbstractCollector {
 
   private final LongStack grey = new LongStack();
   private boolean marking;
+  private boolean sweeping;
   private int epoch;
   private long allocationsSinceStep;
 
@@ -37,6 +42,8 @@ final class IncrementalCollector extends AbstractCollector {
   public void onAllocate(long object) {
     if (marking) {
       heap.setMark(object, epoch);
+      allocationsSinceStep++;
+    } else if (sweeping) {
       allocationsSinceStep++;
     }
   }
@@ -71,12 +78,12 @@ final class IncrementalCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    return marking && allocationsSinceStep >= STEP_EVERY_ALLOCATIONS;
+    return (marking || sweeping) && allocationsSinceStep >= STEP_EVERY_ALLOCATIONS;
   }
 
   @Override
   protected boolean shouldCollectInBackground() {
-    return marking || super.shouldCollectInBackground();
+    return marking || sweeping || super.shouldCollectInBackground();
   }
 
   /** Whether a marking cycle is in progress. */
@@ -89,6 +96,15 @@ final class IncrementalCollector extends AbstractCollector {
     boolean finish =
         cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
     long budget = config.maxPauseTime().toNanos();
+    if (sweeping) {
+      allocationsSinceStep = 0;
+      if (!finish) {
+        sweeping = !lazySweepStep(budget / 2);
+        return true;
+      }
+      pause(this::finishLazySweep);
+      sweeping = false;
+    }
     if (!marking) {
       pause(this::startCycle);
       if (!finish) {
@@ -99,12 +115,12 @@ final class IncrementalCollector extends AbstractCollector {
       while (!pauseStep(budget)) {
         // keep stepping: each step is its own bounded pause, mutators run in between
       }
-      pause(this::finishCycle);
+      pause(() -> finishCycle(false));
       collectionsPerGeneration[0]++;
       return true;
     }
     if (pauseStep(budget)) {
-      pause(this::finishCycle);
+      pause(() -> finishCycle(true));
       collectionsPerGeneration[0]++;
     }
     return true;
@@ -152,12 +168,18 @@ final class IncrementalCollector extends AbstractCollector {
     }
   }
 
-  private void finishCycle() {
+  /** Ends marking; sweeps now, or lazily in later bounded steps. */
+  private void finishCycle(boolean lazily) {
     heap.forEachRoot(this::shade);
     while (!grey.isEmpty()) {
       scan(grey.pop());
     }
-    sweepUnmarked(epoch);
+    if (lazily) {
+      beginLazySweep(epoch);
+      sweeping = true;
+    } else {
+      sweepUnmarked(epoch);
+    }
     marking = false;
   }
 }

@@ -4,8 +4,16 @@ import java.util.Arrays;
 
 /** A growable stack of longs: the work lists of tracing and cycle collection, with no boxing. */
 final class LongStack {
-  private long[] items = new long[64];
+  private long[] items;
   private int size;
+
+  LongStack() {
+    this(64);
+  }
+
+  LongStack(int initialCapacity) {
+    items = new long[Math.max(1, initialCapacity)];
+  }
 
   void push(long value) {
     if (size == items.length) {
@@ -30,8 +38,12 @@ final class LongStack {
     return size;
   }
 
+  /** Empties the stack; a stack that grew past 1 Mi entries gives its storage back. */
   void clear() {
     size = 0;
+    if (items.length > 1 << 20) {
+      items = new long[64];
+    }
   }
 
   /** Removes the element at {@code index} by moving the last one there (order not kept). */

@@ -16,6 +16,7 @@ import dev.omega.mem.spi.HeapAccess;
 final class MarkSweepCollector extends AbstractCollector {
   static final String NAME = "mark-sweep";
   private int epoch;
+  private final LongStack stack = new LongStack();
 
   MarkSweepCollector(GarbageCollectorConfig config, HeapAccess heap) {
     super(NAME, config, heap, 1);
@@ -30,7 +31,7 @@ final class MarkSweepCollector extends AbstractCollector {
 
   private void markAndSweep() {
     int current = ++epoch == 0 ? ++epoch : epoch;
-    LongStack stack = new LongStack();
+    stack.clear();
     heap.forEachRoot(stack::push);
     while (!stack.isEmpty()) {
       long object = stack.pop();

@@ -32,13 +32,18 @@ import java.util.function.LongConsumer;
  * is null. Layout:
  *
  * <pre>
- *   pool block per object   [ ref slot 0 | ... | ref slot n-1 | payload bytes ]   slots hold ids
- *   object table (header)   storage[], refSlots[], dataBytes[], mark[], refCount[], rootHolds[],
- *                           generation[], genNext[]/genPrev[] (one list per generation), slotGen[]
+ *   cell per object (pool)  [ ref slot 0 | ... | ref slot n-1 | payload bytes ]   slots hold ids
+ *   object table (header)   cell[] (address in the {@link CellSpace}; -1 when the slot is free),
+ *                           refSlots[], dataBytes[], mark[], refCount[], rootHolds[],
+ *                           generation[], {@link IndexLists} (one list per generation), slotGen[]
  * </pre>
  *
- * The header lives in a side table indexed by slot rather than inline in pool memory: marking and
- * counting then touch dense Java arrays (as mark bitmaps do in production collectors), and the
+ * Cells come from the heap's own {@link CellSpace}, which takes chunks from the memory manager: an
+ * object costs no manager call and no Java block object, and freeing one during a sweep is a push
+ * on a dense array.
+ *
+ * <p>The header lives in a side table indexed by slot rather than inline in pool memory: marking
+ * and counting then touch dense Java arrays (as mark bitmaps do in production collectors), and the
  * payload handed to programs cannot reach it. A slot's generation moves on when its object is
  * freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted as header.
  *
@@ -66,7 +71,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private HeapEvents events = new HeapEvents() {};
 
   private int[] slotGen = new int[1024];
-  private MemoryBlock[] storage = new MemoryBlock[1024];
+  private long[] cell = new long[1024];
+  private final CellSpace cells;
   private int[] refSlots = new int[1024];
   private int[] dataBytes = new int[1024];
   private int[] mark = new int[1024];
@@ -79,10 +85,17 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   private static final byte HAS_CALLBACKS = 1;
   private static final byte HAS_WEAK_REFS = 2;
-  private int[] genNext = new int[1024];
-  private int[] genPrev = new int[1024];
-  private final int[] genHead;
-  private final long[] genCount;
+  private final IndexLists genLists;
+
+  /**
+   * Lazy sweeps, per generation: the next slot to look at (walking from the tail towards the head,
+   * so objects linked at the head after the sweep began are never reached), the last slot to look
+   * at (the head when it began), and the mark that means live. Cursor -1: none pending.
+   */
+  private final int[] sweepCursor;
+
+  private final int[] sweepFence;
+  private final int[] sweepLiveMark;
   private int highWater;
   private int[] freeSlots = new int[1024];
   private int freeTop;
@@ -115,10 +128,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     this.config = Objects.requireNonNull(config, "config is null");
     this.manager = Objects.requireNonNull(manager, "manager is null");
     this.generations = config.generationalCount();
-    this.genHead = new int[generations];
-    this.genCount = new long[generations];
-    Arrays.fill(genHead, -1);
+    this.genLists = new IndexLists(generations, 1024);
+    this.sweepCursor = new int[generations];
+    this.sweepFence = new int[generations];
+    this.sweepLiveMark = new int[generations];
+    Arrays.fill(sweepCursor, -1);
     this.nextTriggerBytes = (long) (config.collectionThreshold() * capacityBytes());
+    this.cells = new CellSpace(manager, capacityBytes());
     this.collector =
         Objects.requireNonNull(provider, "collector provider is null").create(config, this);
   }
@@ -136,10 +152,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public boolean isLive(long id) {
     int slot = slotOf(id);
-    return slot >= 0
-        && slot < highWater
-        && storage[slot] != null
-        && slotGen[slot] == (int) (id >>> 32);
+    return slot >= 0 && slot < highWater && cell[slot] >= 0 && slotGen[slot] == (int) (id >>> 32);
   }
 
   /** Slot of a live id given by a collector; a dead one is a collector bug. */
@@ -181,49 +194,98 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       throw new IllegalArgumentException(
           "dataBytes must be between 0 and " + MAX_DATA + ", got " + dataBytesWanted);
     }
-    long bytes = (long) referenceSlots * 8 + dataBytesWanted;
+    long bytes = Math.max(1, (long) referenceSlots * 8 + dataBytesWanted);
     // Lock order is collector, then heap (a collection holds its own lock and stops the world by
-    // taking the heap lock). So this thread must not ask for a collection, or allocate the block
-    // (the manager's out-of-memory chain may collect), while it holds the heap lock; only a cleanup
+    // taking the heap lock). So this thread must not ask for a collection, or take a block from the
+    // manager (whose out-of-memory chain may collect), while it holds the heap lock; only a cleanup
     // callback running inside a pause allocates re-entrantly, and it never collects.
     boolean insidePause = lock.isHeldByCurrentThread();
     if (!insidePause) {
       collectIfDue(bytes);
     }
-    MemoryBlock block = allocateBlock(bytes, insidePause);
+    lock.lock();
+    try {
+      checkOpen();
+      long address = cells.tryAllocate(bytes);
+      if (address >= 0) {
+        return newObject(address, referenceSlots, dataBytesWanted);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return allocateWithNewBlock(bytes, referenceSlots, dataBytesWanted, insidePause);
+  }
+
+  /**
+   * The slow path: no cell was free, so a chunk (or, for a large object, its own block) comes from
+   * the manager. If the manager is out of memory, one collection runs (outside a pause); then the
+   * freed cells, and the chunks the collection emptied, are tried before the manager again.
+   */
+  private HeapObject allocateWithNewBlock(
+      long bytes, int referenceSlots, int dataBytesWanted, boolean insidePause) {
+    long blockBytes = cells.blockBytesFor(bytes);
+    MemoryBlock block;
+    try {
+      block = manager.allocate(blockBytes);
+    } catch (OutOfMemoryException e) {
+      if (insidePause) {
+        throw e;
+      }
+      RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
+      lock.lock();
+      try {
+        checkOpen();
+        long address = cells.tryAllocate(bytes);
+        if (address >= 0) {
+          return newObject(address, referenceSlots, dataBytesWanted);
+        }
+        cells.releaseEmptyChunks();
+      } finally {
+        lock.unlock();
+      }
+      try {
+        block = manager.allocate(blockBytes);
+      } catch (OutOfMemoryException again) {
+        if (collectorFault != null) {
+          again.addSuppressed(collectorFault);
+        }
+        throw again;
+      }
+    }
     lock.lock();
     try {
       if (closed) {
         manager.deallocate(block);
         checkOpen();
       }
-      if (referenceSlots > 0) {
-        block.fill(0, (long) referenceSlots * 8, (byte) 0);
-      }
-      int slot = freeTop > 0 ? freeSlots[--freeTop] : newSlot();
-      storage[slot] = block;
-      refSlots[slot] = referenceSlots;
-      dataBytes[slot] = dataBytesWanted;
-      mark[slot] = 0;
-      refCount[slot] = 0;
-      rootHolds[slot] = 0;
-      generation[slot] = 0;
-      extras[slot] = 0;
-      link(slot, 0);
-      objects++;
-      usedBytes += bytes + HEADER_BYTES;
-      long id = idOf(slot);
-      events.onAllocate(id);
-      Scope scope = scopes.get().peekFirst();
-      if (scope != null) {
-        scope.ids.push(id);
-        rootHolds[slot]++;
-        events.onRootAdded(id);
-      }
-      return new HeapRef(this, id);
+      return newObject(cells.adopt(block, bytes), referenceSlots, dataBytesWanted);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Gives the cell at {@code address} a table slot and an id. Called with the lock held. */
+  private HeapObject newObject(long address, int referenceSlots, int dataBytesWanted) {
+    int slot = freeTop > 0 ? freeSlots[--freeTop] : newSlot();
+    cell[slot] = address;
+    refSlots[slot] = referenceSlots;
+    dataBytes[slot] = dataBytesWanted;
+    mark[slot] = 0;
+    refCount[slot] = 0;
+    rootHolds[slot] = 0;
+    extras[slot] = 0;
+    link(slot, 0);
+    objects++;
+    usedBytes += (long) referenceSlots * 8 + dataBytesWanted + HEADER_BYTES;
+    long id = idOf(slot);
+    events.onAllocate(id);
+    Scope scope = scopes.get().peekFirst();
+    if (scope != null) {
+      scope.ids.push(id);
+      rootHolds[slot]++;
+      events.onRootAdded(id);
+    }
+    return new HeapRef(this, id);
   }
 
   /** Runs a threshold collection when the heap has grown past its trigger (heap lock not held). */
@@ -252,31 +314,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  /** The object's pool block; on failure one collection (outside a pause) and one retry. */
-  private MemoryBlock allocateBlock(long bytes, boolean insidePause) {
-    try {
-      return manager.allocate(Math.max(1, bytes));
-    } catch (OutOfMemoryException e) {
-      if (insidePause) {
-        throw e;
-      }
-      RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
-      try {
-        return manager.allocate(Math.max(1, bytes));
-      } catch (OutOfMemoryException again) {
-        if (collectorFault != null) {
-          again.addSuppressed(collectorFault);
-        }
-        throw again;
-      }
-    }
-  }
-
   private int newSlot() {
-    if (highWater == storage.length) {
-      int n = storage.length * 2;
+    if (highWater == cell.length) {
+      int n = cell.length * 2;
       slotGen = Arrays.copyOf(slotGen, n);
-      storage = Arrays.copyOf(storage, n);
+      cell = Arrays.copyOf(cell, n);
       refSlots = Arrays.copyOf(refSlots, n);
       dataBytes = Arrays.copyOf(dataBytes, n);
       mark = Arrays.copyOf(mark, n);
@@ -284,8 +326,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       rootHolds = Arrays.copyOf(rootHolds, n);
       generation = Arrays.copyOf(generation, n);
       extras = Arrays.copyOf(extras, n);
-      genNext = Arrays.copyOf(genNext, n);
-      genPrev = Arrays.copyOf(genPrev, n);
+      genLists.ensureCapacity(n);
       freeSlots = Arrays.copyOf(freeSlots, n);
     }
     return highWater++;
@@ -293,26 +334,20 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   private void link(int slot, int gen) {
     generation[slot] = (byte) gen;
-    genPrev[slot] = -1;
-    genNext[slot] = genHead[gen];
-    if (genHead[gen] >= 0) {
-      genPrev[genHead[gen]] = slot;
-    }
-    genHead[gen] = slot;
-    genCount[gen]++;
+    genLists.link(gen, slot);
   }
 
   private void unlink(int slot) {
     int gen = generation[slot];
-    if (genPrev[slot] >= 0) {
-      genNext[genPrev[slot]] = genNext[slot];
-    } else {
-      genHead[gen] = genNext[slot];
+    if (sweepCursor[gen] >= 0) {
+      // Keep a pending lazy sweep's range valid when one of its ends leaves the list.
+      if (slot == sweepCursor[gen]) {
+        sweepCursor[gen] = slot == sweepFence[gen] ? -1 : genLists.prev(slot);
+      } else if (slot == sweepFence[gen]) {
+        sweepFence[gen] = genLists.next(slot);
+      }
     }
-    if (genNext[slot] >= 0) {
-      genPrev[genNext[slot]] = genPrev[slot];
-    }
-    genCount[gen]--;
+    genLists.unlink(gen, slot);
   }
 
   @Override
@@ -323,8 +358,10 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       Objects.checkIndex(slot, refSlots[s]);
       long newId = target == null ? 0 : idOf(slotOf(target));
       long offset = (long) slot * 8;
-      long oldId = storage[s].getLong(offset);
-      storage[s].setLong(offset, newId);
+      MemoryBlock block = cells.blockOf(cell[s]);
+      long at = CellSpace.offsetOf(cell[s]) + offset;
+      long oldId = block.getLong(at);
+      block.setLong(at, newId);
       events.onReferenceWrite(idOf(s), slot, isLive(oldId) ? oldId : 0, newId);
     } finally {
       lock.unlock();
@@ -337,7 +374,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     try {
       int s = slotOf(object);
       Objects.checkIndex(slot, refSlots[s]);
-      long id = storage[s].getLong((long) slot * 8);
+      long id = slotValue(s, slot);
       return id == 0 || !isLive(id) ? null : new HeapRef(this, id);
     } finally {
       lock.unlock();
@@ -492,7 +529,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       int s = slotOf(ref);
-      return new PayloadBlock(ref, storage[s], (long) refSlots[s] * 8, dataBytes[s]);
+      return new PayloadBlock(
+          ref,
+          cells.blockOf(cell[s]),
+          CellSpace.offsetOf(cell[s]) + (long) refSlots[s] * 8,
+          dataBytes[s]);
     } finally {
       lock.unlock();
     }
@@ -507,12 +548,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       collector.close();
       for (int s = 0; s < highWater; s++) {
-        if (storage[s] != null) {
+        if (cell[s] >= 0) {
           rootHolds[s] = 0;
           free(idOf(s));
         }
       }
       runPendingCallbacks();
+      cells.close();
       globalRoots.clear();
       scopeStacks.clear();
       closed = true;
@@ -555,7 +597,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       for (int s = 0; s < highWater; s++) {
-        if (storage[s] != null) {
+        if (cell[s] >= 0) {
           visitor.accept(idOf(s));
         }
       }
@@ -569,9 +611,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Objects.checkIndex(gen, generations);
     lock.lock();
     try {
-      int s = genHead[gen];
+      int s = genLists.head(gen);
       while (s >= 0) {
-        int next = genNext[s];
+        int next = genLists.next(s);
         visitor.accept(idOf(s));
         s = next;
       }
@@ -585,7 +627,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Objects.checkIndex(gen, generations);
     lock.lock();
     try {
-      return genCount[gen];
+      return genLists.count(gen);
     } finally {
       lock.unlock();
     }
@@ -596,11 +638,16 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return refSlots[liveSlot(object)];
   }
 
+  /** The id stored in reference slot {@code slot} of the object in table slot {@code s}. */
+  private long slotValue(int s, int slot) {
+    return cells.blockOf(cell[s]).getLong(CellSpace.offsetOf(cell[s]) + (long) slot * 8);
+  }
+
   @Override
   public long reference(long object, int slot) {
     int s = liveSlot(object);
     Objects.checkIndex(slot, refSlots[s]);
-    long id = storage[s].getLong((long) slot * 8);
+    long id = slotValue(s, slot);
     return id != 0 && isLive(id) ? id : 0;
   }
 
@@ -647,7 +694,119 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public void free(long object) {
-    int s = liveSlot(object);
+    freeSlot(liveSlot(object));
+  }
+
+  @Override
+  public Swept sweep(int gen, int liveMark, int survivorGeneration, LongConsumer moved) {
+    Objects.checkIndex(gen, generations);
+    Objects.checkIndex(survivorGeneration, generations);
+    Objects.requireNonNull(moved, "moved is null");
+    lock.lock();
+    try {
+      long freedObjects = 0;
+      long freedBytes = 0;
+      requireNoLazySweep(gen);
+      int s = genLists.head(gen);
+      while (s >= 0) {
+        int next = genLists.next(s);
+        if (mark[s] != liveMark) {
+          freedObjects++;
+          freedBytes += (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+          freeSlot(s);
+        } else if (survivorGeneration != gen) {
+          unlink(s);
+          link(s, survivorGeneration);
+          moved.accept(idOf(s));
+        }
+        s = next;
+      }
+      return new Swept(freedObjects, freedBytes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void beginSweep(int gen, int liveMark) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      requireNoLazySweep(gen);
+      if (genLists.head(gen) < 0) {
+        return;
+      }
+      sweepCursor[gen] = genLists.tail(gen);
+      sweepFence[gen] = genLists.head(gen);
+      sweepLiveMark[gen] = liveMark;
+      if (!weakRefs.isEmpty()) {
+        for (Map.Entry<Integer, List<WeakRef>> entry : weakRefs.entrySet()) {
+          int s = entry.getKey();
+          if (generation[s] == gen && mark[s] != liveMark) {
+            for (WeakRef ref : entry.getValue()) {
+              ref.cleared = true;
+            }
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Swept sweepSome(int gen, int maxObjects) {
+    Objects.checkIndex(gen, generations);
+    if (maxObjects <= 0) {
+      throw new IllegalArgumentException("maxObjects must be positive, got " + maxObjects);
+    }
+    lock.lock();
+    try {
+      return sweepSomeLocked(gen, maxObjects);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Swept sweepSomeLocked(int gen, int maxObjects) {
+    long freedObjects = 0;
+    long freedBytes = 0;
+    int liveMark = sweepLiveMark[gen];
+    for (int n = 0; n < maxObjects && sweepCursor[gen] >= 0; n++) {
+      int s = sweepCursor[gen];
+      if (mark[s] != liveMark) {
+        freedObjects++;
+        freedBytes += (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+        freeSlot(s); // its unlink moves the cursor on
+      } else {
+        sweepCursor[gen] = s == sweepFence[gen] ? -1 : genLists.prev(s);
+      }
+    }
+    return new Swept(freedObjects, freedBytes);
+  }
+
+  /** A new sweep judges marks afresh; the pending one judged older marks, so it must end first. */
+  private void requireNoLazySweep(int gen) {
+    if (sweepCursor[gen] >= 0) {
+      throw new IllegalStateException(
+          "a lazy sweep of generation "
+              + gen
+              + " is still pending; finish it with sweepSome before sweeping it again");
+    }
+  }
+
+  @Override
+  public boolean sweepPending(int gen) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      return sweepCursor[gen] >= 0;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void freeSlot(int s) {
     if (rootHolds[s] > 0) {
       throw new IllegalStateException(
           "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
@@ -665,9 +824,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       extras[s] = 0;
     }
-    manager.deallocate(storage[s]);
+    cells.free(cell[s]);
     usedBytes -= (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
-    storage[s] = null;
+    cell[s] = -1;
     slotGen[s]++;
     unlink(s);
     freeSlots[freeTop++] = s;
@@ -733,21 +892,22 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       long counted = 0;
       for (int g = 0; g < generations; g++) {
         long n = 0;
-        for (int s = genHead[g]; s >= 0; s = genNext[s]) {
-          if (storage[s] == null || generation[s] != g) {
+        for (int s = genLists.head(g); s >= 0; s = genLists.next(s)) {
+          if (cell[s] < 0 || generation[s] != g) {
             problems.add("generation list " + g + " holds slot " + s + " wrongly");
             break;
           }
           n++;
         }
-        if (n != genCount[g]) {
-          problems.add("generation " + g + " counts " + genCount[g] + " but lists " + n);
+        if (n != genLists.count(g)) {
+          problems.add("generation " + g + " counts " + genLists.count(g) + " but lists " + n);
         }
         counted += n;
       }
       if (counted != objects) {
         problems.add("heap counts " + objects + " objects but generation lists hold " + counted);
       }
+      problems.addAll(cells.verify(objects));
       return problems;
     } finally {
       lock.unlock();
@@ -778,7 +938,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   /** Local roots of one thread; see {@link HeapScope}. */
   private final class Scope implements HeapScope {
     final Thread owner;
-    final LongStack ids = new LongStack();
+    final LongStack ids = new LongStack(4);
     boolean closed;
 
     Scope(Thread owner) {

@@ -1,0 +1,321 @@
+package dev.omega.mem.gc;
+
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManager;
+import java.util.Arrays;
+
+/**
+ * The heap's own space for object storage: size-segregated cells carved from chunks that the heap
+ * takes from the memory manager, so that allocating and freeing an object costs a few array
+ * operations instead of a manager call, and a sweep that frees a million objects touches only dense
+ * Java arrays (the way MMTk's mark-sweep space and malloc-style free-list spaces work).
+ *
+ * <p>Design note. Terms: a <em>chunk</em> is one manager block of {@link #chunkBytes()} bytes
+ * (between 4 KiB and 64 KiB; 1/32 of the capacity for small heaps); a <em>cell class</em> is a cell
+ * size: multiples of 8 up to 128 B, then four classes per doubling (25 % worst-case rounding) up to
+ * {@link #largestCell()} (an eighth of a chunk). Every chunk serves one class. An object larger
+ * than the largest cell gets a manager block of its own, held as a single-cell chunk of class -1.
+ * Addresses:
+ *
+ * <pre>
+ *   cell address (long)   [ chunk index : 32 | byte offset in the chunk : 32 ]
+ *   per chunk             block, cell class, stride, live cells, bump offset (never-used cells
+ *                         start there), stack of freed cell numbers (char[], lazily made),
+ *                         its link in its class's list of chunks that have room ({@link IndexLists})
+ * </pre>
+ *
+ * Allocation takes the first chunk in its class's list: a freed cell if its stack has one, else the
+ * cell at the bump offset; a chunk that becomes full leaves the list. Freeing pushes the cell on
+ * its chunk's stack and puts the chunk back on the list. A chunk whose last cell is freed goes back
+ * to the manager unless it is its class's only chunk with room (kept so that a class that allocates
+ * and dies in waves does not take and return a chunk each wave); {@link #releaseEmptyChunks()}
+ * returns those too when the manager is out of memory. All operations are O(1) except that one. A
+ * cell is zeroed when it is handed out, so no object sees the bytes of the one that used the cell
+ * before.
+ *
+ * <p>Thread safety: confined to its heap's lock. It calls the manager only to give chunks back
+ * (which never collects); taking a new chunk is the caller's job, outside that lock.
+ */
+final class CellSpace {
+  static final int MIN_CHUNK = 4 << 10;
+  static final int MAX_CHUNK = 64 << 10;
+  private static final int SMALL_LIMIT = 128;
+
+  private final MemoryManager manager;
+  private final int chunkBytes;
+  private final int largestCell;
+  private final IndexLists roomy;
+
+  private MemoryBlock[] block = new MemoryBlock[64];
+  private int[] cellClass = new int[64];
+  private int[] stride = new int[64];
+  private int[] live = new int[64];
+  private int[] bump = new int[64];
+  private char[][] freed = new char[64][];
+  private int[] freedTop = new int[64];
+  private boolean[] listed = new boolean[64];
+  private int chunkHighWater;
+  private int[] spareChunkIndices = new int[64];
+  private int spareTop;
+  private long heldBytes;
+  private long chunkCount;
+
+  CellSpace(MemoryManager manager, long capacityBytes) {
+    this.manager = manager;
+    long wanted = Long.highestOneBit(Math.max(1, capacityBytes / 32));
+    this.chunkBytes = Math.clamp(wanted, MIN_CHUNK, MAX_CHUNK);
+    this.largestCell = chunkBytes / 8;
+    int classes = classOf(largestCell) + 1;
+    this.roomy = new IndexLists(classes, 64);
+  }
+
+  /** Bytes in each chunk taken from the manager. */
+  int chunkBytes() {
+    return chunkBytes;
+  }
+
+  /** The largest object kept in a cell; larger ones get a block of their own. */
+  int largestCell() {
+    return largestCell;
+  }
+
+  /** Bytes currently taken from the manager (chunks and large objects). */
+  long heldBytes() {
+    return heldBytes;
+  }
+
+  /** Chunks and large-object blocks currently held. */
+  long chunkCount() {
+    return chunkCount;
+  }
+
+  /** The cell class of an object of {@code bytes} (1..largestCell). */
+  static int classOf(long bytes) {
+    if (bytes <= SMALL_LIMIT) {
+      return (int) ((Math.max(bytes, 1) + 7) >>> 3) - 1;
+    }
+    int log = 63 - Long.numberOfLeadingZeros(bytes - 1);
+    long step = 1L << (log - 2);
+    long rounded = (bytes + step - 1) & -step;
+    return 16 + (log - 7) * 4 + (int) (rounded / step) - 5;
+  }
+
+  /** The cell size of class {@code c}. */
+  static int cellSize(int c) {
+    if (c < 16) {
+      return (c + 1) * 8;
+    }
+    int log = 7 + (c - 16) / 4;
+    return (1 << log) + ((c - 16) % 4 + 1) * (1 << (log - 2));
+  }
+
+  /** How many bytes to ask the manager for when no cell is free for {@code bytes}. */
+  long blockBytesFor(long bytes) {
+    return bytes > largestCell ? bytes : chunkBytes;
+  }
+
+  /** A cell for {@code bytes} from the chunks already held, or -1 if a new block is needed. */
+  long tryAllocate(long bytes) {
+    if (bytes > largestCell) {
+      return -1;
+    }
+    int chunk = roomy.head(classOf(bytes));
+    return chunk < 0 ? -1 : carve(chunk);
+  }
+
+  /**
+   * Adopts {@code newBlock} (of {@link #blockBytesFor} bytes, just taken from the manager) and
+   * returns a cell for {@code bytes} from it.
+   */
+  long adopt(MemoryBlock newBlock, long bytes) {
+    int chunk = newChunkIndex();
+    block[chunk] = newBlock;
+    live[chunk] = 0;
+    freedTop[chunk] = 0;
+    heldBytes += newBlock.size();
+    chunkCount++;
+    if (bytes > largestCell) {
+      cellClass[chunk] = -1;
+      stride[chunk] = (int) newBlock.size();
+      bump[chunk] = stride[chunk];
+      live[chunk] = 1;
+      return address(chunk, 0);
+    }
+    int c = classOf(bytes);
+    cellClass[chunk] = c;
+    stride[chunk] = cellSize(c);
+    bump[chunk] = 0;
+    if (freed[chunk] != null && freed[chunk].length < chunkBytes / stride[chunk]) {
+      freed[chunk] = null;
+    }
+    list(chunk);
+    return carve(chunk);
+  }
+
+  /** The block that holds the cell at {@code address}. */
+  MemoryBlock blockOf(long address) {
+    return block[(int) (address >>> 32)];
+  }
+
+  static int offsetOf(long address) {
+    return (int) address;
+  }
+
+  /** Frees the cell at {@code address}; may give its chunk back to the manager. */
+  void free(long address) {
+    int chunk = (int) (address >>> 32);
+    int c = cellClass[chunk];
+    if (--live[chunk] == 0 && (c < 0 || roomy.count(c) > (listed[chunk] ? 1 : 0))) {
+      if (listed[chunk]) {
+        unlist(chunk);
+      }
+      release(chunk);
+      return;
+    }
+    char[] stack = freed[chunk];
+    if (stack == null) {
+      stack = new char[chunkBytes / stride[chunk]];
+      freed[chunk] = stack;
+    }
+    stack[freedTop[chunk]++] = (char) (offsetOf(address) / stride[chunk]);
+    if (!listed[chunk]) {
+      list(chunk);
+    }
+  }
+
+  /** Gives every chunk with no live cell back to the manager; returns how many. */
+  int releaseEmptyChunks() {
+    int released = 0;
+    for (int chunk = 0; chunk < chunkHighWater; chunk++) {
+      if (block[chunk] != null && live[chunk] == 0) {
+        if (listed[chunk]) {
+          unlist(chunk);
+        }
+        release(chunk);
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /** Gives every block back, live cells or not: the heap is closing. */
+  void close() {
+    for (int chunk = 0; chunk < chunkHighWater; chunk++) {
+      if (block[chunk] != null) {
+        if (listed[chunk]) {
+          unlist(chunk);
+        }
+        release(chunk);
+      }
+    }
+  }
+
+  private long carve(int chunk) {
+    int offset;
+    if (freedTop[chunk] > 0) {
+      offset = freed[chunk][--freedTop[chunk]] * stride[chunk];
+    } else {
+      offset = bump[chunk];
+      bump[chunk] = offset + stride[chunk];
+    }
+    live[chunk]++;
+    if (freedTop[chunk] == 0 && bump[chunk] + stride[chunk] > chunkBytes) {
+      unlist(chunk);
+    }
+    MemoryBlock memory = block[chunk];
+    int cellBytes = stride[chunk];
+    if (cellBytes <= 64) {
+      // A few word stores beat a slice-and-fill for the common small cell.
+      for (int at = 0; at < cellBytes; at += 8) {
+        memory.setLong(offset + at, 0);
+      }
+    } else {
+      memory.fill(offset, cellBytes, (byte) 0);
+    }
+    return address(chunk, offset);
+  }
+
+  private static long address(int chunk, int offset) {
+    return ((long) chunk << 32) | offset;
+  }
+
+  private void release(int chunk) {
+    MemoryBlock gone = block[chunk];
+    block[chunk] = null;
+    heldBytes -= gone.size();
+    chunkCount--;
+    spareChunkIndices[spareTop++] = chunk;
+    manager.deallocate(gone);
+  }
+
+  private int newChunkIndex() {
+    if (spareTop > 0) {
+      return spareChunkIndices[--spareTop];
+    }
+    if (chunkHighWater == block.length) {
+      int n = block.length * 2;
+      block = Arrays.copyOf(block, n);
+      cellClass = Arrays.copyOf(cellClass, n);
+      stride = Arrays.copyOf(stride, n);
+      live = Arrays.copyOf(live, n);
+      bump = Arrays.copyOf(bump, n);
+      freed = Arrays.copyOf(freed, n);
+      freedTop = Arrays.copyOf(freedTop, n);
+      roomy.ensureCapacity(n);
+      listed = Arrays.copyOf(listed, n);
+      spareChunkIndices = Arrays.copyOf(spareChunkIndices, n);
+    }
+    return chunkHighWater++;
+  }
+
+  private void list(int chunk) {
+    roomy.link(cellClass[chunk], chunk);
+    listed[chunk] = true;
+  }
+
+  private void unlist(int chunk) {
+    roomy.unlink(cellClass[chunk], chunk);
+    listed[chunk] = false;
+  }
+
+  /** Problems with the space's own bookkeeping, for the heap's integrity check. */
+  java.util.List<String> verify(long liveCellsExpected) {
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    long cells = 0;
+    long bytes = 0;
+    for (int chunk = 0; chunk < chunkHighWater; chunk++) {
+      if (block[chunk] == null) {
+        continue;
+      }
+      cells += live[chunk];
+      bytes += block[chunk].size();
+      int c = cellClass[chunk];
+      if (c >= 0) {
+        int capacity = chunkBytes / stride[chunk];
+        if (live[chunk] + freedTop[chunk] != bump[chunk] / stride[chunk]
+            || bump[chunk] / stride[chunk] > capacity) {
+          problems.add(
+              "chunk "
+                  + chunk
+                  + " counts "
+                  + live[chunk]
+                  + " live and "
+                  + freedTop[chunk]
+                  + " freed cells but has handed out "
+                  + bump[chunk] / stride[chunk]);
+        }
+        boolean room = freedTop[chunk] > 0 || bump[chunk] + stride[chunk] <= chunkBytes;
+        if (room != listed[chunk]) {
+          problems.add("chunk " + chunk + (room ? " has room but is not listed" : " is listed"));
+        }
+      }
+    }
+    if (cells != liveCellsExpected) {
+      problems.add("cell space counts " + cells + " live cells, heap has " + liveCellsExpected);
+    }
+    if (bytes != heldBytes) {
+      problems.add("cell space holds " + bytes + " bytes but counts " + heldBytes);
+    }
+    return problems;
+  }
+}
