@@ -48,6 +48,13 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private final LongStack zeroCounts = new LongStack();
   private final LongStack candidates = new LongStack();
 
+  // Work lists of trial deletion, kept between collections: one stack per cycle root made a
+  // collection of a million small cycles allocate hundreds of megabytes of Java garbage.
+  private final LongStack cycleRoots = new LongStack();
+  private final LongStack white = new LongStack();
+  private final LongStack work = new LongStack();
+  private final LongStack blackWork = new LongStack();
+
   ReferenceCountingCollector(GarbageCollectorConfig config, HeapAccess heap) {
     super(NAME, config, heap, 1);
   }
@@ -218,7 +225,9 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   /** Trial deletion over the candidate buffer; returns garbage groups found. */
   private long collectCycles() {
-    LongStack roots = new LongStack();
+    LongStack roots = cycleRoots;
+    roots.clear();
+    white.clear();
     // MarkRoots
     for (int i = 0; i < candidates.size(); i++) {
       long s = candidates.get(i);
@@ -240,12 +249,11 @@ final class ReferenceCountingCollector extends AbstractCollector {
     }
     // CollectRoots
     long groups = 0;
-    LongStack white = new LongStack();
     for (int i = 0; i < roots.size(); i++) {
       long s = roots.get(i);
       heap.setMark(s, heap.mark(s) & ~BUFFERED);
       int before = white.size();
-      collectWhite(s, white);
+      collectWhite(s);
       if (white.size() > before) {
         groups++;
       }
@@ -272,7 +280,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
   }
 
   private void markGray(long root) {
-    LongStack stack = new LongStack();
+    LongStack stack = work;
+    stack.clear();
     stack.push(root);
     while (!stack.isEmpty()) {
       long s = stack.pop();
@@ -293,7 +302,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
   }
 
   private void scan(long root) {
-    LongStack stack = new LongStack();
+    LongStack stack = work;
+    stack.clear();
     stack.push(root);
     while (!stack.isEmpty()) {
       long s = stack.pop();
@@ -317,7 +327,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
   }
 
   private void scanBlack(long root) {
-    LongStack stack = new LongStack();
+    LongStack stack = blackWork;
+    stack.clear();
     heap.setMark(root, (heap.mark(root) & BUFFERED) | BLACK);
     stack.push(root);
     while (!stack.isEmpty()) {
@@ -337,8 +348,9 @@ final class ReferenceCountingCollector extends AbstractCollector {
     }
   }
 
-  private void collectWhite(long root, LongStack white) {
-    LongStack stack = new LongStack();
+  private void collectWhite(long root) {
+    LongStack stack = work;
+    stack.clear();
     stack.push(root);
     while (!stack.isEmpty()) {
       long s = stack.pop();
