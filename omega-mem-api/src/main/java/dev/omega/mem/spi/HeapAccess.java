@@ -21,10 +21,13 @@ public interface HeapAccess {
   /** Bytes the heap may use. */
   long capacityBytes();
 
-  /** Bytes held by live objects, headers included. */
+  /** Bytes held by the objects {@link #objectCount} counts, headers included. */
   long usedBytes();
 
-  /** Live objects. */
+  /**
+   * Objects not yet freed: the live ones, plus garbage a collector has found but not yet swept (a
+   * lazy sweep frees it in later short pauses; an explicit collection leaves none).
+   */
   long objectCount();
 
   /** Number of generations the heap keeps per object ({@code generational_count}). */

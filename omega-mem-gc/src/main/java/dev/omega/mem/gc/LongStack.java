@@ -1,6 +1,7 @@
 package dev.omega.mem.gc;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /** A growable stack of longs: the work lists of tracing and cycle collection, with no boxing. */
 final class LongStack {
@@ -28,6 +29,17 @@ final class LongStack {
 
   long get(int index) {
     return items[index];
+  }
+
+  void set(int index, long value) {
+    Objects.checkIndex(index, size);
+    items[index] = value;
+  }
+
+  /** Keeps the first {@code newSize} elements. */
+  void truncate(int newSize) {
+    Objects.checkFromToIndex(0, newSize, size);
+    size = newSize;
   }
 
   boolean isEmpty() {

@@ -47,6 +47,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   private final LongStack zeroCounts = new LongStack();
   private final LongStack candidates = new LongStack();
+  private static final int MIN_PURGE_AT = 1 << 16;
+  private int purgeCandidatesAt = MIN_PURGE_AT;
 
   // Work lists of trial deletion, kept between collections: one stack per cycle root made a
   // collection of a million small cycles allocate hundreds of megabytes of Java garbage.
@@ -142,9 +144,41 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private void possibleRoot(long object) {
     int m = heap.mark(object);
     if ((m & BUFFERED) == 0) {
+      if (candidates.size() >= purgeCandidatesAt) {
+        purgeCandidates();
+      }
       candidates.push(object);
     }
     heap.setMark(object, PURPLE | BUFFERED);
+  }
+
+  /**
+   * Drops candidates that can no longer root a garbage cycle: freed since they were buffered, or
+   * incremented back to black. Without this, a program that keeps bounded work from finishing (so
+   * cycle collection never runs) buffered the ids of millions of freed objects: binary-trees at
+   * depth 20 ran the JVM out of heap. Run when the buffer doubles, so O(1) amortised per candidate.
+   */
+  private void purgeCandidates() {
+    int kept = 0;
+    for (int i = 0; i < candidates.size(); i++) {
+      long c = candidates.get(i);
+      if (!heap.isLive(c)) {
+        continue;
+      }
+      int m = heap.mark(c);
+      if ((m & COLOUR) == PURPLE) {
+        candidates.set(kept++, c);
+      } else {
+        heap.setMark(c, m & ~BUFFERED);
+      }
+    }
+    candidates.truncate(kept);
+    purgeCandidatesAt = Math.max(MIN_PURGE_AT, kept * 2);
+  }
+
+  /** Buffered cycle candidates, for tests. */
+  int candidateCount() {
+    return candidates.size();
   }
 
   @Override
@@ -243,6 +277,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
     }
     candidates.clear();
+    purgeCandidatesAt = MIN_PURGE_AT;
     // ScanRoots
     for (int i = 0; i < roots.size(); i++) {
       scan(roots.get(i));

@@ -92,6 +92,37 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * When bounded collections never finish the zero-count list, cycle collection never runs; the
+   * candidate buffer must still not grow with every candidate ever buffered (it once held the ids
+   * of millions of freed objects and ran the JVM out of heap).
+   */
+  @Test
+  void referenceCounting_candidateBuffer_staysBounded_whenCycleCollectionCannotRun() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.ReferenceCounting(),
+            GarbageCollectorConfig.builder().maxPauseTime(Duration.ofNanos(100_000)));
+    ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
+    HeapObject holder = heap.allocate(2, 0);
+    heap.addRoot(holder);
+    int maxBuffered = 0;
+    for (int i = 0; i < 400_000; i++) {
+      HeapObject child;
+      try (HeapScope scope = heap.openScope()) {
+        child = heap.allocate(0, 0);
+        heap.setReference(holder, 0, child);
+      } // count 2 -> 1: a cycle candidate
+      heap.setReference(holder, 1, child); // back to 2 and black: no longer a candidate
+      maxBuffered = Math.max(maxBuffered, rc.candidateCount());
+    }
+    assertTrue(maxBuffered < 300_000, "candidates buffered at most: " + maxBuffered);
+    heap.collector().forceCollection();
+    assertEquals(2, heap.objectCount(), "the holder and its last child");
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
   @Test
   void generational_youngCollection_keepsYoungObjectsReachableOnlyFromOld() {
     OffHeapManagedHeap heap =

@@ -55,10 +55,13 @@ public interface ManagedHeap extends AutoCloseable {
    */
   void onCollect(HeapObject object, Runnable callback);
 
-  /** Live objects. */
+  /**
+   * Objects not yet freed: the live ones, plus garbage a collector has found but not yet swept (a
+   * lazy sweep frees it in later short pauses; an explicit collection leaves none).
+   */
   long objectCount();
 
-  /** Bytes held by live objects, headers included. */
+  /** Bytes held by the objects {@link #objectCount} counts, headers included. */
   long usedBytes();
 
   /** Bytes the heap may use before an allocation fails. */
