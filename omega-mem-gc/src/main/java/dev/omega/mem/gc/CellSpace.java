@@ -20,7 +20,7 @@ import java.util.Arrays;
  * <pre>
  *   cell address (long)   [ chunk index : 32 | byte offset in the chunk : 32 ]
  *   per chunk             block, cell class, stride, live cells, bump offset (never-used cells
- *                         start there), stack of freed cell numbers (char[], lazily made),
+ *                         start there), stack of freed cells' offsets (char[], lazily made),
  *                         its link in its class's list of chunks that have room ({@link IndexLists})
  * </pre>
  *
@@ -177,7 +177,8 @@ final class CellSpace {
       stack = new char[chunkBytes / stride[chunk]];
       freed[chunk] = stack;
     }
-    stack[freedTop[chunk]++] = (char) (offsetOf(address) / stride[chunk]);
+    // The byte offset itself (below 64 KiB, so it fits a char): no division on the sweep's path.
+    stack[freedTop[chunk]++] = (char) offsetOf(address);
     if (!listed[chunk]) {
       list(chunk);
     }
@@ -213,7 +214,7 @@ final class CellSpace {
   private long carve(int chunk) {
     int offset;
     if (freedTop[chunk] > 0) {
-      offset = freed[chunk][--freedTop[chunk]] * stride[chunk];
+      offset = freed[chunk][--freedTop[chunk]];
     } else {
       offset = bump[chunk];
       bump[chunk] = offset + stride[chunk];
