@@ -4,6 +4,7 @@ import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * {@code generational}: {@code generational_count} generations, young ones collected on their own.
@@ -40,7 +41,8 @@ final class GenerationalCollector extends AbstractCollector {
   private final long[] collectionsSinceOlder;
   private final LongHashSet remembered = new LongHashSet();
   private final LongStack markStack = new LongStack();
-  private final LongStack promoted = new LongStack();
+  private final LongStack youngerAfter = new LongStack();
+  private final LongConsumer promotedCounter = object -> objectsPromoted++;
   private long allocatedSinceYoung;
   private long allocatedSinceSweepStep;
   private boolean sweeping;
@@ -181,35 +183,64 @@ final class GenerationalCollector extends AbstractCollector {
         continue;
       }
       heap.setMark(object, current);
-      pushYoungChildren(object, upTo, current, stack);
+      if (markChildren(object, upTo, current, stack)) {
+        youngerAfter.push(object);
+      }
     }
-    promoted.clear();
     for (int g = upTo; g >= 0; g--) {
       int gen = g;
-      int target = Math.min(g + 1, generations - 1);
-      int before = promoted.size();
+      int target = targetOf(g);
+      long before = objectsPromoted;
       if (lazily && gen == generations - 1) {
         heap.beginSweep(gen, current);
         sweeping = heap.sweepPending(gen);
       } else {
-        sweepGeneration(gen, current, target, promoted::push);
+        sweepGeneration(gen, current, target, promotedCounter);
       }
       if (target != gen && target == generations - 1) {
-        promotedIntoOldest += promoted.size() - before;
+        promotedIntoOldest += objectsPromoted - before;
       }
     }
-    objectsPromoted += promoted.size();
     if (upTo == generations - 1) {
       promotedIntoOldest = 0;
     }
     remembered.removeIf(source -> !heap.isLive(source) || !pointsYounger(source));
-    for (int i = 0; i < promoted.size(); i++) {
-      long object = promoted.get(i);
-      if (pointsYounger(object)) {
-        remembered.add(object);
+    for (int i = 0; i < youngerAfter.size(); i++) {
+      remembered.add(youngerAfter.get(i));
+    }
+    youngerAfter.clear();
+    allocatedSinceYoung = 0;
+  }
+
+  /** Where survivors of generation {@code g} go: one generation up, the oldest stays. */
+  private int targetOf(int g) {
+    return Math.min(g + 1, generations - 1);
+  }
+
+  /**
+   * Pushes {@code object}'s unmarked children in generations 0..upTo and says whether it will point
+   * to a younger generation once survivors have moved. A child in generation g' goes to
+   * targetOf(g'), the object to targetOf(its generation); children above upTo stay, at or above the
+   * object's target. Deciding this while the children's generations are being read anyway saves a
+   * second walk over every survivor's slots after the sweep.
+   */
+  private boolean markChildren(long object, int upTo, int current, LongStack stack) {
+    int target = targetOf(heap.generation(object));
+    boolean younger = false;
+    int slots = heap.referenceSlots(object);
+    for (int i = 0; i < slots; i++) {
+      long child = heap.reference(object, i);
+      if (child != 0) {
+        int childGen = heap.generation(child);
+        if (childGen <= upTo) {
+          younger |= targetOf(childGen) < target;
+          if (heap.mark(child) != current) {
+            stack.push(child);
+          }
+        }
       }
     }
-    allocatedSinceYoung = 0;
+    return younger;
   }
 
   private void pushYoungChildren(long object, int upTo, int current, LongStack stack) {
