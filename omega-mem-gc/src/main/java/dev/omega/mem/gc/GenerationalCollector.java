@@ -25,17 +25,25 @@ import java.util.function.LongConsumer;
  * promoted into it since its last collection exceed 25 % of it (CPython's rule that keeps full
  * collections linear). Explicit and allocation-failure collections are full.
  *
- * <p>Pauses: the oldest generation is swept lazily after a threshold or background collection of
- * it: the pause ends after marking, and its garbage is freed by later steps of at most half of
- * {@code max_pause_time} (every {@value #SWEEP_STEP_EVERY_ALLOCATIONS} allocations and on the
- * background thread), so a full collection's pause grows with the live objects, not with the
- * garbage. Young collections go on meanwhile; a new collection of the oldest generation waits for
- * the sweep to end.
+ * <p>Pauses. Young collections stop the world; their cost follows the young survivors. A full
+ * collection asked for by the threshold or the background thread is incremental, as in {@code
+ * incremental}: a short pause shades the roots, then marking pauses of at most half of {@code
+ * max_pause_time} (every {@value #MARK_STEP_EVERY_ALLOCATIONS} allocations and on the background
+ * thread) scan grey objects, kept correct between steps by a Dijkstra insertion barrier (written
+ * targets and new roots are shaded, new objects are born black). Young collections wait while it
+ * marks, so generations do not change under it. The last pause re-shades the roots, drains what the
+ * barrier shaded, sweeps and promotes the young generations, and starts a lazy sweep of the oldest,
+ * whose garbage later steps of the same budget free; young collections go on during that sweep, and
+ * the next full collection waits for it. While scanning, marking notes which survivors will point
+ * to a younger generation once promoted, so the remembered set is brought up to date without a
+ * second walk. Explicit and allocation-failure collections drop any marking under way and run
+ * stop-the-world, so they leave exactly the reachable objects.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
   static final int OLDER_THRESHOLD = 10;
   private static final int SWEEP_STEP_EVERY_ALLOCATIONS = 1_000;
+  private static final int MARK_STEP_EVERY_ALLOCATIONS = 1_000;
 
   private final int generations;
   private final long[] collectionsSinceOlder;
@@ -46,6 +54,12 @@ final class GenerationalCollector extends AbstractCollector {
   private long allocatedSinceYoung;
   private long allocatedSinceSweepStep;
   private boolean sweeping;
+
+  /** A full collection's incremental marking is under way (see the class note). */
+  private boolean oldMarking;
+
+  private final LongStack grey = new LongStack();
+  private long allocatedSinceMarkStep;
   private long promotedIntoOldest;
   private int epoch;
 
@@ -59,29 +73,64 @@ final class GenerationalCollector extends AbstractCollector {
   public void onAllocate(long object) {
     allocatedSinceYoung++;
     allocatedSinceSweepStep++;
+    if (oldMarking) {
+      heap.setMark(object, epoch); // born black
+      allocatedSinceMarkStep++;
+    }
   }
 
   @Override
   public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
-    if (newTarget != 0 && heap.generation(source) > heap.generation(newTarget)) {
-      remembered.add(source);
+    if (newTarget != 0) {
+      if (heap.generation(source) > heap.generation(newTarget)) {
+        remembered.add(source);
+      }
+      if (oldMarking) {
+        shade(newTarget);
+      }
+    }
+  }
+
+  @Override
+  public void onRootAdded(long object) {
+    if (oldMarking) {
+      shade(object);
+    }
+  }
+
+  private void shade(long object) {
+    if (heap.mark(object) != epoch) {
+      heap.setMark(object, epoch);
+      grey.push(object);
     }
   }
 
   @Override
   public boolean wantsCollection() {
+    if (oldMarking) {
+      // Young collections wait for the full collection's marking, which steps instead.
+      return allocatedSinceMarkStep >= MARK_STEP_EVERY_ALLOCATIONS;
+    }
     return (generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold())
         || (sweeping && allocatedSinceSweepStep >= SWEEP_STEP_EVERY_ALLOCATIONS);
   }
 
   @Override
   protected boolean shouldCollectInBackground() {
-    return sweeping || super.shouldCollectInBackground();
+    return sweeping || oldMarking || super.shouldCollectInBackground();
+  }
+
+  /** Whether a full collection's incremental marking is under way, for tests. */
+  boolean isMarkingOldGeneration() {
+    return oldMarking;
   }
 
   /** The barrier's promise: every reference from an older to a younger object is remembered. */
   @Override
   protected void verifyOwnState(List<String> problems) {
+    if (!oldMarking && grey.size() > 0) {
+      problems.add(grey.size() + " objects are grey while no full collection is marking");
+    }
     heap.forEachObject(
         object -> {
           int from = heap.generation(object);
@@ -111,13 +160,29 @@ final class GenerationalCollector extends AbstractCollector {
     boolean finish =
         cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
     int oldest = generations - 1;
+    long budget = config.maxPauseTime().toNanos() / 2;
+    if (oldMarking) {
+      allocatedSinceMarkStep = 0;
+      if (finish) {
+        // Objects that died after being marked would float past this cycle; a collection that
+        // must leave exactly the reachable objects drops it and marks afresh below.
+        oldMarking = false;
+        grey.clear();
+        youngerAfter.clear();
+      } else {
+        if (markStep(budget)) {
+          pause(() -> finishFullMarking(true));
+        }
+        return true;
+      }
+    }
     if (sweeping) {
       allocatedSinceSweepStep = 0;
       if (finish) {
         pause(this::finishLazySweep);
         sweeping = false;
       } else {
-        sweeping = !lazySweepStep(config.maxPauseTime().toNanos() / 2);
+        sweeping = !lazySweepStep(budget);
         if (generations == 1 || allocatedSinceYoung < config.youngGenerationThreshold()) {
           return true;
         }
@@ -126,8 +191,17 @@ final class GenerationalCollector extends AbstractCollector {
     int wanted = oldestToCollect(cause);
     // The oldest generation's marks are the pending sweep's input: no new oldest collection yet.
     int upTo = sweeping ? Math.min(wanted, oldest - 1) : wanted;
+    if (!finish && upTo == oldest && oldest > 0) {
+      pause(this::startFullMarking);
+      return true;
+    }
     boolean lazily = !finish && upTo == oldest;
     pause(() -> collectUpTo(upTo, lazily));
+    counted(upTo);
+    return true;
+  }
+
+  private void counted(int upTo) {
     collectionsPerGeneration[upTo]++;
     for (int g = 0; g < upTo; g++) {
       collectionsSinceOlder[g] = 0;
@@ -135,7 +209,75 @@ final class GenerationalCollector extends AbstractCollector {
     if (upTo + 1 < generations) {
       collectionsSinceOlder[upTo]++;
     }
-    return true;
+  }
+
+  private int nextEpoch() {
+    return ++epoch == 0 ? ++epoch : epoch;
+  }
+
+  /** First pause of an incremental full collection: shade the roots. */
+  private void startFullMarking() {
+    nextEpoch();
+    grey.clear();
+    youngerAfter.clear();
+    oldMarking = true;
+    allocatedSinceMarkStep = 0;
+    heap.forEachRoot(this::shade);
+  }
+
+  /** One bounded marking pause of a full collection; true when the grey stack is empty. */
+  private boolean markStep(long budget) {
+    boolean[] done = new boolean[1];
+    pause(
+        () -> {
+          long started = System.nanoTime();
+          int sinceCheck = 0;
+          while (!grey.isEmpty()) {
+            scanGrey(grey.pop());
+            if (++sinceCheck == 128) {
+              sinceCheck = 0;
+              if (System.nanoTime() - started > budget) {
+                return;
+              }
+            }
+          }
+          done[0] = true;
+        });
+    return done[0];
+  }
+
+  /** Shades a grey object's children, noting whether it will point younger after promotion. */
+  private void scanGrey(long object) {
+    if (!heap.isLive(object)) {
+      return;
+    }
+    int target = targetOf(heap.generation(object));
+    boolean younger = false;
+    int slots = heap.referenceSlots(object);
+    for (int i = 0; i < slots; i++) {
+      long child = heap.reference(object, i);
+      if (child != 0) {
+        younger |= targetOf(heap.generation(child)) < target;
+        shade(child);
+      }
+    }
+    if (younger) {
+      youngerAfter.push(object);
+    }
+  }
+
+  /**
+   * Last pause of an incremental full collection: roots again (scopes opened since), drain, then
+   * sweep and promote every generation; the oldest lazily unless the collection must finish.
+   */
+  private void finishFullMarking(boolean lazily) {
+    heap.forEachRoot(this::shade);
+    while (!grey.isEmpty()) {
+      scanGrey(grey.pop());
+    }
+    oldMarking = false;
+    sweepAndPromote(generations - 1, epoch, lazily);
+    counted(generations - 1);
   }
 
   private int oldestToCollect(CollectionCause cause) {
@@ -160,7 +302,7 @@ final class GenerationalCollector extends AbstractCollector {
    * survivors stay where they are) is swept by later bounded steps instead of in this pause.
    */
   void collectUpTo(int upTo, boolean lazily) {
-    int current = ++epoch == 0 ? ++epoch : epoch;
+    int current = nextEpoch();
     LongStack stack = markStack;
     stack.clear();
     heap.forEachRoot(
@@ -187,6 +329,14 @@ final class GenerationalCollector extends AbstractCollector {
         youngerAfter.push(object);
       }
     }
+    sweepAndPromote(upTo, current, lazily);
+  }
+
+  /**
+   * After marking generations 0..upTo with {@code current}: frees the unmarked, promotes the
+   * survivors, and brings the remembered set up to date from {@link #youngerAfter}.
+   */
+  private void sweepAndPromote(int upTo, int current, boolean lazily) {
     for (int g = upTo; g >= 0; g--) {
       int gen = g;
       int target = targetOf(g);

@@ -170,6 +170,78 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * A threshold full collection of the generational collector marks incrementally: several marking
+   * steps, a reference moved between them stays alive (insertion barrier), objects born meanwhile
+   * survive, garbage goes, and the remembered set stays complete.
+   */
+  @Test
+  void generational_thresholdFullCollection_marksInSteps_andTheBarrierKeepsMovedReferencesAlive() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.Generational(),
+            GarbageCollectorConfig.builder()
+                .generationalCount(3)
+                .maxPauseTime(Duration.ofMillis(1)));
+    GenerationalCollector gc = (GenerationalCollector) heap.collector();
+    HeapObject a = heap.allocate(1, 0);
+    HeapObject b = heap.allocate(1, 0);
+    heap.addRoot(a);
+    heap.addRoot(b);
+    HeapObject hidden;
+    try (HeapScope scope = heap.openScope()) {
+      hidden = heap.allocate(0, 8);
+      hidden.data().setLong(0, 5);
+      heap.setReference(b, 0, hidden);
+    }
+    HeapObject big = heap.allocate(1, 0);
+    heap.addRoot(big);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject prev = big;
+      for (int i = 0; i < 300_000; i++) {
+        HeapObject next = heap.allocate(1, 0);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+    }
+    for (int i = 0; i < 50_000; i++) {
+      heap.allocate(0, 0); // garbage for the full collection to find
+    }
+    int young = 0;
+    while (!gc.isMarkingOldGeneration()) {
+      gc.collect(CollectionCause.THRESHOLD);
+      assertTrue(++young < 500, "a threshold collection of the oldest generation came");
+    }
+    heap.setReference(a, 0, hidden);
+    heap.setReference(b, 0, null);
+    HeapObject born;
+    try (HeapScope scope = heap.openScope()) {
+      born = heap.allocate(0, 8);
+      born.data().setLong(0, 6);
+      // Between marking steps, `hidden` moves again: into a new object that `a` then holds.
+      HeapObject pair = heap.allocate(2, 0);
+      heap.setReference(pair, 0, hidden);
+      heap.setReference(pair, 1, born);
+      heap.setReference(a, 0, pair);
+    }
+    int steps = 0;
+    while (gc.isMarkingOldGeneration() || heap.sweepPending(2)) {
+      gc.collect(CollectionCause.THRESHOLD);
+      steps++;
+    }
+    assertTrue(steps > 1, "marking and sweeping took several bounded steps: " + steps);
+    assertTrue(hidden.isLive());
+    assertEquals(5, hidden.data().getLong(0));
+    assertTrue(born.isLive());
+    assertEquals(6, born.data().getLong(0));
+    assertTrue(gc.getCollectionStatistics().collectionsPerGeneration().get(2) >= 1);
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.collector().forceCollection();
+    // roots a, b, big; the 300,000-object chain; pair, hidden, born
+    assertEquals(3 + 300_000 + 3, heap.objectCount());
+    heap.close();
+  }
+
   @Test
   void incremental_stepsAreBounded_andTheBarrierKeepsMovedReferencesAlive() {
     OffHeapManagedHeap heap =
