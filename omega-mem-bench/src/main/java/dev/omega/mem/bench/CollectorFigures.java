@@ -67,6 +67,7 @@ final class CollectorFigures {
             heap.setReference(prev, 0, first);
           }
         }
+        quietJvm();
         long started = System.nanoTime();
         omega.garbageCollector().forceCollection();
         times[run] = (System.nanoTime() - started) / 1e6;
@@ -104,6 +105,7 @@ final class CollectorFigures {
           heap.allocate(0, 0);
         }
         long before = heap.objectCount();
+        quietJvm();
         long started = System.nanoTime();
         omega.garbageCollector().collect(CollectionCause.THRESHOLD);
         times[run] = (System.nanoTime() - started) / 1e6;
@@ -233,6 +235,15 @@ final class CollectorFigures {
     long check() {
       return left == null ? 1 : 1 + left.check() + right.check();
     }
+  }
+
+  /**
+   * Collects the JVM's own heap before a timed collection (as JMH's {@code -gc true} does between
+   * iterations): building a million-object graph leaves the JVM with garbage of its own, and on a
+   * 2-CPU machine its concurrent collector otherwise competes with the collection being timed.
+   */
+  private static void quietJvm() {
+    System.gc();
   }
 
   static double median(double[] values) {
