@@ -97,6 +97,26 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     count(heap.sweep(generation, epoch, survivorGeneration, moved));
   }
 
+  /**
+   * Pops and scans grey objects until the stack is empty or about {@code budgetNanos} are spent
+   * (the clock is read every 128 objects): the marking step of the incremental collectors. Call
+   * inside a pause; returns true when the stack is empty.
+   */
+  protected static boolean drainGrey(LongStack grey, LongConsumer scan, long budgetNanos) {
+    long started = System.nanoTime();
+    int sinceCheck = 0;
+    while (!grey.isEmpty()) {
+      scan.accept(grey.pop());
+      if (++sinceCheck == 128) {
+        sinceCheck = 0;
+        if (System.nanoTime() - started > budgetNanos) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Objects a lazy sweep looks at between two looks at the clock (about 25 µs of work). */
   static final int SWEEP_BATCH = 1024;
 

@@ -2,7 +2,9 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The heap's own space for object storage: size-segregated cells carved from chunks that the heap
@@ -58,7 +60,6 @@ final class CellSpace {
   private int[] spareChunkIndices = new int[64];
   private int spareTop;
   private long heldBytes;
-  private long chunkCount;
 
   CellSpace(MemoryManager manager, long capacityBytes) {
     this.manager = manager;
@@ -82,11 +83,6 @@ final class CellSpace {
   /** Bytes currently taken from the manager (chunks and large objects). */
   long heldBytes() {
     return heldBytes;
-  }
-
-  /** Chunks and large-object blocks currently held. */
-  long chunkCount() {
-    return chunkCount;
   }
 
   /** The cell class of an object of {@code bytes} (1..largestCell). */
@@ -133,7 +129,6 @@ final class CellSpace {
     live[chunk] = 0;
     freedTop[chunk] = 0;
     heldBytes += newBlock.size();
-    chunkCount++;
     if (bytes > largestCell) {
       cellClass[chunk] = -1;
       stride[chunk] = (int) newBlock.size();
@@ -186,9 +181,18 @@ final class CellSpace {
 
   /** Gives every chunk with no live cell back to the manager; returns how many. */
   int releaseEmptyChunks() {
+    return releaseChunks(true);
+  }
+
+  /** Gives every block back, live cells or not: the heap is closing. */
+  void close() {
+    releaseChunks(false);
+  }
+
+  private int releaseChunks(boolean onlyEmpty) {
     int released = 0;
     for (int chunk = 0; chunk < chunkHighWater; chunk++) {
-      if (block[chunk] != null && live[chunk] == 0) {
+      if (block[chunk] != null && (!onlyEmpty || live[chunk] == 0)) {
         if (listed[chunk]) {
           unlist(chunk);
         }
@@ -197,18 +201,6 @@ final class CellSpace {
       }
     }
     return released;
-  }
-
-  /** Gives every block back, live cells or not: the heap is closing. */
-  void close() {
-    for (int chunk = 0; chunk < chunkHighWater; chunk++) {
-      if (block[chunk] != null) {
-        if (listed[chunk]) {
-          unlist(chunk);
-        }
-        release(chunk);
-      }
-    }
   }
 
   private long carve(int chunk) {
@@ -244,7 +236,6 @@ final class CellSpace {
     MemoryBlock gone = block[chunk];
     block[chunk] = null;
     heldBytes -= gone.size();
-    chunkCount--;
     spareChunkIndices[spareTop++] = chunk;
     manager.deallocate(gone);
   }
@@ -280,8 +271,8 @@ final class CellSpace {
   }
 
   /** Problems with the space's own bookkeeping, for the heap's integrity check. */
-  java.util.List<String> verify(long liveCellsExpected) {
-    java.util.List<String> problems = new java.util.ArrayList<>();
+  List<String> verify(long liveCellsExpected) {
+    List<String> problems = new ArrayList<>();
     long cells = 0;
     long bytes = 0;
     for (int chunk = 0; chunk < chunkHighWater; chunk++) {

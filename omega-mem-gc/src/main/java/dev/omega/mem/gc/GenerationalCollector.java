@@ -162,7 +162,6 @@ final class GenerationalCollector extends AbstractCollector {
     int oldest = generations - 1;
     long budget = config.maxPauseTime().toNanos() / 2;
     if (oldMarking) {
-      allocatedSinceMarkStep = 0;
       if (finish) {
         // Objects that died after being marked would float past this cycle; a collection that
         // must leave exactly the reachable objects drops it and marks afresh below.
@@ -171,7 +170,7 @@ final class GenerationalCollector extends AbstractCollector {
         youngerAfter.clear();
       } else {
         if (markStep(budget)) {
-          pause(() -> finishFullMarking(true));
+          pause(this::finishFullMarking);
         }
         return true;
       }
@@ -230,18 +229,8 @@ final class GenerationalCollector extends AbstractCollector {
     boolean[] done = new boolean[1];
     pause(
         () -> {
-          long started = System.nanoTime();
-          int sinceCheck = 0;
-          while (!grey.isEmpty()) {
-            scanGrey(grey.pop());
-            if (++sinceCheck == 128) {
-              sinceCheck = 0;
-              if (System.nanoTime() - started > budget) {
-                return;
-              }
-            }
-          }
-          done[0] = true;
+          allocatedSinceMarkStep = 0; // under the heap lock, like the barrier's increments
+          done[0] = drainGrey(grey, this::scanGrey, budget);
         });
     return done[0];
   }
@@ -268,15 +257,16 @@ final class GenerationalCollector extends AbstractCollector {
 
   /**
    * Last pause of an incremental full collection: roots again (scopes opened since), drain, then
-   * sweep and promote every generation; the oldest lazily unless the collection must finish.
+   * sweep and promote every generation, the oldest lazily. (A collection that must finish never
+   * gets here: it drops the incremental marking and collects stop-the-world.)
    */
-  private void finishFullMarking(boolean lazily) {
+  private void finishFullMarking() {
     heap.forEachRoot(this::shade);
     while (!grey.isEmpty()) {
       scanGrey(grey.pop());
     }
     oldMarking = false;
-    sweepAndPromote(generations - 1, epoch, lazily);
+    sweepAndPromote(generations - 1, epoch, true);
     counted(generations - 1);
   }
 
@@ -315,7 +305,7 @@ final class GenerationalCollector extends AbstractCollector {
       remembered.forEach(
           source -> {
             if (heap.isLive(source) && heap.generation(source) > upTo) {
-              pushYoungChildren(source, upTo, current, stack);
+              markChildren(source, upTo, current, stack); // a source stays put: result unused
             }
           });
     }
@@ -391,16 +381,6 @@ final class GenerationalCollector extends AbstractCollector {
       }
     }
     return younger;
-  }
-
-  private void pushYoungChildren(long object, int upTo, int current, LongStack stack) {
-    int slots = heap.referenceSlots(object);
-    for (int i = 0; i < slots; i++) {
-      long child = heap.reference(object, i);
-      if (child != 0 && heap.generation(child) <= upTo && heap.mark(child) != current) {
-        stack.push(child);
-      }
-    }
   }
 
   private boolean pointsYounger(long object) {

@@ -139,18 +139,7 @@ final class IncrementalCollector extends AbstractCollector {
     pause(
         () -> {
           allocationsSinceStep = 0;
-          long started = System.nanoTime();
-          int sinceCheck = 0;
-          while (!grey.isEmpty()) {
-            scan(grey.pop());
-            if (++sinceCheck == 128) {
-              sinceCheck = 0;
-              if (System.nanoTime() - started > budget / 2) {
-                return;
-              }
-            }
-          }
-          done[0] = true;
+          done[0] = drainGrey(grey, this::scan, budget / 2);
         });
     return done[0];
   }

@@ -184,26 +184,10 @@ class CollectorSpecificsTest {
                 .generationalCount(3)
                 .maxPauseTime(Duration.ofMillis(1)));
     GenerationalCollector gc = (GenerationalCollector) heap.collector();
-    HeapObject a = heap.allocate(1, 0);
-    HeapObject b = heap.allocate(1, 0);
-    heap.addRoot(a);
-    heap.addRoot(b);
-    HeapObject hidden;
-    try (HeapScope scope = heap.openScope()) {
-      hidden = heap.allocate(0, 8);
-      hidden.data().setLong(0, 5);
-      heap.setReference(b, 0, hidden);
-    }
-    HeapObject big = heap.allocate(1, 0);
-    heap.addRoot(big);
-    try (HeapScope scope = heap.openScope()) {
-      HeapObject prev = big;
-      for (int i = 0; i < 300_000; i++) {
-        HeapObject next = heap.allocate(1, 0);
-        heap.setReference(prev, 0, next);
-        prev = next;
-      }
-    }
+    BarrierScene scene = BarrierScene.build(heap);
+    HeapObject a = scene.a();
+    HeapObject b = scene.b();
+    HeapObject hidden = scene.hidden();
     for (int i = 0; i < 50_000; i++) {
       heap.allocate(0, 0); // garbage for the full collection to find
     }
@@ -249,27 +233,10 @@ class CollectorSpecificsTest {
             new BuiltInCollectors.Incremental(),
             GarbageCollectorConfig.builder().maxPauseTime(Duration.ofMillis(1)));
     IncrementalCollector gc = (IncrementalCollector) heap.collector();
-    HeapObject a = heap.allocate(1, 0);
-    HeapObject b = heap.allocate(1, 0);
-    heap.addRoot(a);
-    heap.addRoot(b);
-    HeapObject hidden;
-    try (HeapScope scope = heap.openScope()) {
-      hidden = heap.allocate(0, 8);
-      hidden.data().setLong(0, 5);
-      heap.setReference(b, 0, hidden);
-    }
-    // Build a big graph so marking needs many steps.
-    HeapObject big = heap.allocate(1, 0);
-    heap.addRoot(big);
-    try (HeapScope scope = heap.openScope()) {
-      HeapObject prev = big;
-      for (int i = 0; i < 300_000; i++) {
-        HeapObject next = heap.allocate(1, 0);
-        heap.setReference(prev, 0, next);
-        prev = next;
-      }
-    }
+    BarrierScene scene = BarrierScene.build(heap);
+    HeapObject a = scene.a();
+    HeapObject b = scene.b();
+    HeapObject hidden = scene.hidden();
     gc.collect(CollectionCause.BACKGROUND);
     assertTrue(gc.isMarking());
     // Move the only reference to `hidden` from b (maybe unscanned) into a (maybe scanned).
@@ -336,5 +303,36 @@ class CollectorSpecificsTest {
     assertEquals(garbage, heap.collector().getCollectionStatistics().objectsFreed());
     assertEquals(List.of(), heap.verifyIntegrity());
     heap.close();
+  }
+
+  /**
+   * Roots {@code a} and {@code b}; {@code hidden} (payload 5) referenced only from {@code b}; and a
+   * rooted chain of 300,000 objects, so that marking needs many bounded steps. The barrier tests
+   * then move {@code hidden} from {@code b} to {@code a} between steps.
+   */
+  private record BarrierScene(HeapObject a, HeapObject b, HeapObject hidden) {
+    static BarrierScene build(OffHeapManagedHeap heap) {
+      HeapObject a = heap.allocate(1, 0);
+      HeapObject b = heap.allocate(1, 0);
+      heap.addRoot(a);
+      heap.addRoot(b);
+      HeapObject hidden;
+      try (HeapScope scope = heap.openScope()) {
+        hidden = heap.allocate(0, 8);
+        hidden.data().setLong(0, 5);
+        heap.setReference(b, 0, hidden);
+      }
+      HeapObject big = heap.allocate(1, 0);
+      heap.addRoot(big);
+      try (HeapScope scope = heap.openScope()) {
+        HeapObject prev = big;
+        for (int i = 0; i < 300_000; i++) {
+          HeapObject next = heap.allocate(1, 0);
+          heap.setReference(prev, 0, next);
+          prev = next;
+        }
+      }
+      return new BarrierScene(a, b, hidden);
+    }
   }
 }
