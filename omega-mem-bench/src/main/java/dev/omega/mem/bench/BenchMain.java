@@ -1,6 +1,7 @@
 package dev.omega.mem.bench;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -156,23 +157,33 @@ public final class BenchMain {
           "omegaChecked",
           List.of("mallocRawCritical", "nettyPooledDirect"));
     }
-    // 256 threads on a few cores: only Omega's own scaling is the target, so only Omega runs.
-    Collection<RunResult> many =
-        new Runner(
-                options(ChurnBenchmark.class.getSimpleName() + ".omegaChecked", full)
-                    .threads(256)
-                    .build())
-            .run();
-    double manyScore = scores(many).get("omegaChecked");
-    double two = 2 / byThreads.get(2).get("omegaChecked");
-    double manyThroughput = 256 / manyScore;
+    // 256 threads on a few cores: only Omega's own scaling is the target, so only Omega runs, in
+    // a plain loop (see ManyThreads for why not JMH), alternating 2 and 256 threads three times.
+    long millis = full ? 3000 : 1000;
+    double[] two = new double[3];
+    double[] many = new double[3];
+    try {
+      for (int round = 0; round < 3; round++) {
+        two[round] = ManyThreads.opsPerSecond(2, millis);
+        many[round] = ManyThreads.opsPerSecond(256, millis);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    Arrays.sort(two);
+    Arrays.sort(many);
     System.out.printf(
         Locale.ROOT,
-        "%n256 threads: %.1f M ops/s in all vs %.1f M ops/s with 2 threads: %.2f of the 2-thread throughput"
+        "%n256 threads: %.1f M ops/s in all vs %.1f M ops/s with 2 threads (medians of 3 runs of"
+            + " %d ms; 256-thread runs ranged %.1f..%.1f): %.2f of the 2-thread throughput"
             + " (target >= 0.5)%n",
-        manyThroughput * 1e3,
-        two * 1e3,
-        manyThroughput / two);
+        many[1] / 1e6,
+        two[1] / 1e6,
+        millis,
+        many[0] / 1e6,
+        many[2] / 1e6,
+        many[1] / two[1]);
   }
 
   private static void memory(boolean full) {

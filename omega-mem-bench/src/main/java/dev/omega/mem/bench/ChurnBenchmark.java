@@ -63,9 +63,7 @@ public class ChurnBenchmark {
     long seed = System.nanoTime() | 1;
 
     int next() {
-      seed ^= seed << 13;
-      seed ^= seed >>> 7;
-      seed ^= seed << 17;
+      seed = xorshift(seed);
       return (int) (seed >>> 33);
     }
 
@@ -90,12 +88,25 @@ public class ChurnBenchmark {
 
   @Benchmark
   public long omegaChecked(Shared shared, Slots slots) {
-    int r = slots.next();
+    return step(shared.manager, slots.omega, slots.next());
+  }
+
+  static long xorshift(long seed) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 7;
+    return seed ^ seed << 17;
+  }
+
+  /**
+   * One churn operation on {@code slots} with random bits {@code r}; also run by {@link
+   * ManyThreads}.
+   */
+  static long step(MemoryManager manager, MemoryBlock[] slots, int r) {
     int i = r & (SLOTS - 1);
-    shared.manager.deallocate(slots.omega[i]);
-    MemoryBlock block = shared.manager.allocate(16 + (r >>> 10) % 1009);
+    manager.deallocate(slots[i]);
+    MemoryBlock block = manager.allocate(16 + (r >>> 10) % 1009);
     block.setLong(0, r);
-    slots.omega[i] = block;
+    slots[i] = block;
     return block.size();
   }
 

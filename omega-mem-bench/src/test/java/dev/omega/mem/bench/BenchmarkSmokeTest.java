@@ -46,6 +46,11 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void manyThreads_countsOperationsOfEveryThread() throws InterruptedException {
+    assertTrue(ManyThreads.opsPerSecond(8, 50) > 0);
+  }
+
+  @Test
   void memoryPerBlock_measuresEveryContender() {
     var figures = MemoryPerBlock.measure(20_000);
     assertEquals(4, figures.size());

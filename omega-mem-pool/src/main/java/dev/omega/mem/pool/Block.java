@@ -20,15 +20,22 @@ import java.util.Objects;
  * object). The block holds no address: it names a {@link Region} and an index in it, and computes
  * {@code region.base + index * region.stride} on each access, so compaction can move the region.
  *
- * <p>Layout (compressed oops): 12-byte header + region, index, slack, state, leak = 32 bytes. Every
- * access checks state and bounds before touching memory; a failed access changes nothing.
+ * <p>Layout (compressed oops): 12-byte header + region, index, slab id, state, leak = 32 bytes. The
+ * slack (usable minus requested size, below one page) shares the state word with the two flags, so
+ * the slab id fits without growing the object. Every access checks state and bounds before touching
+ * memory; a failed access changes nothing.
  *
  * <p>Thread safety: see {@link MemoryBlock}. State reads on the access path are plain (no fence),
- * so a free on another thread is seen eventually; frees and seals are atomic.
+ * so a free on another thread is seen eventually; frees and seals are atomic. The slack is set in
+ * the constructor, so a block handed to another thread without a happens-before edge (a data race
+ * in the program) may report its requested size as its usable size; its flags are still exact.
  */
 class Block implements MemoryBlock {
   static final int FREED = 1;
   static final int SEALED = 2;
+
+  /** The state word keeps the slack above the two flag bits (slack is below 1 MiB, one page). */
+  private static final int SLACK_SHIFT = 2;
 
   private static final VarHandle STATE;
 
@@ -43,26 +50,28 @@ class Block implements MemoryBlock {
   final Region region;
   final int index;
 
-  /** Usable size minus requested size (fits an int: below one stride or one page). */
-  final int slack;
+  /** The slab's {@link SlabIds} id (so a free can name the block without reading the slab). */
+  final int slabId;
 
+  /** FREED and SEALED in the low bits; above them the slack (usable minus requested size). */
   private int state;
 
   /** Leak-tracking record, or null when this block is not tracked. */
   LeakTracker.Tracked leak;
 
-  Block(Region region, int index, int slack) {
+  Block(Region region, int index, int slabId, int slack) {
     this.region = region;
     this.index = index;
-    this.slack = slack;
+    this.slabId = slabId;
+    this.state = slack << SLACK_SHIFT;
   }
 
   /** Marks the block freed; false if it already was. */
   final boolean markFreed() {
-    if (STATE.compareAndSet(this, 0, FREED)) {
+    int s = state;
+    if ((s & FREED) == 0 && STATE.compareAndSet(this, s, s | FREED)) {
       return true;
     }
-    int s;
     do {
       s = (int) STATE.getVolatile(this);
       if ((s & FREED) != 0) {
@@ -77,7 +86,7 @@ class Block implements MemoryBlock {
   }
 
   final long requestedSize() {
-    return region.stride - slack;
+    return region.stride - (state >>> SLACK_SHIFT);
   }
 
   /** Address of the block's first byte in {@link Region#segment}. */
@@ -86,7 +95,7 @@ class Block implements MemoryBlock {
   }
 
   private long checkRead(long offset, long length) {
-    if (state != 0 && (state & FREED) != 0) {
+    if ((state & FREED) != 0) {
       throw freed();
     }
     Objects.checkFromIndexSize(offset, length, region.stride);
@@ -94,7 +103,7 @@ class Block implements MemoryBlock {
   }
 
   private long checkWrite(long offset, long length) {
-    if (state != 0) {
+    if ((state & (FREED | SEALED)) != 0) {
       if ((state & FREED) != 0) {
         throw freed();
       }

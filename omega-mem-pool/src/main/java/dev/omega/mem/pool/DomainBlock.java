@@ -4,8 +4,8 @@ package dev.omega.mem.pool;
 final class DomainBlock extends Block {
   private final Domain domain;
 
-  DomainBlock(Region region, int index, int slack, Domain domain) {
-    super(region, index, slack);
+  DomainBlock(Region region, int index, int slabId, int slack, Domain domain) {
+    super(region, index, slabId, slack);
     this.domain = domain;
   }
 

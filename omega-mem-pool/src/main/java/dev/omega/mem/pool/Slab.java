@@ -14,9 +14,16 @@ import java.lang.foreign.MemorySegment;
  */
 final class Slab extends Region {
   final SizeClass sizeClass;
+
+  /** {@code sizeClass.index}, one load nearer for the free path. */
+  final int classIndex;
+
   final int capacity;
   private final int[] free;
   private int top;
+
+  /** Name in the manager's {@link SlabIds} while the slab is alive; -1 before and after. */
+  int id = -1;
 
   /** Whether the slab is in its class's list of slabs with free blocks. */
   boolean listed;
@@ -30,6 +37,7 @@ final class Slab extends Region {
       long pageSize) {
     super(segment, owner, sizeClass.blockSize, PageState.SLAB, startPage, pages, pageSize);
     this.sizeClass = sizeClass;
+    this.classIndex = sizeClass.index;
     this.capacity = (int) (pages * pageSize / sizeClass.blockSize);
     this.free = new int[capacity];
     for (int i = 0; i < capacity; i++) {

@@ -5,8 +5,9 @@ import java.lang.ref.WeakReference;
 /**
  * One thread's stash of free small blocks, per size class, plus that thread's counters.
  *
- * <p>Design note. The common allocation is a pop from {@code slabs/indices[c * cap, c * cap +
- * count[c])} and the common free a push: no lock, no atomic, no garbage beyond the returned handle.
+ * <p>Design note. The common allocation is a pop from {@code entries[c * cap, c * cap + count[c])}
+ * and the common free a push: no lock, no atomic, no garbage beyond the returned handle. An entry
+ * is a {@link SlabIds} entry ({@code slab id << 32 | block index}), so pushing runs no GC barrier.
  * When a class's stash is empty the thread refills half the class's limit under the class lock;
  * when it is full it flushes half back, so the shared lock is taken once per few operations of a
  * class, and a block freed by another thread simply joins that thread's stash (as in tcmalloc).
@@ -23,9 +24,12 @@ import java.lang.ref.WeakReference;
  */
 final class ThreadCache {
   final WeakReference<Thread> owner;
+
+  /** The owner's {@link Thread#threadId()}: unique for the JVM's life, so it names the owner. */
+  final long ownerId;
+
   final int capacity;
-  final Slab[] slabs;
-  final int[] indices;
+  final long[] entries;
   final int[] count;
 
   /** Set by another thread to ask the owner to flush at its next operation. */
@@ -46,9 +50,9 @@ final class ThreadCache {
 
   ThreadCache(Thread owner, int classes, int capacity) {
     this.owner = new WeakReference<>(owner);
+    this.ownerId = owner.threadId();
     this.capacity = capacity;
-    this.slabs = new Slab[Math.max(1, classes * capacity)];
-    this.indices = new int[Math.max(1, classes * capacity)];
+    this.entries = new long[Math.max(1, classes * capacity)];
     this.count = new int[classes];
   }
 
