@@ -155,7 +155,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   // ---------------------------------------------------------------- allocation
 
   /** The calling thread's cache. */
-  private ThreadCache cache() {
+  ThreadCache cache() {
     long id = Thread.currentThread().threadId();
     ThreadCache cache = cacheSlots[(int) id & (CACHE_SLOTS - 1)];
     if (cache != null && cache.ownerId == id) {

@@ -457,6 +457,77 @@ class OffHeapMemoryManagerTest {
   }
 
   @Test
+  void threadWhoseCacheSlotIsHeld_getsItsOwnCache() throws Exception {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    ThreadCache mine = m.cache();
+    assertEquals(Thread.currentThread().threadId(), mine.ownerId);
+    // Thread ids are handed out in order at construction: build threads until one's id falls in
+    // this thread's slot (ids 512 apart), then ask for its cache while this thread is alive.
+    java.util.concurrent.atomic.AtomicReference<ThreadCache> theirs =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread colliding = Thread.ofPlatform().unstarted(() -> theirs.set(m.cache()));
+    while (((colliding.threadId() - mine.ownerId) & 511) != 0) {
+      colliding = Thread.ofPlatform().unstarted(() -> theirs.set(m.cache()));
+    }
+    colliding.start();
+    colliding.join();
+    assertEquals(colliding.threadId(), theirs.get().ownerId);
+    assertTrue(theirs.get() != mine);
+    assertTrue(m.cache() == mine);
+  }
+
+  @Test
+  void moreLiveThreadsThanCacheSlots_eachKeepsItsOwnCacheAndAccountingIsExact() throws Exception {
+    // 600 threads alive at once share 512 cache slots, so at least 88 find their slot held by
+    // another live thread and use the thread-local fallback; a second wave reuses dead threads'
+    // slots. Every thread's blocks must stay its own and the counts must return to zero.
+    OffHeapMemoryManager m = track(Fixtures.manager(64 * MIB));
+    for (int wave = 0; wave < 2; wave++) {
+      int threads = 600;
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      AtomicInteger corrupt = new AtomicInteger();
+      List<Thread> all = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        all.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      List<MemoryBlock> mine = new ArrayList<>();
+                      try {
+                        for (int round = 0; round < 3; round++) {
+                          together.await();
+                          for (int i = 0; i < 20; i++) {
+                            MemoryBlock b = m.allocate(16 + (i * 24) % 200);
+                            b.setLong(0, (long) id << 32 | i);
+                            mine.add(b);
+                          }
+                          for (int i = 0; i < mine.size(); i++) {
+                            if (mine.get(i).getLong(0) != ((long) id << 32 | i % 20)) {
+                              corrupt.incrementAndGet();
+                            }
+                          }
+                          mine.forEach(m::deallocate);
+                          mine.clear();
+                        }
+                      } catch (Exception e) {
+                        corrupt.incrementAndGet();
+                      }
+                    }));
+      }
+      for (Thread t : all) {
+        t.join();
+      }
+      assertEquals(0, corrupt.get(), "wave " + wave);
+      assertEquals(0, m.getMemoryUsage());
+      MemoryStatistics stats = m.getStatistics();
+      assertEquals(0, stats.liveBlocks());
+      assertEquals((wave + 1) * 600L * 3 * 20, stats.allocations());
+    }
+    assertEquals(List.of(), m.verifyIntegrity());
+  }
+
+  @Test
   void close_invalidatesBlocksAndRefusesWork() {
     OffHeapMemoryManager m = Fixtures.manager(1 * MIB);
     MemoryBlock b = m.allocate(10);
