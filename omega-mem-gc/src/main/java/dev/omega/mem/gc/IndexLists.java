@@ -66,6 +66,18 @@ final class IndexLists {
     count[list]--;
   }
 
+  /**
+   * Empties {@code list} in O(1) and returns its old head. The indices keep their {@code next}
+   * links, so the caller can still walk them, reading each one's next before linking it elsewhere.
+   */
+  int detach(int list) {
+    int first = head[list];
+    head[list] = -1;
+    tail[list] = -1;
+    count[list] = 0;
+    return first;
+  }
+
   int head(int list) {
     return head[list];
   }
