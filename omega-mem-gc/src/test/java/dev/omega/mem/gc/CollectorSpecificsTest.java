@@ -39,6 +39,35 @@ class CollectorSpecificsTest {
   }
 
   @Test
+  void sweepThatMeetsARootedObject_refusesItAndKeepsEveryUnreachedObjectOnTheBooks() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.Generational(), GarbageCollectorConfig.builder());
+    for (int i = 0; i < 3; i++) {
+      heap.allocate(0, 8);
+    }
+    HeapObject rooted = heap.allocate(0, 8);
+    heap.addRoot(rooted);
+    for (int i = 0; i < 3; i++) {
+      heap.allocate(0, 8);
+    }
+    // A faulty collector: sweeps generation 0 with a mark no object carries, rooted one included.
+    IllegalStateException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalStateException.class, () -> heap.sweep(0, 12345, 1, id -> {}));
+    assertTrue(refused.getMessage().contains("rooted"), refused.getMessage());
+    assertEquals(List.of(), heap.verifyIntegrity());
+    assertEquals(heap.objectCount(), heap.objectsInGeneration(0) + heap.objectsInGeneration(1));
+    assertTrue(heap.objectCount() >= 1 && heap.objectCount() <= 4, "freed only garbage before it");
+    assertTrue(rooted.isLive());
+    rooted.data().setLong(0, 42);
+    assertEquals(42, rooted.data().getLong(0));
+    heap.removeRoot(rooted);
+    heap.collector().forceCollection();
+    assertEquals(0, heap.objectCount());
+    heap.close();
+  }
+
+  @Test
   void referenceCounting_detectCycles_reportsCyclesObjectsAndBytes() {
     OffHeapManagedHeap heap =
         heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
