@@ -25,19 +25,21 @@ import java.util.function.LongConsumer;
  * promoted into it since its last collection exceed 25 % of it (CPython's rule that keeps full
  * collections linear). Explicit and allocation-failure collections are full.
  *
- * <p>Pauses. Young collections stop the world; their cost follows the young survivors. A full
- * collection asked for by the threshold or the background thread is incremental, as in {@code
- * incremental}: a short pause shades the roots, then marking pauses of at most half of {@code
- * max_pause_time} (every {@value #MARK_STEP_EVERY_ALLOCATIONS} allocations and on the background
- * thread) scan grey objects, kept correct between steps by a Dijkstra insertion barrier (written
- * targets and new roots are shaded, new objects are born black). Young collections wait while it
- * marks, so generations do not change under it. The last pause re-shades the roots, drains what the
- * barrier shaded, sweeps and promotes the young generations, and starts a lazy sweep of the oldest,
- * whose garbage later steps of the same budget free; young collections go on during that sweep, and
- * the next full collection waits for it. While scanning, marking notes which survivors will point
- * to a younger generation once promoted, so the remembered set is brought up to date without a
- * second walk. Explicit and allocation-failure collections drop any marking under way and run
- * stop-the-world, so they leave exactly the reachable objects.
+ * <p>Pauses. Young collections (generation 0 alone) stop the world; their cost follows the young
+ * survivors. A collection of generations 0..k, k &gt; 0, asked for by the threshold or the
+ * background thread is incremental, as in {@code incremental}: a short pause shades the roots in
+ * 0..k and, when older generations stay, the children in 0..k of remembered objects; then marking
+ * pauses of at most half of {@code max_pause_time} (every {@value #MARK_STEP_EVERY_ALLOCATIONS}
+ * allocations and on the background thread) scan grey objects, kept correct between steps by a
+ * Dijkstra insertion barrier (written targets and new roots in 0..k are shaded, new objects are
+ * born black). Young collections wait while it marks, so generations do not change under it. The
+ * last pause re-shades the roots, drains what the barrier shaded, sweeps and promotes 0..k, and, if
+ * k is the oldest, starts a lazy sweep of it, whose garbage later steps of the same budget free;
+ * young collections go on during that sweep, and the next full collection waits for it. While
+ * scanning, marking notes which survivors will point to a younger generation once promoted, so the
+ * remembered set is brought up to date without a second walk. Explicit and allocation-failure
+ * collections drop any marking under way and run stop-the-world, so they leave exactly the
+ * reachable objects.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
@@ -55,8 +57,11 @@ final class GenerationalCollector extends AbstractCollector {
   private long allocatedSinceSweepStep;
   private boolean sweeping;
 
-  /** A full collection's incremental marking is under way (see the class note). */
-  private boolean oldMarking;
+  /**
+   * The oldest generation an incremental marking under way collects (see the class note), or -1.
+   * Only objects in generations 0..markingUpTo are shaded; older ones are where tracing stops.
+   */
+  private int markingUpTo = -1;
 
   private final LongStack grey = new LongStack();
   private long allocatedSinceMarkStep;
@@ -73,7 +78,7 @@ final class GenerationalCollector extends AbstractCollector {
   public void onAllocate(long object) {
     allocatedSinceYoung++;
     allocatedSinceSweepStep++;
-    if (oldMarking) {
+    if (markingUpTo >= 0) {
       heap.setMark(object, epoch); // born black
       allocatedSinceMarkStep++;
     }
@@ -85,7 +90,7 @@ final class GenerationalCollector extends AbstractCollector {
       if (heap.generation(source) > heap.generation(newTarget)) {
         remembered.add(source);
       }
-      if (oldMarking) {
+      if (markingUpTo >= 0) {
         shade(newTarget);
       }
     }
@@ -93,12 +98,18 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   public void onRootAdded(long object) {
-    if (oldMarking) {
+    if (markingUpTo >= 0) {
       shade(object);
     }
   }
 
   private void shade(long object) {
+    if (heap.generation(object) <= markingUpTo) {
+      greyIfWhite(object);
+    }
+  }
+
+  private void greyIfWhite(long object) {
     if (heap.mark(object) != epoch) {
       heap.setMark(object, epoch);
       grey.push(object);
@@ -107,8 +118,8 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    if (oldMarking) {
-      // Young collections wait for the full collection's marking, which steps instead.
+    if (markingUpTo >= 0) {
+      // Young collections wait for the incremental marking, which steps instead.
       return allocatedSinceMarkStep >= MARK_STEP_EVERY_ALLOCATIONS;
     }
     return (generations > 1 && allocatedSinceYoung >= config.youngGenerationThreshold())
@@ -117,19 +128,24 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   protected boolean shouldCollectInBackground() {
-    return sweeping || oldMarking || super.shouldCollectInBackground();
+    return sweeping || markingUpTo >= 0 || super.shouldCollectInBackground();
   }
 
   /** Whether a full collection's incremental marking is under way, for tests. */
   boolean isMarkingOldGeneration() {
-    return oldMarking;
+    return markingUpTo == generations - 1;
+  }
+
+  /** Whether an incremental marking (of generations 0..k, k &gt; 0) is under way, for tests. */
+  boolean isMarking() {
+    return markingUpTo >= 0;
   }
 
   /** The barrier's promise: every reference from an older to a younger object is remembered. */
   @Override
   protected void verifyOwnState(List<String> problems) {
-    if (!oldMarking && grey.size() > 0) {
-      problems.add(grey.size() + " objects are grey while no full collection is marking");
+    if (markingUpTo < 0 && grey.size() > 0) {
+      problems.add(grey.size() + " objects are grey while no incremental marking is under way");
     }
     heap.forEachObject(
         object -> {
@@ -161,16 +177,16 @@ final class GenerationalCollector extends AbstractCollector {
         cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
     int oldest = generations - 1;
     long budget = config.maxPauseTime().toNanos() / 2;
-    if (oldMarking) {
+    if (markingUpTo >= 0) {
       if (finish) {
         // Objects that died after being marked would float past this cycle; a collection that
         // must leave exactly the reachable objects drops it and marks afresh below.
-        oldMarking = false;
+        markingUpTo = -1;
         grey.clear();
         youngerAfter.clear();
       } else {
         if (markStep(budget)) {
-          pause(this::finishFullMarking);
+          pause(this::finishMarking);
         }
         return true;
       }
@@ -190,8 +206,10 @@ final class GenerationalCollector extends AbstractCollector {
     int wanted = oldestToCollect(cause);
     // The oldest generation's marks are the pending sweep's input: no new oldest collection yet.
     int upTo = sweeping ? Math.min(wanted, oldest - 1) : wanted;
-    if (!finish && upTo == oldest && oldest > 0) {
-      pause(this::startFullMarking);
+    if (!finish && upTo > 0) {
+      // Collections of older generations (not only the oldest) mark in bounded steps: in
+      // binary-trees the long pauses were generation-1 collections promoting 200k objects.
+      pause(() -> startMarking(upTo));
       return true;
     }
     boolean lazily = !finish && upTo == oldest;
@@ -214,14 +232,32 @@ final class GenerationalCollector extends AbstractCollector {
     return ++epoch == 0 ? ++epoch : epoch;
   }
 
-  /** First pause of an incremental full collection: shade the roots. */
-  private void startFullMarking() {
+  /**
+   * First pause of an incremental collection of generations 0..upTo: shade the roots in them and,
+   * when older generations stay, the children in them of remembered objects (the older objects that
+   * point into them). References written from then on are shaded by the barrier.
+   */
+  private void startMarking(int upTo) {
     nextEpoch();
     grey.clear();
     youngerAfter.clear();
-    oldMarking = true;
+    markingUpTo = upTo;
     allocatedSinceMarkStep = 0;
     heap.forEachRoot(this::shade);
+    if (upTo < generations - 1) {
+      remembered.forEach(
+          source -> {
+            if (heap.isLive(source) && heap.generation(source) > upTo) {
+              int slots = heap.referenceSlots(source);
+              for (int i = 0; i < slots; i++) {
+                long child = heap.reference(source, i);
+                if (child != 0) {
+                  shade(child);
+                }
+              }
+            }
+          });
+    }
   }
 
   /** One bounded marking pause of a full collection; true when the grey stack is empty. */
@@ -246,8 +282,12 @@ final class GenerationalCollector extends AbstractCollector {
     for (int i = 0; i < slots; i++) {
       long child = heap.reference(object, i);
       if (child != 0) {
-        younger |= targetOf(heap.generation(child)) < target;
-        shade(child);
+        int childGen = heap.generation(child);
+        if (childGen <= markingUpTo) {
+          // As in markChildren: children above markingUpTo stay at or above this one's target.
+          younger |= targetOf(childGen) < target;
+          greyIfWhite(child);
+        }
       }
     }
     if (younger) {
@@ -256,18 +296,19 @@ final class GenerationalCollector extends AbstractCollector {
   }
 
   /**
-   * Last pause of an incremental full collection: roots again (scopes opened since), drain, then
-   * sweep and promote every generation, the oldest lazily. (A collection that must finish never
-   * gets here: it drops the incremental marking and collects stop-the-world.)
+   * Last pause of an incremental collection: roots again (scopes opened since), drain, then sweep
+   * and promote the generations it collected, the oldest lazily. (A collection that must finish
+   * never gets here: it drops the incremental marking and collects stop-the-world.)
    */
-  private void finishFullMarking() {
+  private void finishMarking() {
+    int upTo = markingUpTo;
     heap.forEachRoot(this::shade);
     while (!grey.isEmpty()) {
       scanGrey(grey.pop());
     }
-    oldMarking = false;
-    sweepAndPromote(generations - 1, epoch, true);
-    counted(generations - 1);
+    markingUpTo = -1;
+    sweepAndPromote(upTo, epoch, upTo == generations - 1);
+    counted(upTo);
   }
 
   private int oldestToCollect(CollectionCause cause) {

@@ -255,6 +255,68 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * A threshold collection of generations 0..1 (of 3) also marks in steps: a reference moved
+   * between steps into an object of the oldest generation (so only the barrier and the remembered
+   * set can keep it) stays alive, the oldest generation is left alone, and the books stay right.
+   */
+  @Test
+  void generational_thresholdCollectionOfGenerationOne_marksInSteps_andLeavesTheOldestAlone() {
+    // Allocation never asks for a young collection here: the test's collect calls drive them.
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.Generational(),
+            GarbageCollectorConfig.builder()
+                .generationalCount(3)
+                .youngGenerationThreshold(1_000_000_000)
+                .maxPauseTime(Duration.ofMillis(1)));
+    GenerationalCollector gc = (GenerationalCollector) heap.collector();
+    HeapObject old = heap.allocate(1, 0);
+    heap.addRoot(old);
+    HeapObject oldGarbage = heap.allocate(0, 0);
+    heap.addRoot(oldGarbage);
+    int rounds = 0;
+    while (old.generation() < 2 || gc.isMarking() || heap.sweepPending(2)) {
+      gc.collect(CollectionCause.THRESHOLD);
+      assertTrue(++rounds < 1_000, "old reached the oldest generation");
+    }
+    heap.removeRoot(oldGarbage); // garbage in generation 2: not this collection's to free
+    BarrierScene scene = BarrierScene.build(heap);
+    HeapObject b = scene.b();
+    HeapObject hidden = scene.hidden();
+    while (!gc.isMarking()) {
+      gc.collect(CollectionCause.THRESHOLD);
+      assertTrue(++rounds < 2_000, "a threshold collection of generation 1 came");
+    }
+    assertFalse(gc.isMarkingOldGeneration(), "generations 0..1 only");
+    assertEquals(1, hidden.generation());
+    heap.setReference(old, 0, hidden);
+    heap.setReference(b, 0, null);
+    HeapObject born;
+    try (HeapScope scope = heap.openScope()) {
+      born = heap.allocate(0, 8);
+      born.data().setLong(0, 6);
+      heap.addRoot(born);
+    }
+    int steps = 0;
+    while (gc.isMarking()) {
+      gc.collect(CollectionCause.THRESHOLD);
+      steps++;
+    }
+    assertTrue(steps > 1, "marking took several bounded steps: " + steps);
+    assertTrue(hidden.isLive());
+    assertEquals(5, hidden.data().getLong(0));
+    assertTrue(born.isLive());
+    assertEquals(6, born.data().getLong(0));
+    assertTrue(oldGarbage.isLive(), "generation 2 is not collected by a collection up to 1");
+    assertEquals(2, hidden.generation(), "promoted");
+    assertTrue(gc.getCollectionStatistics().collectionsPerGeneration().get(1) >= 1);
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.collector().forceCollection();
+    assertFalse(oldGarbage.isLive());
+    heap.close();
+  }
+
   @Test
   void incremental_stepsAreBounded_andTheBarrierKeepsMovedReferencesAlive() {
     OffHeapManagedHeap heap =
