@@ -63,6 +63,14 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final OffHeapPool pool;
   private final BooleanSupplier collector;
   private final SizeClasses classes;
+
+  /**
+   * {@code classes.maxSmall} and {@code classes.classOf}, held here so the allocation path reaches
+   * its class in one dependent load fewer.
+   */
+  private final int maxSmall;
+
+  private final byte[] classOf;
   private final SizeClass[] sizeClasses;
   private final int cacheCapacity;
 
@@ -126,6 +134,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     // A class's slab holds at least 8 blocks; classes whose slab would exceed 1/8 of the pool are
     // left to page runs, so small pools keep room for several classes.
     this.classes = new SizeClasses((int) Math.min(16384, pool.capacityBytes() / 64));
+    this.maxSmall = classes.maxSmall;
+    this.classOf = classes.classOf;
     this.sizeClasses = new SizeClass[classes.count()];
     for (int i = 0; i < sizeClasses.length; i++) {
       long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
@@ -239,14 +249,13 @@ final class OffHeapMemoryManager implements MemoryManager {
       flush(cache);
     }
     Block block;
-    if (size <= classes.maxSmall) {
-      int c = classes.classOf(size);
+    if (size <= maxSmall) {
+      int c = SizeClasses.classOf(classOf, size);
       int n = cache.count[c];
       long entry;
       if (n > 0) {
         entry = cache.entries[c * cacheCapacity + n - 1];
         cache.count[c] = n - 1;
-        cache.cachedBytes -= classes.sizes[c];
         cache.hits++;
       } else {
         cache.misses++;
@@ -258,6 +267,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       int id = SlabIds.idOf(entry);
       Slab slab = slabIds.get(id);
       int index = SlabIds.indexOf(entry);
+      cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
       int slack = (int) (slab.stride - size);
       block =
           domain == null
@@ -313,7 +323,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         if (got > 0) {
           // Hand out the last one taken; the rest stay cached.
           cache.count[c] = got - 1;
-          cache.cachedBytes += (long) (got - 1) * sc.blockSize;
+          cache.cachedBytes += (long) got * sc.blockSize;
           return cache.entries[base + got - 1];
         }
         sc.failures++;

@@ -17,7 +17,9 @@ final class SizeClasses {
 
   final int[] sizes;
   final int maxSmall;
-  private final byte[] classOf;
+
+  /** Class index by 16-byte quantum; the manager keeps its own reference for the hot path. */
+  final byte[] classOf;
 
   /** Classes up to {@code limit} bytes. */
   SizeClasses(int limit) {
@@ -39,7 +41,12 @@ final class SizeClasses {
 
   /** Class index of {@code size} (1 to {@link #maxSmall}). */
   int classOf(long size) {
-    return classOf[(int) ((size + 15) >> 4)];
+    return classOf(classOf, size);
+  }
+
+  /** Class index of {@code size} in {@code table} (a {@link #classOf} table). */
+  static int classOf(byte[] table, long size) {
+    return table[(int) ((size + 15) >> 4)];
   }
 
   int count() {
