@@ -54,6 +54,14 @@ final class ReferenceCountingCollector extends AbstractCollector {
   // collection of a million small cycles allocate hundreds of megabytes of Java garbage.
   private final LongStack cycleRoots = new LongStack();
   private final LongStack white = new LongStack();
+
+  /**
+   * Objects CollectWhite reached through an edge but did not take: they stay, and if their count is
+   * zero they lose their last reference with the garbage. Checked after every root's CollectWhite,
+   * since a buffered white one may still be taken by its own root.
+   */
+  private final LongStack reachedNotTaken = new LongStack();
+
   private final LongStack work = new LongStack();
   private final LongStack blackWork = new LongStack();
 
@@ -262,6 +270,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     LongStack roots = cycleRoots;
     roots.clear();
     white.clear();
+    reachedNotTaken.clear();
     // MarkRoots
     for (int i = 0; i < candidates.size(); i++) {
       long s = candidates.get(i);
@@ -293,20 +302,16 @@ final class ReferenceCountingCollector extends AbstractCollector {
         groups++;
       }
     }
-    for (int i = 0; i < white.size(); i++) {
-      long object = white.get(i);
-      int slots = heap.referenceSlots(object);
-      for (int k = 0; k < slots; k++) {
-        long child = heap.reference(object, k);
-        // Edges into objects that stay were already taken off their counts by MarkGray.
-        if (child != 0 && (heap.mark(child) & FREEING) == 0 && heap.referenceCount(child) == 0) {
-          zeroCounts.push(child);
-        }
+    // Edges from the garbage into objects that stay were already taken off their counts by
+    // MarkGray (and not given back: only black objects' edges are). The garbage's own counts are
+    // zero already, or Scan would have blackened it, so they need no reset.
+    for (int i = 0; i < reachedNotTaken.size(); i++) {
+      long object = reachedNotTaken.get(i);
+      if ((heap.mark(object) & FREEING) == 0 && heap.referenceCount(object) == 0) {
+        zeroCounts.push(object);
       }
     }
-    for (int i = 0; i < white.size(); i++) {
-      heap.setReferenceCount(white.get(i), 0);
-    }
+    reachedNotTaken.clear();
     for (int i = 0; i < white.size(); i++) {
       release(white.get(i));
     }
@@ -391,6 +396,9 @@ final class ReferenceCountingCollector extends AbstractCollector {
       long s = stack.pop();
       int m = heap.mark(s);
       if ((m & COLOUR) != WHITE || (m & BUFFERED) != 0) {
+        if ((m & FREEING) == 0 && s != root) {
+          reachedNotTaken.push(s);
+        }
         continue;
       }
       heap.setMark(s, FREEING);
