@@ -237,14 +237,10 @@ class CollectorSpecificsTest {
       heap.setReference(pair, 1, born);
       heap.setReference(a, 0, pair);
     }
-    int steps = 0;
-    while (gc.isMarkingOldGeneration() || heap.sweepPending(2)) {
-      gc.collect(CollectionCause.THRESHOLD);
-      steps++;
-    }
-    assertTrue(steps > 1, "marking and sweeping took several bounded steps: " + steps);
-    assertTrue(hidden.isLive());
-    assertEquals(5, hidden.data().getLong(0));
+    BarrierScene.stepThrough(
+        () -> gc.isMarkingOldGeneration() || heap.sweepPending(2),
+        () -> gc.collect(CollectionCause.THRESHOLD));
+    scene.assertHiddenKept();
     assertTrue(born.isLive());
     assertEquals(6, born.data().getLong(0));
     assertTrue(gc.getCollectionStatistics().collectionsPerGeneration().get(2) >= 1);
@@ -298,14 +294,8 @@ class CollectorSpecificsTest {
       born.data().setLong(0, 6);
       heap.addRoot(born);
     }
-    int steps = 0;
-    while (gc.isMarking()) {
-      gc.collect(CollectionCause.THRESHOLD);
-      steps++;
-    }
-    assertTrue(steps > 1, "marking took several bounded steps: " + steps);
-    assertTrue(hidden.isLive());
-    assertEquals(5, hidden.data().getLong(0));
+    BarrierScene.stepThrough(gc::isMarking, () -> gc.collect(CollectionCause.THRESHOLD));
+    scene.assertHiddenKept();
     assertTrue(born.isLive());
     assertEquals(6, born.data().getLong(0));
     assertTrue(oldGarbage.isLive(), "generation 2 is not collected by a collection up to 1");
@@ -333,14 +323,8 @@ class CollectorSpecificsTest {
     // Move the only reference to `hidden` from b (maybe unscanned) into a (maybe scanned).
     heap.setReference(a, 0, hidden);
     heap.setReference(b, 0, null);
-    int steps = 0;
-    while (gc.isMarking()) {
-      gc.collect(CollectionCause.BACKGROUND);
-      steps++;
-    }
-    assertTrue(steps > 1, "marking took several bounded steps: " + steps);
-    assertTrue(hidden.isLive());
-    assertEquals(5, hidden.data().getLong(0));
+    BarrierScene.stepThrough(gc::isMarking, () -> gc.collect(CollectionCause.BACKGROUND));
+    scene.assertHiddenKept();
     long max = gc.getCollectionStatistics().pauses().maxNanos();
     assertTrue(max > 0);
     assertFalse(gc.isMarking());
@@ -402,6 +386,21 @@ class CollectorSpecificsTest {
    * then move {@code hidden} from {@code b} to {@code a} between steps.
    */
   private record BarrierScene(HeapObject a, HeapObject b, HeapObject hidden) {
+    /** Runs {@code step} while {@code pending}, and checks it took more than one bounded step. */
+    static void stepThrough(java.util.function.BooleanSupplier pending, Runnable step) {
+      int steps = 0;
+      while (pending.getAsBoolean()) {
+        step.run();
+        steps++;
+      }
+      assertTrue(steps > 1, "the work took several bounded steps: " + steps);
+    }
+
+    void assertHiddenKept() {
+      assertTrue(hidden.isLive());
+      assertEquals(5, hidden.data().getLong(0));
+    }
+
     static BarrierScene build(OffHeapManagedHeap heap) {
       HeapObject a = heap.allocate(1, 0);
       HeapObject b = heap.allocate(1, 0);
