@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.NotificationEmitter;
 import javax.management.openmbean.CompositeData;
@@ -134,6 +135,27 @@ final class CollectorFigures {
     long pool = Math.max(16L << 20, Long.highestOneBit(peakLiveBytes * 4 - 1) << 1);
     try (OmegaMemory omega = system(collector, pool, maxPause)) {
       ManagedHeap heap = omega.heap();
+      // -Domega.bench.pausesAbove=MS prints each longer pause with its generation and cause: what
+      // decides the max-pause figure, and which collection to work on.
+      double above = Double.parseDouble(System.getProperty("omega.bench.pausesAbove", "-1"));
+      if (above >= 0) {
+        omega
+            .garbageCollector()
+            .addCollectionListener(
+                event -> {
+                  if (event.pauseNanos() / 1e6 > above) {
+                    System.out.printf(
+                        Locale.ROOT,
+                        "  pause %.2f ms: %s generation %d %s, freed %d, promoted %d%n",
+                        event.pauseNanos() / 1e6,
+                        event.collector(),
+                        event.generation(),
+                        event.cause(),
+                        event.objectsFreed(),
+                        event.objectsPromoted());
+                  }
+                });
+      }
       omega.garbageCollector().startCollectionCycle();
       long started = System.nanoTime();
       try (HeapScope scope = heap.openScope()) {
