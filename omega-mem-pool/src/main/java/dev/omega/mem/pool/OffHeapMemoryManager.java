@@ -845,10 +845,18 @@ final class OffHeapMemoryManager implements MemoryManager {
   @Override
   public MemoryStatistics getStatistics() {
     long[] s = sums();
+    // Blocks parked in thread caches (dead threads' included, until their caches are retired)
+    // are free to the program though not back in their slabs; summed racily like the counters.
+    long[] cached = new long[sizeClasses.length];
+    for (ThreadCache c : allCaches) {
+      for (int i = 0; i < cached.length; i++) {
+        cached[i] += c.count[i];
+      }
+    }
     List<SizeClassStatistics> perClass = new ArrayList<>();
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
-        long free = 0;
+        long free = cached[sc.index];
         for (Slab slab : sc.partial) {
           free += slab.freeCount();
         }

@@ -357,8 +357,7 @@ class OffHeapMemoryManagerTest {
     assertEquals(100 * 100, s.requestedBytes());
     assertEquals(100 * 112, s.allocatedBytes());
     assertEquals(100, s.liveBlocks());
-    assertTrue(
-        s.sizeClasses().stream().anyMatch(c -> c.blockSize() == 112 && c.liveBlocks() >= 100));
+    assertEquals(100, liveIn(s, 112), "exactly the blocks handed out, not those cached");
     for (MemoryBlock b : blocks) {
       m.deallocate(b);
     }
@@ -368,9 +367,36 @@ class OffHeapMemoryManagerTest {
     s = m.getStatistics();
     assertEquals(0, s.allocatedBytes());
     assertEquals(0, s.requestedBytes());
+    assertEquals(0, liveIn(s, 112), "freed blocks parked in the thread cache are not live");
     assertEquals(110, s.allocations());
     assertTrue(s.threadCacheHitRate() > 0.5, "hit rate " + s.threadCacheHitRate());
     assertTrue(s.peakBytes() >= 100 * 112);
+  }
+
+  @Test
+  void statistics_blocksLeftInADeadThreadsCache_areNotLive() throws Exception {
+    OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
+    Thread worker =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  List<MemoryBlock> mine = new ArrayList<>();
+                  for (int i = 0; i < 50; i++) {
+                    mine.add(m.allocate(40));
+                  }
+                  mine.forEach(m::deallocate);
+                });
+    worker.join();
+    MemoryStatistics s = m.getStatistics();
+    assertEquals(0, s.liveBlocks());
+    assertEquals(0, liveIn(s, 48));
+  }
+
+  private static long liveIn(MemoryStatistics s, int blockSize) {
+    return s.sizeClasses().stream()
+        .filter(c -> c.blockSize() == blockSize)
+        .mapToLong(c -> c.liveBlocks())
+        .sum();
   }
 
   @Test
