@@ -78,6 +78,28 @@ final class IndexLists {
     return first;
   }
 
+  /** Makes {@code b} follow {@code a}, for a caller rebuilding a detached chain. */
+  void join(int a, int b) {
+    next[a] = b;
+    prev[b] = a;
+  }
+
+  /**
+   * Puts the chain {@code first..last} of {@code n} indices (joined by next/prev) at the head of
+   * {@code list} in O(1).
+   */
+  void spliceAtHead(int list, int first, int last, long n) {
+    prev[first] = -1;
+    next[last] = head[list];
+    if (head[list] >= 0) {
+      prev[head[list]] = last;
+    } else {
+      tail[list] = last;
+    }
+    head[list] = first;
+    count[list] += n;
+  }
+
   int head(int list) {
     return head[list];
   }

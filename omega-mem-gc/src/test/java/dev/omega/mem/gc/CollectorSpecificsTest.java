@@ -68,6 +68,34 @@ class CollectorSpecificsTest {
   }
 
   @Test
+  void sweepWhoseMovedCallbackThrows_leavesEveryObjectOnExactlyOneList() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.Generational(), GarbageCollectorConfig.builder());
+    for (int i = 0; i < 5; i++) {
+      heap.addRoot(heap.allocate(0, 8));
+    }
+    int[] calls = new int[1];
+    // Every object carries mark 0, so all survive and move; the third move fails.
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class,
+        () ->
+            heap.sweep(
+                0,
+                0,
+                1,
+                id -> {
+                  if (++calls[0] == 3) {
+                    throw new IllegalStateException("collector failed");
+                  }
+                }));
+    assertEquals(List.of(), heap.verifyIntegrity());
+    assertEquals(5, heap.objectCount());
+    assertEquals(5, heap.objectsInGeneration(0) + heap.objectsInGeneration(1));
+    assertEquals(3, heap.objectsInGeneration(1), "the three kept before the failure moved");
+    heap.close();
+  }
+
+  @Test
   void referenceCounting_detectCycles_reportsCyclesObjectsAndBytes() {
     OffHeapManagedHeap heap =
         heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
