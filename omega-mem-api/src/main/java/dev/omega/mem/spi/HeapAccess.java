@@ -81,9 +81,10 @@ public interface HeapAccess {
    * survivors where they are; {@code moved} is then not called). Equivalent to {@link
    * #forEachObjectInGeneration} with {@link #free} and {@link #setGeneration}, but with no id
    * checks or garbage list per object, which is most of a sweep's cost on a large heap. Call it
-   * inside {@link #stopTheWorld}.
+   * inside {@link #stopTheWorld}. A collector that only counts what moved can pass a consumer that
+   * does nothing and read {@link Swept#moved()}: the heap then need not make an id per survivor.
    *
-   * @return the objects and bytes (headers included) freed
+   * @return the objects and bytes (headers included) freed, and the objects moved
    */
   Swept sweep(int generation, int liveMark, int survivorGeneration, LongConsumer moved);
 
@@ -110,12 +111,23 @@ public interface HeapAccess {
   /** Whether a lazy sweep of {@code generation} has objects left to look at. */
   boolean sweepPending(int generation);
 
-  /** What one {@link #sweep} or {@link #sweepSome} freed. */
-  record Swept(long objects, long bytes) {
+  /**
+   * What one {@link #sweep} or {@link #sweepSome} did.
+   *
+   * @param objects objects freed
+   * @param bytes bytes freed, headers included
+   * @param moved survivors moved to another generation (0 for {@link #sweepSome}, which moves none)
+   */
+  record Swept(long objects, long bytes, long moved) {
     public Swept {
-      if (objects < 0 || bytes < 0) {
+      if (objects < 0 || bytes < 0 || moved < 0) {
         throw new IllegalArgumentException(
-            "swept objects and bytes must not be negative, got " + objects + " and " + bytes);
+            "swept objects, bytes and moved must not be negative, got "
+                + objects
+                + ", "
+                + bytes
+                + " and "
+                + moved);
       }
     }
   }

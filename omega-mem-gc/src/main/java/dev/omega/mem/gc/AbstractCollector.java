@@ -89,12 +89,14 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   /**
-   * Sweeps one generation with {@link HeapAccess#sweep} and counts what it freed. Call inside a
-   * pause.
+   * Sweeps one generation with {@link HeapAccess#sweep} and counts what it freed; returns what it
+   * did. Call inside a pause.
    */
-  protected final void sweepGeneration(
+  protected final HeapAccess.Swept sweepGeneration(
       int generation, int epoch, int survivorGeneration, LongConsumer moved) {
-    count(heap.sweep(generation, epoch, survivorGeneration, moved));
+    HeapAccess.Swept swept = heap.sweep(generation, epoch, survivorGeneration, moved);
+    count(swept);
+    return swept;
   }
 
   /**

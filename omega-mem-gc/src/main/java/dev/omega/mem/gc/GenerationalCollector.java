@@ -4,7 +4,6 @@ import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
 import java.util.List;
-import java.util.function.LongConsumer;
 
 /**
  * {@code generational}: {@code generational_count} generations, young ones collected on their own.
@@ -52,7 +51,6 @@ final class GenerationalCollector extends AbstractCollector {
   private final LongHashSet remembered = new LongHashSet();
   private final LongStack markStack = new LongStack();
   private final LongStack youngerAfter = new LongStack();
-  private final LongConsumer promotedCounter = object -> objectsPromoted++;
   private long allocatedSinceYoung;
   private long allocatedSinceSweepStep;
   private boolean sweeping;
@@ -376,7 +374,8 @@ final class GenerationalCollector extends AbstractCollector {
         heap.beginSweep(gen, current);
         sweeping = heap.sweepPending(gen);
       } else {
-        sweepGeneration(gen, current, target, promotedCounter);
+        // Promotions are only counted, from the sweep's result: no id per survivor.
+        objectsPromoted += sweepGeneration(gen, current, target, object -> {}).moved();
       }
       if (target != gen && target == generations - 1) {
         promotedIntoOldest += objectsPromoted - before;

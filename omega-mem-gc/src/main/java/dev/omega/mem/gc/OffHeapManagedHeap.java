@@ -765,7 +765,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         usedBytes -= freedBytes;
         objects -= freedObjects;
       }
-      return new Swept(freedObjects, freedBytes);
+      return new Swept(freedObjects, freedBytes, survivorGeneration != gen ? kept : 0);
     } finally {
       lock.unlock();
     }
@@ -826,7 +826,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         sweepCursor[gen] = s == sweepFence[gen] ? -1 : genLists.prev(s);
       }
     }
-    return new Swept(freedObjects, freedBytes);
+    return new Swept(freedObjects, freedBytes, 0);
   }
 
   /** A new sweep judges marks afresh; the pending one judged older marks, so it must end first. */
