@@ -40,15 +40,7 @@ final class IndexLists {
 
   /** Links {@code i} at the head of {@code list}. */
   void link(int list, int i) {
-    prev[i] = -1;
-    next[i] = head[list];
-    if (head[list] >= 0) {
-      prev[head[list]] = i;
-    } else {
-      tail[list] = i;
-    }
-    head[list] = i;
-    count[list]++;
+    spliceAtHead(list, i, i, 1);
   }
 
   /** Unlinks {@code i} from {@code list}, which must hold it. */

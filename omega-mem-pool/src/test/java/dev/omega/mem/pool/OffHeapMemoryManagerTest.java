@@ -392,6 +392,19 @@ class OffHeapMemoryManagerTest {
     assertEquals(0, liveIn(s, 48));
   }
 
+  /** Starts {@code n} platform threads running {@code body} with ids 0..n-1 and joins them. */
+  private static void runThreads(int n, java.util.function.IntConsumer body)
+      throws InterruptedException {
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      int id = t;
+      all.add(Thread.ofPlatform().start(() -> body.accept(id)));
+    }
+    for (Thread t : all) {
+      t.join();
+    }
+  }
+
   private static long liveIn(MemoryStatistics s, int blockSize) {
     return s.sizeClasses().stream()
         .filter(c -> c.blockSize() == blockSize)
@@ -442,38 +455,29 @@ class OffHeapMemoryManagerTest {
     java.util.concurrent.ConcurrentLinkedQueue<MemoryBlock> handoff =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     AtomicInteger corrupt = new AtomicInteger();
-    List<Thread> all = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      int id = t;
-      all.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    java.util.Random random = new java.util.Random(id);
-                    for (int i = 0; i < 500; i++) {
-                      MemoryBlock b =
-                          m.allocate(1 + random.nextInt(random.nextInt(10) == 0 ? 20_000 : 1024));
-                      long tag = ((long) id << 32) | i;
-                      b.setLong(0, tag);
-                      b.setByte(b.size() - 1, (byte) id);
-                      if (b.getLong(0) != tag || b.getByte(b.size() - 1) != (byte) id) {
-                        corrupt.incrementAndGet();
-                      }
-                      if (i % 3 == 0) {
-                        handoff.add(b);
-                      } else {
-                        m.deallocate(b);
-                      }
-                      MemoryBlock foreign = handoff.poll();
-                      if (foreign != null) {
-                        m.deallocate(foreign);
-                      }
-                    }
-                  }));
-    }
-    for (Thread t : all) {
-      t.join();
-    }
+    runThreads(
+        threads,
+        id -> {
+          java.util.Random random = new java.util.Random(id);
+          for (int i = 0; i < 500; i++) {
+            MemoryBlock b = m.allocate(1 + random.nextInt(random.nextInt(10) == 0 ? 20_000 : 1024));
+            long tag = ((long) id << 32) | i;
+            b.setLong(0, tag);
+            b.setByte(b.size() - 1, (byte) id);
+            if (b.getLong(0) != tag || b.getByte(b.size() - 1) != (byte) id) {
+              corrupt.incrementAndGet();
+            }
+            if (i % 3 == 0) {
+              handoff.add(b);
+            } else {
+              m.deallocate(b);
+            }
+            MemoryBlock foreign = handoff.poll();
+            if (foreign != null) {
+              m.deallocate(foreign);
+            }
+          }
+        });
     for (MemoryBlock b; (b = handoff.poll()) != null; ) {
       m.deallocate(b);
     }
@@ -512,38 +516,30 @@ class OffHeapMemoryManagerTest {
       int threads = 600;
       java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
       AtomicInteger corrupt = new AtomicInteger();
-      List<Thread> all = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int id = t;
-        all.add(
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      List<MemoryBlock> mine = new ArrayList<>();
-                      try {
-                        for (int round = 0; round < 3; round++) {
-                          together.await();
-                          for (int i = 0; i < 20; i++) {
-                            MemoryBlock b = m.allocate(16 + (i * 24) % 200);
-                            b.setLong(0, (long) id << 32 | i);
-                            mine.add(b);
-                          }
-                          for (int i = 0; i < mine.size(); i++) {
-                            if (mine.get(i).getLong(0) != ((long) id << 32 | i % 20)) {
-                              corrupt.incrementAndGet();
-                            }
-                          }
-                          mine.forEach(m::deallocate);
-                          mine.clear();
-                        }
-                      } catch (Exception e) {
-                        corrupt.incrementAndGet();
-                      }
-                    }));
-      }
-      for (Thread t : all) {
-        t.join();
-      }
+      runThreads(
+          threads,
+          id -> {
+            List<MemoryBlock> mine = new ArrayList<>();
+            try {
+              for (int round = 0; round < 3; round++) {
+                together.await();
+                for (int i = 0; i < 20; i++) {
+                  MemoryBlock b = m.allocate(16 + (i * 24) % 200);
+                  b.setLong(0, (long) id << 32 | i);
+                  mine.add(b);
+                }
+                for (int i = 0; i < mine.size(); i++) {
+                  if (mine.get(i).getLong(0) != ((long) id << 32 | i % 20)) {
+                    corrupt.incrementAndGet();
+                  }
+                }
+                mine.forEach(m::deallocate);
+                mine.clear();
+              }
+            } catch (Exception e) {
+              corrupt.incrementAndGet();
+            }
+          });
       assertEquals(0, corrupt.get(), "wave " + wave);
       assertEquals(0, m.getMemoryUsage());
       MemoryStatistics stats = m.getStatistics();
