@@ -50,6 +50,11 @@ import java.util.function.BooleanSupplier;
  * it throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave
  * {@code critical_reserve} of the pool free.
  *
+ * <p>The common path, as measured (perfasm, 2 vCPU): a thread finds its cache in a table indexed by
+ * thread id (not {@code ThreadLocal}: 3 ns a lookup), pops a {@code long} entry naming slab id and
+ * block index (no reference store, so no GC write barrier on a free), and looks the slab up in
+ * {@link SlabIds}; its cost is a chain of about nine dependent loads, not instruction count.
+ *
  * <p>Compaction moves pages under blocks that other threads may be using. The manager compacts on
  * its own only when {@code enable_compaction} is on and an allocation failed for fragmentation; a
  * program that reads or writes blocks on other threads at that moment can lose those writes. Such
