@@ -84,7 +84,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   protected final void sweepUnmarked(int epoch) {
     for (int g = 0; g < heap.generations(); g++) {
-      sweepGeneration(g, epoch, g, object -> {});
+      sweepGeneration(g, epoch, g);
     }
   }
 
@@ -93,8 +93,9 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    * did. Call inside a pause.
    */
   protected final HeapAccess.Swept sweepGeneration(
-      int generation, int epoch, int survivorGeneration, LongConsumer moved) {
-    HeapAccess.Swept swept = heap.sweep(generation, epoch, survivorGeneration, moved);
+      int generation, int epoch, int survivorGeneration) {
+    // The built-in collectors need only how many moved (Swept.moved), not the ids.
+    HeapAccess.Swept swept = heap.sweep(generation, epoch, survivorGeneration, id -> {});
     count(swept);
     return swept;
   }

@@ -103,14 +103,18 @@ final class GenerationalCollector extends AbstractCollector {
 
   private void shade(long object) {
     if (heap.generation(object) <= markingUpTo) {
-      greyIfWhite(object);
+      greyIfUnmarked(object, epoch, grey);
     }
   }
 
-  private void greyIfWhite(long object) {
-    if (heap.mark(object) != epoch) {
-      heap.setMark(object, epoch);
-      grey.push(object);
+  /**
+   * Marks {@code object} with {@code mark} and pushes it, unless it carries that mark already: both
+   * markers mark on push, so an object enters the stack once.
+   */
+  private void greyIfUnmarked(long object, int mark, LongStack stack) {
+    if (heap.mark(object) != mark) {
+      heap.setMark(object, mark);
+      stack.push(object);
     }
   }
 
@@ -242,17 +246,19 @@ final class GenerationalCollector extends AbstractCollector {
     markingUpTo = upTo;
     allocatedSinceMarkStep = 0;
     heap.forEachRoot(this::shade);
+    markFromRemembered(upTo, epoch, grey);
+  }
+
+  /**
+   * When generations above {@code upTo} stay, marks the children in 0..upTo of remembered objects
+   * (the older objects that point into 0..upTo): roots of a collection up to {@code upTo}.
+   */
+  private void markFromRemembered(int upTo, int mark, LongStack stack) {
     if (upTo < generations - 1) {
       remembered.forEach(
           source -> {
             if (heap.isLive(source) && heap.generation(source) > upTo) {
-              int slots = heap.referenceSlots(source);
-              for (int i = 0; i < slots; i++) {
-                long child = heap.reference(source, i);
-                if (child != 0) {
-                  shade(child);
-                }
-              }
+              markChildren(source, upTo, mark, stack); // a source stays put: result unused
             }
           });
     }
@@ -271,24 +277,7 @@ final class GenerationalCollector extends AbstractCollector {
 
   /** Shades a grey object's children, noting whether it will point younger after promotion. */
   private void scanGrey(long object) {
-    if (!heap.isLive(object)) {
-      return;
-    }
-    int target = targetOf(heap.generation(object));
-    boolean younger = false;
-    int slots = heap.referenceSlots(object);
-    for (int i = 0; i < slots; i++) {
-      long child = heap.reference(object, i);
-      if (child != 0) {
-        int childGen = heap.generation(child);
-        if (childGen <= markingUpTo) {
-          // As in markChildren: children above markingUpTo stay at or above this one's target.
-          younger |= targetOf(childGen) < target;
-          greyIfWhite(child);
-        }
-      }
-    }
-    if (younger) {
+    if (heap.isLive(object) && markChildren(object, markingUpTo, epoch, grey)) {
       youngerAfter.push(object);
     }
   }
@@ -337,23 +326,12 @@ final class GenerationalCollector extends AbstractCollector {
     heap.forEachRoot(
         root -> {
           if (heap.generation(root) <= upTo) {
-            stack.push(root);
+            greyIfUnmarked(root, current, stack);
           }
         });
-    if (upTo < generations - 1) {
-      remembered.forEach(
-          source -> {
-            if (heap.isLive(source) && heap.generation(source) > upTo) {
-              markChildren(source, upTo, current, stack); // a source stays put: result unused
-            }
-          });
-    }
+    markFromRemembered(upTo, current, stack);
     while (!stack.isEmpty()) {
       long object = stack.pop();
-      if (heap.mark(object) == current) {
-        continue;
-      }
-      heap.setMark(object, current);
       if (markChildren(object, upTo, current, stack)) {
         youngerAfter.push(object);
       }
@@ -374,8 +352,7 @@ final class GenerationalCollector extends AbstractCollector {
         heap.beginSweep(gen, current);
         sweeping = heap.sweepPending(gen);
       } else {
-        // Promotions are only counted, from the sweep's result: no id per survivor.
-        objectsPromoted += sweepGeneration(gen, current, target, object -> {}).moved();
+        objectsPromoted += sweepGeneration(gen, current, target).moved();
       }
       if (target != gen && target == generations - 1) {
         promotedIntoOldest += objectsPromoted - before;
@@ -398,13 +375,14 @@ final class GenerationalCollector extends AbstractCollector {
   }
 
   /**
-   * Pushes {@code object}'s unmarked children in generations 0..upTo and says whether it will point
-   * to a younger generation once survivors have moved. A child in generation g' goes to
-   * targetOf(g'), the object to targetOf(its generation); children above upTo stay, at or above the
-   * object's target. Deciding this while the children's generations are being read anyway saves a
-   * second walk over every survivor's slots after the sweep.
+   * Marks and pushes {@code object}'s unmarked children in generations 0..upTo (the step of both
+   * the stop-the-world and the incremental marker) and says whether it will point to a younger
+   * generation once survivors have moved. A child in generation g' goes to targetOf(g'), the object
+   * to targetOf(its generation); children above upTo stay, at or above the object's target.
+   * Deciding this while the children's generations are being read anyway saves a second walk over
+   * every survivor's slots after the sweep.
    */
-  private boolean markChildren(long object, int upTo, int current, LongStack stack) {
+  private boolean markChildren(long object, int upTo, int mark, LongStack stack) {
     int target = targetOf(heap.generation(object));
     boolean younger = false;
     int slots = heap.referenceSlots(object);
@@ -414,9 +392,7 @@ final class GenerationalCollector extends AbstractCollector {
         int childGen = heap.generation(child);
         if (childGen <= upTo) {
           younger |= targetOf(childGen) < target;
-          if (heap.mark(child) != current) {
-            stack.push(child);
-          }
+          greyIfUnmarked(child, mark, stack);
         }
       }
     }
