@@ -613,10 +613,15 @@ final class OffHeapMemoryManager implements MemoryManager {
       release = giveBackLocked(slab.sizeClass, slab, index);
     }
     if (release) {
-      slabIds.release(slab);
-      pool.release(slab);
+      releaseSlab(slab);
       pagesChanged();
     }
+  }
+
+  /** Gives an empty slab's pages back to the pool, and its id back to {@link SlabIds}. */
+  private void releaseSlab(Slab slab) {
+    slabIds.release(slab);
+    pool.release(slab);
   }
 
   /**
@@ -660,8 +665,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     if (empty != null) {
       for (Slab slab : empty) {
-        slabIds.release(slab);
-        pool.release(slab);
+        releaseSlab(slab);
       }
       pagesChanged();
     }
