@@ -96,15 +96,27 @@ public interface HeapAccess {
    * (allocated or promoted) are not swept. Call it inside {@link #stopTheWorld}, at the end of
    * marking. Until {@link #sweepPending} turns false the collector must not change the marks of
    * that generation's objects (the sweep still reads them), and {@link #sweep} or another {@code
-   * beginSweep} of it throws {@link IllegalStateException}.
+   * beginSweep} of it throws {@link IllegalStateException}. Survivors stay in {@code generation}.
    */
-  void beginSweep(int generation, int liveMark);
+  default void beginSweep(int generation, int liveMark) {
+    beginSweep(generation, liveMark, generation);
+  }
+
+  /**
+   * {@link #beginSweep(int, int)} that also moves each survivor to {@code survivorGeneration} when
+   * a {@link #sweepSome} step reaches it: the promotion of a generational collector, spread over
+   * the same bounded steps as the freeing. Until the sweep ends, a survivor not reached yet is
+   * still in {@code generation}, so a collector that keeps a remembered set must treat references
+   * written from it as written from {@code survivorGeneration}. An object a sweep moves lands
+   * outside any sweep pending on {@code survivorGeneration}.
+   */
+  void beginSweep(int generation, int liveMark, int survivorGeneration);
 
   /**
    * Continues the lazy sweep of {@code generation} over at most {@code maxObjects} objects; call
    * inside {@link #stopTheWorld}. Objects swept are gone when it returns.
    *
-   * @return what it freed; {@link #sweepPending} tells whether more is left
+   * @return what it freed and moved; {@link #sweepPending} tells whether more is left
    */
   Swept sweepSome(int generation, int maxObjects);
 
@@ -116,7 +128,7 @@ public interface HeapAccess {
    *
    * @param objects objects freed
    * @param bytes bytes freed, headers included
-   * @param moved survivors moved to another generation (0 for {@link #sweepSome}, which moves none)
+   * @param moved survivors moved to another generation
    */
   record Swept(long objects, long bytes, long moved) {
     public Swept {

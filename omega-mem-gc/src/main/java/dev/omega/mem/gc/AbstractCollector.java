@@ -96,7 +96,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       int generation, int epoch, int survivorGeneration) {
     // The built-in collectors need only how many moved (Swept.moved), not the ids.
     HeapAccess.Swept swept = heap.sweep(generation, epoch, survivorGeneration, id -> {});
-    count(swept);
+    count(generation, swept);
     return swept;
   }
 
@@ -144,32 +144,52 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     pause(
         () -> {
           long started = System.nanoTime();
-          for (int g = 0; g < heap.generations(); g++) {
-            while (heap.sweepPending(g)) {
-              count(heap.sweepSome(g, SWEEP_BATCH));
-              if (System.nanoTime() - started > budgetNanos) {
-                return;
+          try {
+            for (int g = 0; g < heap.generations(); g++) {
+              while (heap.sweepPending(g)) {
+                count(g, heap.sweepSome(g, SWEEP_BATCH));
+                if (System.nanoTime() - started > budgetNanos) {
+                  return;
+                }
               }
             }
+            done[0] = true;
+          } finally {
+            afterLazySweepStep();
           }
-          done[0] = true;
         });
     return done[0];
   }
+
+  /**
+   * Called at the end of each {@link #lazySweepStep}, inside its pause: a collector whose sweeps
+   * also promote finishes its promotion here once the young generations are swept.
+   */
+  protected void afterLazySweepStep() {}
 
   /** Finishes every pending lazy sweep. Call inside a pause. */
   protected final void finishLazySweep() {
     for (int g = 0; g < heap.generations(); g++) {
       while (heap.sweepPending(g)) {
-        count(heap.sweepSome(g, Integer.MAX_VALUE));
+        count(g, heap.sweepSome(g, Integer.MAX_VALUE));
       }
     }
   }
 
-  private void count(HeapAccess.Swept swept) {
+  private void count(int generation, HeapAccess.Swept swept) {
     objectsFreed += swept.objects();
     bytesFreed += swept.bytes();
+    objectsPromoted += swept.moved();
+    if (swept.moved() > 0) {
+      promoted(generation, swept.moved());
+    }
   }
+
+  /**
+   * Called when a sweep of {@code generation} (eager or a lazy step) moved {@code objects}
+   * survivors; they are already counted in {@link #objectsPromoted}. For a collector's own policy.
+   */
+  protected void promoted(int generation, long objects) {}
 
   @Override
   public final boolean collect(CollectionCause cause) {

@@ -32,13 +32,16 @@ import java.util.List;
  * allocations and on the background thread) scan grey objects, kept correct between steps by a
  * Dijkstra insertion barrier (written targets and new roots in 0..k are shaded, new objects are
  * born black). Young collections wait while it marks, so generations do not change under it. The
- * last pause re-shades the roots, drains what the barrier shaded, sweeps and promotes 0..k, and, if
- * k is the oldest, starts a lazy sweep of it, whose garbage later steps of the same budget free;
- * young collections go on during that sweep, and the next full collection waits for it. While
- * scanning, marking notes which survivors will point to a younger generation once promoted, so the
- * remembered set is brought up to date without a second walk. Explicit and allocation-failure
- * collections drop any marking under way and run stop-the-world, so they leave exactly the
- * reachable objects.
+ * last pause re-shades the roots, drains what the barrier shaded and starts lazy sweeps of 0..k:
+ * later steps of the same budget free the garbage and move each survivor up a generation ({@link
+ * HeapAccess#beginSweep(int, int, int)}), so no pause sweeps or promotes a whole generation. While
+ * survivors wait to move, the barrier also remembers references written from them (they may point
+ * younger once moved), and young collections wait; the oldest generation's own sweep goes on after
+ * that alongside young collections, and the next full collection waits for it. While scanning,
+ * marking notes which survivors will point to a younger generation once promoted, so the remembered
+ * set is brought up to date without a second walk. Explicit and allocation-failure collections
+ * finish any pending sweep, drop any marking under way and run stop-the-world, so they leave
+ * exactly the reachable objects.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
@@ -63,6 +66,16 @@ final class GenerationalCollector extends AbstractCollector {
 
   private final LongStack grey = new LongStack();
   private long allocatedSinceMarkStep;
+
+  /**
+   * While the survivors of an incremental collection are being promoted by lazy sweep steps: the
+   * highest generation whose sweep moves them (the collection's k, below the oldest), else -1. A
+   * survivor not reached yet is still in its old generation and carries {@link #promotionMark}.
+   */
+  private int promotingUpTo = -1;
+
+  private int promotionMark;
+  private boolean promotionIsFull;
   private long promotedIntoOldest;
   private int epoch;
 
@@ -85,7 +98,8 @@ final class GenerationalCollector extends AbstractCollector {
   @Override
   public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
     if (newTarget != 0) {
-      if (heap.generation(source) > heap.generation(newTarget)) {
+      int from = heap.generation(source);
+      if (from > heap.generation(newTarget) || awaitsPromotion(source, from)) {
         remembered.add(source);
       }
       if (markingUpTo >= 0) {
@@ -99,6 +113,15 @@ final class GenerationalCollector extends AbstractCollector {
     if (markingUpTo >= 0) {
       shade(object);
     }
+  }
+
+  /**
+   * Whether {@code object} (in generation {@code gen}) is a survivor a pending sweep step will
+   * still move up: a reference written from it may point younger once it has moved, so the barrier
+   * remembers it (the set is trimmed when the promotion ends).
+   */
+  private boolean awaitsPromotion(long object, int gen) {
+    return gen <= promotingUpTo && heap.mark(object) == promotionMark;
   }
 
   private void shade(long object) {
@@ -143,11 +166,21 @@ final class GenerationalCollector extends AbstractCollector {
     return markingUpTo >= 0;
   }
 
+  /** Whether lazy sweep steps are still promoting an incremental collection's survivors. */
+  boolean isPromoting() {
+    return promotingUpTo >= 0;
+  }
+
   /** The barrier's promise: every reference from an older to a younger object is remembered. */
   @Override
   protected void verifyOwnState(List<String> problems) {
     if (markingUpTo < 0 && grey.size() > 0) {
       problems.add(grey.size() + " objects are grey while no incremental marking is under way");
+    }
+    if (promotingUpTo >= 0) {
+      // Mid-promotion an object already moved up may point to a survivor not moved yet; no young
+      // collection runs until every survivor has moved and the set is brought up to date.
+      return;
     }
     heap.forEachObject(
         object -> {
@@ -196,11 +229,18 @@ final class GenerationalCollector extends AbstractCollector {
     if (sweeping) {
       allocatedSinceSweepStep = 0;
       if (finish) {
-        pause(this::finishLazySweep);
+        pause(
+            () -> {
+              finishLazySweep();
+              endPromotion();
+            });
         sweeping = false;
       } else {
         sweeping = !lazySweepStep(budget);
-        if (generations == 1 || allocatedSinceYoung < config.youngGenerationThreshold()) {
+        // Generations being promoted cannot be collected again until every survivor has moved.
+        if (promotingUpTo >= 0
+            || generations == 1
+            || allocatedSinceYoung < config.youngGenerationThreshold()) {
           return true;
         }
       }
@@ -283,9 +323,11 @@ final class GenerationalCollector extends AbstractCollector {
   }
 
   /**
-   * Last pause of an incremental collection: roots again (scopes opened since), drain, then sweep
-   * and promote the generations it collected, the oldest lazily. (A collection that must finish
-   * never gets here: it drops the incremental marking and collects stop-the-world.)
+   * Last pause of an incremental collection: roots again (scopes opened since), drain, then start
+   * lazy sweeps of the generations it collected, which free the garbage and promote the survivors
+   * in later steps of the same budget. (Sweeping and promoting 100k+ objects here made this the
+   * longest pause of binary-trees.) A collection that must finish never gets here: it drops the
+   * incremental marking and collects stop-the-world.
    */
   private void finishMarking() {
     int upTo = markingUpTo;
@@ -294,8 +336,58 @@ final class GenerationalCollector extends AbstractCollector {
       scanGrey(grey.pop());
     }
     markingUpTo = -1;
-    sweepAndPromote(upTo, epoch, upTo == generations - 1);
+    for (int g = upTo; g >= 0; g--) {
+      heap.beginSweep(g, epoch, targetOf(g));
+    }
+    // Survivors marking found pointing younger once promoted; lazily promoted or not, the
+    // remembered set needs them before the next young collection.
+    for (int i = 0; i < youngerAfter.size(); i++) {
+      remembered.add(youngerAfter.get(i));
+    }
+    youngerAfter.clear();
+    allocatedSinceYoung = 0;
+    allocatedSinceSweepStep = 0; // the first step comes after as many allocations as the next
+    promotionMark = epoch;
+    promotionIsFull = upTo == generations - 1;
+    promotingUpTo = Math.min(upTo, generations - 2);
+    sweeping = true;
+    afterLazySweepStep(); // nothing to promote if the young generations were empty
     counted(upTo);
+  }
+
+  @Override
+  protected void afterLazySweepStep() {
+    if (promotingUpTo < 0) {
+      return;
+    }
+    for (int g = 0; g <= promotingUpTo; g++) {
+      if (heap.sweepPending(g)) {
+        return;
+      }
+    }
+    endPromotion();
+  }
+
+  /**
+   * Every survivor has moved: drops remembered entries that no longer point younger, and lets young
+   * collections run again. Call inside a pause.
+   */
+  private void endPromotion() {
+    if (promotingUpTo < 0) {
+      return;
+    }
+    promotingUpTo = -1;
+    if (promotionIsFull) {
+      promotedIntoOldest = 0;
+    }
+    remembered.removeIf(source -> !heap.isLive(source) || !pointsYounger(source));
+  }
+
+  @Override
+  protected void promoted(int generation, long objects) {
+    if (targetOf(generation) == generations - 1 && generation != generations - 1) {
+      promotedIntoOldest += objects;
+    }
   }
 
   private int oldestToCollect(CollectionCause cause) {
@@ -345,17 +437,11 @@ final class GenerationalCollector extends AbstractCollector {
    */
   private void sweepAndPromote(int upTo, int current, boolean lazily) {
     for (int g = upTo; g >= 0; g--) {
-      int gen = g;
-      int target = targetOf(g);
-      long before = objectsPromoted;
-      if (lazily && gen == generations - 1) {
-        heap.beginSweep(gen, current);
-        sweeping = heap.sweepPending(gen);
+      if (lazily && g == generations - 1) {
+        heap.beginSweep(g, current);
+        sweeping = heap.sweepPending(g);
       } else {
-        objectsPromoted += sweepGeneration(gen, current, target).moved();
-      }
-      if (target != gen && target == generations - 1) {
-        promotedIntoOldest += objectsPromoted - before;
+        sweepGeneration(g, current, targetOf(g)); // promoted() counts moves into the oldest
       }
     }
     if (upTo == generations - 1) {

@@ -90,12 +90,15 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   /**
    * Lazy sweeps, per generation: the next slot to look at (walking from the tail towards the head,
    * so objects linked at the head after the sweep began are never reached), the last slot to look
-   * at (the head when it began), and the mark that means live. Cursor -1: none pending.
+   * at (the head when it began), the mark that means live, and where survivors go (their own
+   * generation, or the next one up when a generational collector promotes lazily). Cursor -1: none
+   * pending.
    */
   private final int[] sweepCursor;
 
   private final int[] sweepFence;
   private final int[] sweepLiveMark;
+  private final int[] sweepSurvivorGen;
   private int highWater;
   private int[] freeSlots = new int[1024];
   private int freeTop;
@@ -132,6 +135,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     this.sweepCursor = new int[generations];
     this.sweepFence = new int[generations];
     this.sweepLiveMark = new int[generations];
+    this.sweepSurvivorGen = new int[generations];
     Arrays.fill(sweepCursor, -1);
     this.nextTriggerBytes = (long) (config.collectionThreshold() * capacityBytes());
     this.cells = new CellSpace(manager, capacityBytes());
@@ -772,8 +776,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   @Override
-  public void beginSweep(int gen, int liveMark) {
+  public void beginSweep(int gen, int liveMark, int survivorGeneration) {
     Objects.checkIndex(gen, generations);
+    Objects.checkIndex(survivorGeneration, generations);
     lock.lock();
     try {
       requireNoLazySweep(gen);
@@ -783,6 +788,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       sweepCursor[gen] = genLists.tail(gen);
       sweepFence[gen] = genLists.head(gen);
       sweepLiveMark[gen] = liveMark;
+      sweepSurvivorGen[gen] = survivorGeneration;
       if (!weakRefs.isEmpty()) {
         for (Map.Entry<Integer, List<WeakRef>> entry : weakRefs.entrySet()) {
           int s = entry.getKey();
@@ -815,18 +821,25 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private Swept sweepSomeLocked(int gen, int maxObjects) {
     long freedObjects = 0;
     long freedBytes = 0;
+    long moved = 0;
     int liveMark = sweepLiveMark[gen];
+    int survivorGen = sweepSurvivorGen[gen];
     for (int n = 0; n < maxObjects && sweepCursor[gen] >= 0; n++) {
       int s = sweepCursor[gen];
       if (mark[s] != liveMark) {
         freedObjects++;
         freedBytes += (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
         freeSlot(s); // its unlink moves the cursor on
+      } else if (survivorGen != gen) {
+        // Linked at the survivor list's head: past the fence of any sweep pending there.
+        unlink(s); // moves the cursor on
+        link(s, survivorGen);
+        moved++;
       } else {
         sweepCursor[gen] = s == sweepFence[gen] ? -1 : genLists.prev(s);
       }
     }
-    return new Swept(freedObjects, freedBytes, 0);
+    return new Swept(freedObjects, freedBytes, moved);
   }
 
   /** A new sweep judges marks afresh; the pending one judged older marks, so it must end first. */

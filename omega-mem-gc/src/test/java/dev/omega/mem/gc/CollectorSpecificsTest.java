@@ -322,7 +322,8 @@ class CollectorSpecificsTest {
       born.data().setLong(0, 6);
       heap.addRoot(born);
     }
-    BarrierScene.stepThrough(gc::isMarking, () -> gc.collect(CollectionCause.THRESHOLD));
+    BarrierScene.stepThrough(
+        () -> gc.isMarking() || gc.isPromoting(), () -> gc.collect(CollectionCause.THRESHOLD));
     scene.assertHiddenKept();
     assertTrue(born.isLive());
     assertEquals(6, born.data().getLong(0));
@@ -332,6 +333,54 @@ class CollectorSpecificsTest {
     assertEquals(List.of(), heap.verifyIntegrity());
     heap.collector().forceCollection();
     assertFalse(oldGarbage.isLive());
+    heap.close();
+  }
+
+  /**
+   * An incremental collection's survivors are promoted by later bounded steps, not in the pause
+   * that ends marking. A reference written meanwhile from a survivor still waiting in generation 0
+   * to a new object is old-to-young once the survivor has moved: the barrier must remember it, or
+   * the next young collection frees the new object while it is still referenced.
+   */
+  @Test
+  void generational_lazyPromotion_remembersReferencesWrittenFromSurvivorsStillWaitingToMove() {
+    OffHeapManagedHeap heap =
+        heap(
+            new BuiltInCollectors.Generational(),
+            GarbageCollectorConfig.builder()
+                .generationalCount(3)
+                .youngGenerationThreshold(1_000_000_000)
+                .maxPauseTime(Duration.ofMillis(1)));
+    GenerationalCollector gc = (GenerationalCollector) heap.collector();
+    BarrierScene.build(heap);
+    int rounds = 0;
+    while (!gc.isMarking()) {
+      gc.collect(CollectionCause.THRESHOLD);
+      assertTrue(++rounds < 2_000, "a threshold collection of generation 1 came");
+    }
+    HeapObject waiting = heap.allocate(1, 0);
+    heap.addRoot(waiting);
+    while (gc.isMarking()) {
+      gc.collect(CollectionCause.THRESHOLD);
+    }
+    // No sweep step has run since the pause that ended marking: every survivor is still waiting.
+    assertTrue(gc.isPromoting(), "the pause that ended marking moved no survivor");
+    assertEquals(0, waiting.generation());
+    HeapObject young;
+    try (HeapScope scope = heap.openScope()) {
+      young = heap.allocate(0, 8);
+      young.data().setLong(0, 7);
+      heap.setReference(waiting, 0, young);
+    }
+    BarrierScene.stepThrough(gc::isPromoting, () -> gc.collect(CollectionCause.THRESHOLD));
+    assertEquals(1, waiting.generation(), "promoted");
+    assertEquals(0, young.generation());
+    long youngBefore = gc.getCollectionStatistics().collectionsPerGeneration().get(0);
+    gc.collect(CollectionCause.THRESHOLD);
+    assertTrue(gc.getCollectionStatistics().collectionsPerGeneration().get(0) > youngBefore);
+    assertTrue(young.isLive(), "reachable from a promoted survivor through the remembered set");
+    assertEquals(7, young.data().getLong(0));
+    assertEquals(List.of(), heap.verifyIntegrity());
     heap.close();
   }
 
