@@ -71,8 +71,10 @@ public interface HeapAccess {
   /**
    * Frees a garbage object: runs its cleanup callbacks, clears weak references to it, returns its
    * memory, and makes every handle to it stale. The caller guarantees it is unreachable.
+   *
+   * @return the bytes it held, header included (what {@link #sizeBytes} said)
    */
-  void free(long object);
+  long free(long object);
 
   /**
    * The sweep of a tracing collector in one call: frees every object of {@code generation} whose

@@ -73,9 +73,8 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   /** Frees a garbage object and counts it. Call inside a pause. */
   protected final void release(long object) {
-    bytesFreed += heap.sizeBytes(object);
+    bytesFreed += heap.free(object);
     objectsFreed++;
-    heap.free(object);
   }
 
   /**

@@ -27,6 +27,11 @@ final class LongStack {
     return items[--size];
   }
 
+  /** The top element; the stack must not be empty. */
+  long peek() {
+    return items[size - 1];
+  }
+
   long get(int index) {
     return items[index];
   }

@@ -703,8 +703,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   @Override
-  public void free(long object) {
-    freeSlot(liveSlot(object));
+  public long free(long object) {
+    return freeSlot(liveSlot(object));
   }
 
   @Override
@@ -828,8 +828,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = sweepCursor[gen];
       if (mark[s] != liveMark) {
         freedObjects++;
-        freedBytes += (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
-        freeSlot(s); // its unlink moves the cursor on
+        freedBytes += freeSlot(s); // its unlink moves the cursor on
       } else if (survivorGen != gen) {
         // Linked at the survivor list's head: past the fence of any sweep pending there.
         unlink(s); // moves the cursor on
@@ -863,10 +862,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  private void freeSlot(int s) {
-    usedBytes -= discard(s); // checks first, so a refused free changes nothing
+  private long freeSlot(int s) {
+    long bytes = discard(s); // checks first, so a refused free changes nothing
+    usedBytes -= bytes;
     unlink(s);
     objects--;
+    return bytes;
   }
 
   /**

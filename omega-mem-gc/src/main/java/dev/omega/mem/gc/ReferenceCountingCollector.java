@@ -31,9 +31,10 @@ import java.util.Set;
  *       objects. O(N + E) over the candidates' subgraphs.
  * </ol>
  *
- * Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bit 3
- * being freed by CollectWhite. All work lists are explicit stacks, so long chains need no
- * recursion.
+ * Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered. All work
+ * lists are explicit stacks, so long chains need no recursion. CollectWhite frees each white object
+ * as it takes it (after reading its slots), as in the paper: a freed object's id goes stale, so
+ * meeting it again through another edge is a liveness check, not a mark bit.
  */
 final class ReferenceCountingCollector extends AbstractCollector {
   static final String NAME = "reference-counting";
@@ -43,7 +44,6 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private static final int PURPLE = 3;
   private static final int COLOUR = 3;
   private static final int BUFFERED = 4;
-  private static final int FREEING = 8;
 
   private final LongStack zeroCounts = new LongStack();
   private final LongStack candidates = new LongStack();
@@ -53,7 +53,6 @@ final class ReferenceCountingCollector extends AbstractCollector {
   // Work lists of trial deletion, kept between collections: one stack per cycle root made a
   // collection of a million small cycles allocate hundreds of megabytes of Java garbage.
   private final LongStack cycleRoots = new LongStack();
-  private final LongStack white = new LongStack();
 
   /**
    * Objects CollectWhite reached through an edge but did not take: they stay, and if their count is
@@ -127,6 +126,13 @@ final class ReferenceCountingCollector extends AbstractCollector {
   @Override
   public void onRootAdded(long object) {
     increment(object);
+    // The common birth: allocated in a scope, so rooted at once. Its zero-count entry from
+    // onAllocate is on top, and it can go: the root hold will only ever leave through a
+    // decrement, which frees or buffers it. (Only a root may do this: an object first counted by
+    // a reference could close a garbage cycle that no decrement ever reports.)
+    if (heap.referenceCount(object) == 1 && !zeroCounts.isEmpty() && zeroCounts.peek() == object) {
+      zeroCounts.pop();
+    }
   }
 
   @Override
@@ -182,6 +188,11 @@ final class ReferenceCountingCollector extends AbstractCollector {
     }
     candidates.truncate(kept);
     purgeCandidatesAt = Math.max(MIN_PURGE_AT, kept * 2);
+  }
+
+  /** Entries on the zero-count list, for tests. */
+  int zeroCountSize() {
+    return zeroCounts.size();
   }
 
   /** Buffered cycle candidates, for tests. */
@@ -269,7 +280,6 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private long collectCycles() {
     LongStack roots = cycleRoots;
     roots.clear();
-    white.clear();
     reachedNotTaken.clear();
     // MarkRoots
     for (int i = 0; i < candidates.size(); i++) {
@@ -296,9 +306,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     for (int i = 0; i < roots.size(); i++) {
       long s = roots.get(i);
       heap.setMark(s, heap.mark(s) & ~BUFFERED);
-      int before = white.size();
-      collectWhite(s);
-      if (white.size() > before) {
+      if (collectWhite(s)) {
         groups++;
       }
     }
@@ -307,14 +315,11 @@ final class ReferenceCountingCollector extends AbstractCollector {
     // zero already, or Scan would have blackened it, so they need no reset.
     for (int i = 0; i < reachedNotTaken.size(); i++) {
       long object = reachedNotTaken.get(i);
-      if ((heap.mark(object) & FREEING) == 0 && heap.referenceCount(object) == 0) {
+      if (heap.isLive(object) && heap.referenceCount(object) == 0) {
         zeroCounts.push(object);
       }
     }
     reachedNotTaken.clear();
-    for (int i = 0; i < white.size(); i++) {
-      release(white.get(i));
-    }
     freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
     return groups;
   }
@@ -388,28 +393,34 @@ final class ReferenceCountingCollector extends AbstractCollector {
     }
   }
 
-  private void collectWhite(long root) {
+  /** Frees the white objects reachable from {@code root}; true if it freed any. */
+  private boolean collectWhite(long root) {
     LongStack stack = work;
     stack.clear();
     stack.push(root);
+    boolean freed = false;
     while (!stack.isEmpty()) {
       long s = stack.pop();
+      if (!heap.isLive(s)) {
+        continue; // taken already, through another edge
+      }
       int m = heap.mark(s);
       if ((m & COLOUR) != WHITE || (m & BUFFERED) != 0) {
-        if ((m & FREEING) == 0 && s != root) {
+        if (s != root) {
           reachedNotTaken.push(s);
         }
         continue;
       }
-      heap.setMark(s, FREEING);
-      white.push(s);
       int slots = heap.referenceSlots(s);
       for (int i = 0; i < slots; i++) {
         long t = heap.reference(s, i);
-        if (t != 0) {
+        if (t != 0 && t != s) {
           stack.push(t);
         }
       }
+      release(s);
+      freed = true;
     }
+    return freed;
   }
 }

@@ -150,6 +150,41 @@ class CollectorSpecificsTest {
   }
 
   /**
+   * Objects allocated in a scope leave the zero-count list as soon as their root hold counts them,
+   * so a program that allocates in scopes does not make every collection walk its births; objects
+   * that are never rooted stay on it, so a cycle that nothing ever counted from outside (no
+   * decrement ever reports it) is still found.
+   */
+  @Test
+  void referenceCounting_scopedBirthsLeaveTheZeroCountList_neverRootedCyclesAreStillFound() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
+    HeapObject kept = heap.allocate(1, 8);
+    heap.addRoot(kept);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject prev = kept;
+      for (int i = 0; i < 1_000; i++) {
+        HeapObject next = heap.allocate(1, 8);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+    }
+    assertEquals(0, rc.zeroCountSize(), "births that were rooted at once and are still held");
+    // Born unrooted, counted only by each other: a garbage cycle from its first moment.
+    HeapObject x = heap.allocate(1, 0);
+    HeapObject y = heap.allocate(1, 0);
+    heap.setReference(x, 0, y);
+    heap.setReference(y, 0, x);
+    heap.collector().forceCollection();
+    assertFalse(x.isLive());
+    assertFalse(y.isLive());
+    assertEquals(1_001, heap.objectCount(), "kept and the chain it holds");
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
+  /**
    * When bounded collections never finish the zero-count list, cycle collection never runs; the
    * candidate buffer must still not grow with every candidate ever buffered (it once held the ids
    * of millions of freed objects and ran the JVM out of heap).
