@@ -27,6 +27,34 @@ class CollectorSpecificsTest {
         provider);
   }
 
+  /**
+   * Hangs a chain of {@code length} new one-slot objects from slot 0 of {@code head}, each
+   * allocated in a scope (so rooted at birth) and held only by its predecessor once it closes.
+   */
+  private static void hangChain(OffHeapManagedHeap heap, HeapObject head, int length) {
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject prev = head;
+      for (int i = 0; i < length; i++) {
+        HeapObject next = heap.allocate(1, 0);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+    }
+  }
+
+  /**
+   * Three generations, 1 ms pauses, and a young threshold allocation never reaches: the test's
+   * collect calls drive every collection.
+   */
+  private static OffHeapManagedHeap generationalDrivenByTest() {
+    return heap(
+        new BuiltInCollectors.Generational(),
+        GarbageCollectorConfig.builder()
+            .generationalCount(3)
+            .youngGenerationThreshold(1_000_000_000)
+            .maxPauseTime(Duration.ofMillis(1)));
+  }
+
   private static void twoCycles(OffHeapManagedHeap heap) {
     try (HeapScope scope = heap.openScope()) {
       HeapObject a = heap.allocate(1, 8);
@@ -133,14 +161,7 @@ class CollectorSpecificsTest {
         heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
     HeapObject head = heap.allocate(1, 0);
     heap.addRoot(head);
-    try (HeapScope scope = heap.openScope()) {
-      HeapObject prev = head;
-      for (int i = 0; i < 200_000; i++) {
-        HeapObject next = heap.allocate(1, 0);
-        heap.setReference(prev, 0, next);
-        prev = next;
-      }
-    }
+    hangChain(heap, head, 200_000);
     heap.collector().forceCollection();
     assertEquals(200_001, heap.objectCount());
     heap.removeRoot(head);
@@ -162,14 +183,7 @@ class CollectorSpecificsTest {
     ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
     HeapObject kept = heap.allocate(1, 8);
     heap.addRoot(kept);
-    try (HeapScope scope = heap.openScope()) {
-      HeapObject prev = kept;
-      for (int i = 0; i < 1_000; i++) {
-        HeapObject next = heap.allocate(1, 8);
-        heap.setReference(prev, 0, next);
-        prev = next;
-      }
-    }
+    hangChain(heap, kept, 1_000);
     assertEquals(0, rc.zeroCountSize(), "births that were rooted at once and are still held");
     // Born unrooted, counted only by each other: a garbage cycle from its first moment.
     HeapObject x = heap.allocate(1, 0);
@@ -321,14 +335,7 @@ class CollectorSpecificsTest {
    */
   @Test
   void generational_thresholdCollectionOfGenerationOne_marksInSteps_andLeavesTheOldestAlone() {
-    // Allocation never asks for a young collection here: the test's collect calls drive them.
-    OffHeapManagedHeap heap =
-        heap(
-            new BuiltInCollectors.Generational(),
-            GarbageCollectorConfig.builder()
-                .generationalCount(3)
-                .youngGenerationThreshold(1_000_000_000)
-                .maxPauseTime(Duration.ofMillis(1)));
+    OffHeapManagedHeap heap = generationalDrivenByTest();
     GenerationalCollector gc = (GenerationalCollector) heap.collector();
     HeapObject old = heap.allocate(1, 0);
     heap.addRoot(old);
@@ -379,13 +386,7 @@ class CollectorSpecificsTest {
    */
   @Test
   void generational_lazyPromotion_remembersReferencesWrittenFromSurvivorsStillWaitingToMove() {
-    OffHeapManagedHeap heap =
-        heap(
-            new BuiltInCollectors.Generational(),
-            GarbageCollectorConfig.builder()
-                .generationalCount(3)
-                .youngGenerationThreshold(1_000_000_000)
-                .maxPauseTime(Duration.ofMillis(1)));
+    OffHeapManagedHeap heap = generationalDrivenByTest();
     GenerationalCollector gc = (GenerationalCollector) heap.collector();
     BarrierScene.build(heap);
     int rounds = 0;
@@ -526,14 +527,7 @@ class CollectorSpecificsTest {
       }
       HeapObject big = heap.allocate(1, 0);
       heap.addRoot(big);
-      try (HeapScope scope = heap.openScope()) {
-        HeapObject prev = big;
-        for (int i = 0; i < 300_000; i++) {
-          HeapObject next = heap.allocate(1, 0);
-          heap.setReference(prev, 0, next);
-          prev = next;
-        }
-      }
+      hangChain(heap, big, 300_000);
       return new BarrierScene(a, b, hidden);
     }
   }
