@@ -50,6 +50,18 @@ public interface HeapAccess {
   /** The id in {@code object}'s slot, or 0. */
   long reference(long object, int slot);
 
+  /**
+   * Every {@link #reference} of {@code object} in one call: copies the ids its slots hold, in slot
+   * order and without the nulls, into {@code into} from {@code offset}, and returns how many. A
+   * tracer that reads each object's children once per visit saves the id check and the storage
+   * lookup that each separate call repeats. If {@code into} has fewer than {@link
+   * #referenceSlots}{@code (object)} places from {@code offset}, it copies nothing and returns
+   * minus that slot count, so the caller can grow its buffer and call again.
+   *
+   * @throws IndexOutOfBoundsException if {@code offset} is not between 0 and {@code into.length}
+   */
+  int references(long object, long[] into, int offset);
+
   /** Bytes the object holds, header included. */
   long sizeBytes(long object);
 
@@ -67,6 +79,12 @@ public interface HeapAccess {
   int referenceCount(long object);
 
   void setReferenceCount(long object, int count);
+
+  /**
+   * Adds {@code delta} to the reference count and returns the new count: the barrier's increment or
+   * decrement in one call instead of a read and a write.
+   */
+  int addToReferenceCount(long object, int delta);
 
   /**
    * Frees a garbage object: runs its cleanup callbacks, clears weak references to it, returns its

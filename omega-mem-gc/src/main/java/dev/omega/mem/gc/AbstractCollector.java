@@ -71,6 +71,35 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     return nanos;
   }
 
+  /** Slots most objects have at most: the room a bulk read of children asks for first. */
+  private static final int USUAL_SLOTS = 16;
+
+  /**
+   * Pushes {@code object}'s live children on {@code stack} with one {@link HeapAccess#references}
+   * call, and returns how many.
+   */
+  protected final int pushChildren(long object, LongStack stack) {
+    int at = stack.size();
+    int children = heap.references(object, stack.room(USUAL_SLOTS), at);
+    if (children < 0) {
+      children = heap.references(object, stack.room(-children), at);
+    }
+    stack.extend(children);
+    return children;
+  }
+
+  private final LongStack childScratch = new LongStack();
+
+  /**
+   * {@code object}'s live children, in a scratch stack that the next call reuses: for a scan that
+   * looks at each child before pushing it.
+   */
+  protected final LongStack children(long object) {
+    childScratch.clear();
+    pushChildren(object, childScratch);
+    return childScratch;
+  }
+
   /** Frees a garbage object and counts it. Call inside a pause. */
   protected final void release(long object) {
     bytesFreed += heap.free(object);

@@ -471,15 +471,13 @@ final class GenerationalCollector extends AbstractCollector {
   private boolean markChildren(long object, int upTo, int mark, LongStack stack) {
     int target = targetOf(heap.generation(object));
     boolean younger = false;
-    int slots = heap.referenceSlots(object);
-    for (int i = 0; i < slots; i++) {
-      long child = heap.reference(object, i);
-      if (child != 0) {
-        int childGen = heap.generation(child);
-        if (childGen <= upTo) {
-          younger |= targetOf(childGen) < target;
-          greyIfUnmarked(child, mark, stack);
-        }
+    LongStack children = children(object);
+    for (int i = 0; i < children.size(); i++) {
+      long child = children.get(i);
+      int childGen = heap.generation(child);
+      if (childGen <= upTo) {
+        younger |= targetOf(childGen) < target;
+        greyIfUnmarked(child, mark, stack);
       }
     }
     return younger;
@@ -487,10 +485,9 @@ final class GenerationalCollector extends AbstractCollector {
 
   private boolean pointsYounger(long object) {
     int gen = heap.generation(object);
-    int slots = heap.referenceSlots(object);
-    for (int i = 0; i < slots; i++) {
-      long child = heap.reference(object, i);
-      if (child != 0 && heap.generation(child) < gen) {
+    LongStack children = children(object);
+    for (int i = 0; i < children.size(); i++) {
+      if (heap.generation(children.get(i)) < gen) {
         return true;
       }
     }

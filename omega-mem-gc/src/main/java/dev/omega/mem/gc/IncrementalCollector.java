@@ -148,12 +148,9 @@ final class IncrementalCollector extends AbstractCollector {
     if (!heap.isLive(object)) {
       return;
     }
-    int slots = heap.referenceSlots(object);
-    for (int i = 0; i < slots; i++) {
-      long child = heap.reference(object, i);
-      if (child != 0) {
-        shade(child);
-      }
+    LongStack children = children(object);
+    for (int i = 0; i < children.size(); i++) {
+      shade(children.get(i));
     }
   }
 

@@ -41,6 +41,24 @@ final class LongStack {
     items[index] = value;
   }
 
+  /**
+   * The backing array, with room for at least {@code room} more elements after {@link #size}: for a
+   * bulk fill (such as {@link dev.omega.mem.spi.HeapAccess#references}) followed by {@link
+   * #extend}. Valid until the stack next grows.
+   */
+  long[] room(int room) {
+    if (items.length - size < room) {
+      items = Arrays.copyOf(items, Math.max(items.length * 2, size + room));
+    }
+    return items;
+  }
+
+  /** Takes in the {@code count} elements a bulk fill wrote after {@link #size}. */
+  void extend(int count) {
+    Objects.checkFromIndexSize(size, count, items.length);
+    size += count;
+  }
+
   /** Keeps the first {@code newSize} elements. */
   void truncate(int newSize) {
     Objects.checkFromToIndex(0, newSize, size);

@@ -39,13 +39,7 @@ final class MarkSweepCollector extends AbstractCollector {
         continue;
       }
       heap.setMark(object, current);
-      int slots = heap.referenceSlots(object);
-      for (int i = 0; i < slots; i++) {
-        long child = heap.reference(object, i);
-        if (child != 0 && heap.mark(child) != current) {
-          stack.push(child);
-        }
-      }
+      pushChildren(object, stack); // marked ones are skipped when popped
     }
     sweepUnmarked(current);
   }

@@ -662,6 +662,30 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   @Override
+  public int references(long object, long[] into, int offset) {
+    int s = liveSlot(object);
+    Objects.checkIndex(offset, into.length + 1);
+    int slots = refSlots[s];
+    if (into.length - offset < slots) {
+      return -slots;
+    }
+    if (slots == 0) {
+      return 0;
+    }
+    long address = cell[s];
+    MemoryBlock block = cells.blockOf(address);
+    long base = CellSpace.offsetOf(address);
+    int at = offset;
+    for (int i = 0; i < slots; i++) {
+      long id = block.getLong(base + (long) i * 8);
+      if (id != 0 && isLive(id)) {
+        into[at++] = id;
+      }
+    }
+    return at - offset;
+  }
+
+  @Override
   public long sizeBytes(long object) {
     int s = liveSlot(object);
     return (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
@@ -700,6 +724,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public void setReferenceCount(long object, int count) {
     refCount[liveSlot(object)] = count;
+  }
+
+  @Override
+  public int addToReferenceCount(long object, int delta) {
+    return refCount[liveSlot(object)] += delta;
   }
 
   @Override

@@ -139,12 +139,12 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   @Override
   public void onRootAdded(long object) {
-    increment(object);
+    int count = increment(object);
     // The common birth: allocated in a scope, so rooted at once. Its zero-count entry from
     // onAllocate is on top, and it can go: the root hold will only ever leave through a
     // decrement, which frees or buffers it. (Only a root may do this: an object first counted by
     // a reference could close a garbage cycle that no decrement ever reports.)
-    if (heap.referenceCount(object) == 1 && !zeroCounts.isEmpty() && zeroCounts.peek() == object) {
+    if (count == 1 && !zeroCounts.isEmpty() && zeroCounts.peek() == object) {
       zeroCounts.pop();
     }
   }
@@ -154,14 +154,15 @@ final class ReferenceCountingCollector extends AbstractCollector {
     decrement(object);
   }
 
-  private void increment(long object) {
-    heap.setReferenceCount(object, heap.referenceCount(object) + 1);
+  /** Counts one more reference (black: in use); returns the new count. */
+  private int increment(long object) {
+    int count = heap.addToReferenceCount(object, 1);
     heap.setMark(object, heap.mark(object) & ~COLOUR);
+    return count;
   }
 
   private void decrement(long object) {
-    int count = heap.referenceCount(object) - 1;
-    heap.setReferenceCount(object, count);
+    int count = heap.addToReferenceCount(object, -1);
     if (count == 0) {
       zeroCounts.push(object);
     } else {
@@ -278,10 +279,10 @@ final class ReferenceCountingCollector extends AbstractCollector {
         possibleRoot(object);
         continue;
       }
-      int slots = heap.referenceSlots(object);
-      for (int i = 0; i < slots; i++) {
-        long child = heap.reference(object, i);
-        if (child != 0 && child != object) {
+      LongStack children = children(object);
+      for (int i = 0; i < children.size(); i++) {
+        long child = children.get(i);
+        if (child != object) {
           decrement(child);
         }
       }
@@ -356,24 +357,21 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
       int at = edges.size();
       boolean cached = at < MAX_EDGE_INDEX;
+      LongStack into = cached ? edges : childWork;
       if (cached) {
-        edges.push(0); // the number of children, filled in below
+        edges.push(0); // the number of children, set below
+      } else {
+        childWork.clear();
       }
-      int children = 0;
-      int slots = heap.referenceSlots(s);
-      for (int i = 0; i < slots; i++) {
-        long t = heap.reference(s, i);
-        if (t != 0) {
-          heap.setReferenceCount(t, heap.referenceCount(t) - 1);
-          stack.push(t);
-          if (cached) {
-            edges.push(t);
-            children++;
-          }
-        }
-      }
+      int from = into.size();
+      int children = pushChildren(s, into);
       if (cached) {
         edges.set(at, children);
+      }
+      for (int k = from; k < from + children; k++) {
+        long t = into.get(k);
+        heap.addToReferenceCount(t, -1);
+        stack.push(t);
       }
       heap.setMark(s, (m & BUFFERED) | GRAY | (cached ? (at + 1) << EDGES_SHIFT : 0));
     }
@@ -384,7 +382,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
    * stack}, from the edge cache when MarkGray could record them. Children may since have been freed
    * (CollectWhite): the caller checks.
    */
-  private void pushChildren(long s, int m, LongStack stack) {
+  private void pushCachedChildren(long s, int m, LongStack stack) {
     int ref = m >>> EDGES_SHIFT;
     if (ref != 0) {
       int at = ref - 1;
@@ -393,13 +391,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         stack.push(edges.get(at + k));
       }
     } else {
-      int slots = heap.referenceSlots(s);
-      for (int i = 0; i < slots; i++) {
-        long t = heap.reference(s, i);
-        if (t != 0) {
-          stack.push(t);
-        }
-      }
+      pushChildren(s, stack);
     }
   }
 
@@ -417,7 +409,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         scanBlack(s);
       } else {
         heap.setMark(s, (m & ~COLOUR) | WHITE);
-        pushChildren(s, m, stack);
+        pushCachedChildren(s, m, stack);
       }
     }
   }
@@ -432,10 +424,10 @@ final class ReferenceCountingCollector extends AbstractCollector {
     while (!stack.isEmpty()) {
       long s = stack.pop();
       children.clear();
-      pushChildren(s, heap.mark(s), children);
+      pushCachedChildren(s, heap.mark(s), children);
       for (int k = 0; k < children.size(); k++) {
         long t = children.get(k);
-        heap.setReferenceCount(t, heap.referenceCount(t) + 1);
+        heap.addToReferenceCount(t, 1);
         int m = heap.mark(t);
         if ((m & COLOUR) != BLACK) {
           heap.setMark(t, (m & ~COLOUR) | BLACK);
@@ -463,7 +455,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         }
         continue;
       }
-      pushChildren(s, m, stack); // a self-reference comes back freed, and is skipped
+      pushCachedChildren(s, m, stack); // a self-reference comes back freed, and is skipped
       release(s);
       freed = true;
     }

@@ -2,6 +2,7 @@ package dev.omega.mem.gc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
@@ -11,6 +12,7 @@ import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,6 +66,39 @@ class CollectorSpecificsTest {
       HeapObject c = heap.allocate(1, 8);
       heap.setReference(c, 0, c);
     }
+  }
+
+  /**
+   * The bulk read of an object's children skips nulls and ids of freed objects, and copies nothing
+   * when the buffer is short, saying how many slots it needs.
+   */
+  @Test
+  void references_copiesLiveChildrenInSlotOrder_andAsksForRoomWhenTheBufferIsShort() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    HeapObject parent = heap.allocate(4, 0);
+    heap.addRoot(parent);
+    HeapObject first = heap.allocate(0, 0);
+    HeapObject gone = heap.allocate(0, 0);
+    HeapObject last = heap.allocate(0, 0);
+    heap.setReference(parent, 0, first);
+    heap.setReference(parent, 2, gone);
+    heap.setReference(parent, 3, last);
+    long parentId = ((HeapRef) parent).id;
+    heap.stopTheWorld(() -> heap.free(((HeapRef) gone).id)); // as a buggy collector might
+    long[] into = {-1, -1, -1, -1, -1, -1};
+    assertEquals(2, heap.references(parentId, into, 1));
+    assertEquals(((HeapRef) first).id, into[1]);
+    assertEquals(((HeapRef) last).id, into[2]);
+    assertEquals(-1, into[3], "nothing written past the children");
+    long[] shortBuffer = {-1, -1, -1, -1};
+    assertEquals(-4, heap.references(parentId, shortBuffer, 1), "needs room for all four slots");
+    assertEquals(List.of(-1L, -1L, -1L, -1L), Arrays.stream(shortBuffer).boxed().toList());
+    assertThrows(IndexOutOfBoundsException.class, () -> heap.references(parentId, into, 7));
+    assertThrows(IllegalStateException.class, () -> heap.references(((HeapRef) gone).id, into, 0));
+    assertEquals(1, heap.addToReferenceCount(parentId, 1));
+    assertEquals(-2, heap.addToReferenceCount(parentId, -3));
+    heap.close();
   }
 
   @Test
