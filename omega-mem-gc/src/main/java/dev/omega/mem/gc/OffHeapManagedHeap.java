@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The managed heap: an object graph whose slots and payloads live in pool memory.
@@ -184,6 +186,25 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       throw new UseAfterFreeException("heap object was used after it was collected");
     }
     return slotOf(ref.id);
+  }
+
+  /** {@code read} under the heap lock: the accessors that only look. */
+  private long readLocked(LongSupplier read) {
+    lock.lock();
+    try {
+      return read.getAsLong();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private <T> T underLock(Supplier<T> work) {
+    lock.lock();
+    try {
+      return work.get();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void checkOpen() {
@@ -470,22 +491,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public long objectCount() {
-    lock.lock();
-    try {
-      return objects;
-    } finally {
-      lock.unlock();
-    }
+    return readLocked(() -> objects);
   }
 
   @Override
   public long usedBytes() {
-    lock.lock();
-    try {
-      return usedBytes;
-    } finally {
-      lock.unlock();
-    }
+    return readLocked(() -> usedBytes);
   }
 
   @Override
@@ -500,39 +511,19 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /** Callback failures reported so far. */
   long callbackFailures() {
-    lock.lock();
-    try {
-      return callbackFailures;
-    } finally {
-      lock.unlock();
-    }
+    return readLocked(() -> callbackFailures);
   }
 
   int referenceSlotsOf(HeapRef ref) {
-    lock.lock();
-    try {
-      return refSlots[slotOf(ref)];
-    } finally {
-      lock.unlock();
-    }
+    return (int) readLocked(() -> refSlots[slotOf(ref)]);
   }
 
   int dataBytesOf(HeapRef ref) {
-    lock.lock();
-    try {
-      return dataBytes[slotOf(ref)];
-    } finally {
-      lock.unlock();
-    }
+    return (int) readLocked(() -> dataBytes[slotOf(ref)]);
   }
 
   int generationOf(HeapRef ref) {
-    lock.lock();
-    try {
-      return generation[slotOf(ref)];
-    } finally {
-      lock.unlock();
-    }
+    return (int) readLocked(() -> generation[slotOf(ref)]);
   }
 
   MemoryBlock dataOf(HeapRef ref) {
@@ -635,12 +626,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public long objectsInGeneration(int gen) {
     Objects.checkIndex(gen, generations);
-    lock.lock();
-    try {
-      return genLists.count(gen);
-    } finally {
-      lock.unlock();
-    }
+    return readLocked(() -> genLists.count(gen));
   }
 
   @Override
@@ -839,12 +825,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     if (maxObjects <= 0) {
       throw new IllegalArgumentException("maxObjects must be positive, got " + maxObjects);
     }
-    lock.lock();
-    try {
-      return sweepSomeLocked(gen, maxObjects);
-    } finally {
-      lock.unlock();
-    }
+    return underLock(() -> sweepSomeLocked(gen, maxObjects));
   }
 
   private Swept sweepSomeLocked(int gen, int maxObjects) {
@@ -883,12 +864,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public boolean sweepPending(int gen) {
     Objects.checkIndex(gen, generations);
-    lock.lock();
-    try {
-      return sweepCursor[gen] >= 0;
-    } finally {
-      lock.unlock();
-    }
+    return underLock(() -> sweepCursor[gen] >= 0);
   }
 
   private long freeSlot(int s) {
