@@ -1,6 +1,9 @@
 package dev.omega.mem.api;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -53,6 +56,43 @@ public record MemoryStatistics(
   /** Bytes lost to rounding up to size classes and pages, over live blocks. */
   public long internalFragmentationBytes() {
     return allocatedBytes - requestedBytes;
+  }
+
+  /**
+   * These statistics as named facts, in the snake_case names the monitor's reports and the CLI's
+   * JSON share: the counters, failures by cause, and the size classes that have been used.
+   */
+  public Map<String, Object> asFacts() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("live_blocks", liveBlocks);
+    map.put("allocated_bytes", allocatedBytes);
+    map.put("requested_bytes", requestedBytes);
+    map.put("free_bytes", freeBytes);
+    map.put("peak_bytes", peakBytes);
+    map.put("capacity_bytes", capacityBytes);
+    map.put("fallback_bytes", fallbackBytes);
+    map.put("allocations", allocations);
+    map.put("deallocations", deallocations);
+    map.put("thread_cache_hit_rate", threadCacheHitRate());
+    Map<String, Object> byCause = new LinkedHashMap<>();
+    for (AllocationFailure cause : AllocationFailure.values()) {
+      byCause.put(cause.name().toLowerCase(Locale.ROOT), failures.getOrDefault(cause, 0L));
+    }
+    map.put("failures", byCause);
+    List<Object> classes = new ArrayList<>();
+    for (SizeClassStatistics c : sizeClasses) {
+      if (c.allocations() > 0 || c.slabs() > 0 || c.failures() > 0) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("block_size", c.blockSize());
+        row.put("slabs", c.slabs());
+        row.put("live_blocks", c.liveBlocks());
+        row.put("refills", c.allocations());
+        row.put("failures", c.failures());
+        classes.add(row);
+      }
+    }
+    map.put("size_classes", classes);
+    return map;
   }
 
   public long totalFailures() {

@@ -1,12 +1,10 @@
 package dev.omega.mem.cli;
 
-import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OmegaMemoryConfig;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PoolStatistics;
-import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.monitor.PerformanceReport;
 import dev.omega.mem.runtime.OmegaMemory;
@@ -258,34 +256,7 @@ final class MemoryCommand implements Callable<Integer> {
     pool.put("compactions", p.compactions());
     facts.put("pool", pool);
 
-    MemoryStatistics s = omega.memoryManager().getStatistics();
-    Map<String, Object> manager = new LinkedHashMap<>();
-    manager.put("live_blocks", s.liveBlocks());
-    manager.put("allocated_bytes", s.allocatedBytes());
-    manager.put("requested_bytes", s.requestedBytes());
-    manager.put("peak_bytes", s.peakBytes());
-    manager.put("allocations", s.allocations());
-    manager.put("deallocations", s.deallocations());
-    manager.put("thread_cache_hit_rate", s.threadCacheHitRate());
-    Map<String, Object> failures = new LinkedHashMap<>();
-    for (AllocationFailure cause : AllocationFailure.values()) {
-      failures.put(cause.name().toLowerCase(Locale.ROOT), s.failures().get(cause));
-    }
-    manager.put("failures", failures);
-    List<Object> classes = new ArrayList<>();
-    for (SizeClassStatistics c : s.sizeClasses()) {
-      if (c.allocations() > 0 || c.slabs() > 0) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("block_size", c.blockSize());
-        row.put("slabs", c.slabs());
-        row.put("live_blocks", c.liveBlocks());
-        row.put("refills", c.allocations());
-        row.put("failures", c.failures());
-        classes.add(row);
-      }
-    }
-    manager.put("size_classes", classes);
-    facts.put("manager", manager);
+    facts.put("manager", omega.memoryManager().getStatistics().asFacts());
 
     if (!omega.plugins().heaps().isEmpty()) {
       CollectionStatistics c = omega.garbageCollector().getCollectionStatistics();

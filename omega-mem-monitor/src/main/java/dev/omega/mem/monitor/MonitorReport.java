@@ -1,10 +1,8 @@
 package dev.omega.mem.monitor;
 
-import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.PageRun;
 import dev.omega.mem.api.PerformanceMonitorConfig;
-import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionEvent;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.monitor.LatencySummary;
@@ -81,7 +79,7 @@ record MonitorReport(
     }
     map.put("alerts", alertList);
     map.put("bottlenecks", bottlenecks);
-    map.put("manager", manager());
+    map.put("manager", statistics.asFacts());
     collection.ifPresent(c -> map.put("collector", collector(c)));
     List<Object> sites = new ArrayList<>();
     for (LeakSite site : leakSites) {
@@ -125,40 +123,6 @@ record MonitorReport(
     map.put("p90_ns", l.p90Nanos());
     map.put("p99_ns", l.p99Nanos());
     map.put("max_ns", l.maxNanos());
-    return map;
-  }
-
-  private Map<String, Object> manager() {
-    MemoryStatistics s = statistics;
-    Map<String, Object> map = new LinkedHashMap<>();
-    map.put("live_blocks", s.liveBlocks());
-    map.put("allocated_bytes", s.allocatedBytes());
-    map.put("requested_bytes", s.requestedBytes());
-    map.put("free_bytes", s.freeBytes());
-    map.put("peak_bytes", s.peakBytes());
-    map.put("capacity_bytes", s.capacityBytes());
-    map.put("fallback_bytes", s.fallbackBytes());
-    map.put("allocations", s.allocations());
-    map.put("deallocations", s.deallocations());
-    map.put("thread_cache_hit_rate", s.threadCacheHitRate());
-    Map<String, Object> failures = new LinkedHashMap<>();
-    for (AllocationFailure cause : AllocationFailure.values()) {
-      failures.put(cause.name().toLowerCase(Locale.ROOT), s.failures().getOrDefault(cause, 0L));
-    }
-    map.put("failures", failures);
-    List<Object> classes = new ArrayList<>();
-    for (SizeClassStatistics c : s.sizeClasses()) {
-      if (c.allocations() > 0 || c.slabs() > 0 || c.failures() > 0) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("block_size", c.blockSize());
-        row.put("slabs", c.slabs());
-        row.put("live_blocks", c.liveBlocks());
-        row.put("refills", c.allocations());
-        row.put("failures", c.failures());
-        classes.add(row);
-      }
-    }
-    map.put("size_classes", classes);
     return map;
   }
 
