@@ -95,6 +95,18 @@ public interface HeapAccess {
   long free(long object);
 
   /**
+   * {@link #free} for the first {@code count} ids of {@code objects}, in one call: the garbage a
+   * reference counter's cycle collection found. All are checked first; if one is not live, is
+   * rooted or is listed twice, it throws {@link IllegalStateException} and frees none. When they
+   * are at least half of their generation, the heap walks that generation's list once, as {@link
+   * #sweep} does, instead of unlinking each object from its neighbours. Call inside {@link
+   * #stopTheWorld}.
+   *
+   * @return the objects and bytes freed (moved is 0)
+   */
+  Swept freeAll(long[] objects, int count);
+
+  /**
    * The sweep of a tracing collector in one call: frees every object of {@code generation} whose
    * mark is not {@code liveMark} (as {@link #free} does), and moves every other one to {@code
    * survivorGeneration}, reporting each moved id to {@code moved} (pass the same generation to keep

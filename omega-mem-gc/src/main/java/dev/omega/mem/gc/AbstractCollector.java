@@ -177,6 +177,8 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
               while (heap.sweepPending(g)) {
                 count(g, heap.sweepSome(g, SWEEP_BATCH));
                 if (System.nanoTime() - started > budgetNanos) {
+                  // The batch that spent the budget may have been the last one.
+                  done[0] = !anySweepPending();
                   return;
                 }
               }
@@ -187,6 +189,15 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
           }
         });
     return done[0];
+  }
+
+  private boolean anySweepPending() {
+    for (int g = 0; g < heap.generations(); g++) {
+      if (heap.sweepPending(g)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -53,6 +53,11 @@ final class LongStack {
     return items;
   }
 
+  /** The backing array; its first {@link #size} elements are the stack. */
+  long[] elements() {
+    return items;
+  }
+
   /** Takes in the {@code count} elements a bulk fill wrote after {@link #size}. */
   void extend(int count) {
     Objects.checkFromIndexSize(size, count, items.length);

@@ -82,11 +82,18 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private int[] rootHolds = new int[1024];
   private byte[] generation = new byte[1024];
 
-  /** Per slot: bit 0 has cleanup callbacks, bit 1 has weak references (so frees skip the maps). */
+  /**
+   * Per slot: bit 0 has cleanup callbacks, bit 1 has weak references (so frees skip the maps), bit
+   * 2 is being freed by {@link #freeAll}.
+   */
   private byte[] extras = new byte[1024];
 
   private static final byte HAS_CALLBACKS = 1;
   private static final byte HAS_WEAK_REFS = 2;
+
+  /** Listed in a {@link #freeAll} under way. */
+  private static final byte DYING = 4;
+
   private final IndexLists genLists;
 
   /**
@@ -729,62 +736,124 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Objects.requireNonNull(moved, "moved is null");
     lock.lock();
     try {
-      long freedObjects = 0;
-      long freedBytes = 0;
       requireNoLazySweep(gen);
-      // The list is emptied at once; freed objects are dropped from it without unlinking each
-      // from its neighbours, and the survivors, still chained in their order, are joined across
-      // the gaps the garbage left and spliced onto the survivor generation (which may be this
-      // one) in O(1). Per object that is a generation write and, after a gap, one join: a young
-      // collection frees most of what it sweeps, a full one of a settled heap keeps most of it,
-      // and one-by-one unlinking (of the garbage) or relinking (of survivors) was a third or more
-      // of either.
-      int s = genLists.detach(gen);
-      int first = -1;
-      int last = -1;
-      long kept = 0;
-      try {
-        while (s >= 0) {
-          int next = genLists.next(s);
-          if (mark[s] != liveMark) {
-            freedBytes += discard(s);
-            freedObjects++;
-          } else {
-            generation[s] = (byte) survivorGeneration;
-            if (last < 0) {
-              first = s;
-            } else if (genLists.next(last) != s) {
-              genLists.join(last, s);
-            }
-            last = s;
-            kept++;
-            if (survivorGeneration != gen) {
-              moved.accept(idOf(s));
-            }
+      return sweepList(gen, liveMark, false, survivorGeneration, moved);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Walks the whole list of {@code gen} once: frees each object that is garbage (its mark is not
+   * {@code liveMark}, or with {@code byDyingFlag} it carries {@link #DYING}) and moves the others
+   * to {@code survivorGeneration}.
+   */
+  private Swept sweepList(
+      int gen, int liveMark, boolean byDyingFlag, int survivorGeneration, LongConsumer moved) {
+    long freedObjects = 0;
+    long freedBytes = 0;
+    // The list is emptied at once; freed objects are dropped from it without unlinking each
+    // from its neighbours, and the survivors, still chained in their order, are joined across
+    // the gaps the garbage left and spliced onto the survivor generation (which may be this
+    // one) in O(1). Per object that is a generation write and, after a gap, one join: a young
+    // collection frees most of what it sweeps, a full one of a settled heap keeps most of it,
+    // and one-by-one unlinking (of the garbage) or relinking (of survivors) was a third or more
+    // of either.
+    int s = genLists.detach(gen);
+    int first = -1;
+    int last = -1;
+    long kept = 0;
+    try {
+      while (s >= 0) {
+        int next = genLists.next(s);
+        if (byDyingFlag ? (extras[s] & DYING) != 0 : mark[s] != liveMark) {
+          freedBytes += discard(s);
+          freedObjects++;
+        } else {
+          generation[s] = (byte) survivorGeneration;
+          if (last < 0) {
+            first = s;
+          } else if (genLists.next(last) != s) {
+            genLists.join(last, s);
           }
-          s = next;
+          last = s;
+          kept++;
+          if (survivorGeneration != gen) {
+            moved.accept(idOf(s));
+          }
+        }
+        s = next;
+      }
+    } catch (RuntimeException e) {
+      // A refused free (a rooted object: a collector bug) or a throwing `moved`: what was not
+      // reached yet goes back on its list, so no object is lost from the heap's books. (An
+      // object already kept is in the survivor chain, spliced below.)
+      if (s >= 0 && s == last) {
+        s = genLists.next(s);
+      }
+      while (s >= 0) {
+        int next = genLists.next(s);
+        link(s, gen);
+        s = next;
+      }
+      throw e;
+    } finally {
+      if (last >= 0) {
+        genLists.spliceAtHead(survivorGeneration, first, last, kept);
+      }
+      usedBytes -= freedBytes;
+      objects -= freedObjects;
+    }
+    return new Swept(freedObjects, freedBytes, survivorGeneration != gen ? kept : 0);
+  }
+
+  @Override
+  public Swept freeAll(long[] ids, int count) {
+    Objects.checkFromIndexSize(0, count, ids.length);
+    lock.lock();
+    try {
+      int[] perGeneration = new int[generations];
+      int checked = 0;
+      try {
+        for (; checked < count; checked++) {
+          int s = liveSlot(ids[checked]);
+          if (rootHolds[s] > 0) {
+            throw new IllegalStateException(
+                "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
+          }
+          if ((extras[s] & DYING) != 0) {
+            throw new IllegalStateException(
+                "object id " + Long.toHexString(ids[checked]) + " is listed twice");
+          }
+          extras[s] |= DYING;
+          perGeneration[generation[s]]++;
         }
       } catch (RuntimeException e) {
-        // A refused free (a rooted object: a collector bug) or a throwing `moved`: what was not
-        // reached yet goes back on its list, so no object is lost from the heap's books. (An
-        // object already kept is in the survivor chain, spliced below.)
-        if (s >= 0 && s == last) {
-          s = genLists.next(s);
-        }
-        while (s >= 0) {
-          int next = genLists.next(s);
-          link(s, gen);
-          s = next;
+        for (int k = 0; k < checked; k++) {
+          extras[slotOf(ids[k])] &= (byte) ~DYING;
         }
         throw e;
-      } finally {
-        if (last >= 0) {
-          genLists.spliceAtHead(survivorGeneration, first, last, kept);
-        }
-        usedBytes -= freedBytes;
-        objects -= freedObjects;
       }
-      return new Swept(freedObjects, freedBytes, survivorGeneration != gen ? kept : 0);
+      long freedObjects = 0;
+      long freedBytes = 0;
+      for (int g = 0; g < generations; g++) {
+        // Walking the whole list costs O(its length); unlinking one by one costs more per object
+        // but only for the objects freed. Past half of the list, the walk is cheaper.
+        if (perGeneration[g] > 0
+            && (long) perGeneration[g] * 2 >= genLists.count(g)
+            && sweepCursor[g] < 0) {
+          Swept swept = sweepList(g, 0, true, g, id -> {});
+          freedObjects += swept.objects();
+          freedBytes += swept.bytes();
+        }
+      }
+      for (int i = 0; i < count; i++) {
+        if (isLive(ids[i])) {
+          freedBytes += freeSlot(slotOf(ids[i]));
+          freedObjects++;
+        }
+      }
+      return new Swept(freedObjects, freedBytes, 0);
     } finally {
       lock.unlock();
     }
@@ -884,7 +953,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       throw new IllegalStateException(
           "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
     }
-    if (extras[s] != 0) {
+    if ((extras[s] & (HAS_CALLBACKS | HAS_WEAK_REFS)) != 0) {
       List<Runnable> cleanups = callbacks.remove(s);
       if (cleanups != null) {
         pendingCallbacks.addAll(cleanups);
@@ -895,8 +964,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           ref.cleared = true;
         }
       }
-      extras[s] = 0;
     }
+    extras[s] = 0;
     cells.free(cell[s]);
     cell[s] = -1;
     slotGen[s]++;

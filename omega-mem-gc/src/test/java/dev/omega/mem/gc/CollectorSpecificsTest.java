@@ -11,6 +11,7 @@ import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.spi.HeapAccess;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -98,6 +99,50 @@ class CollectorSpecificsTest {
     assertThrows(IllegalStateException.class, () -> heap.references(((HeapRef) gone).id, into, 0));
     assertEquals(1, heap.addToReferenceCount(parentId, 1));
     assertEquals(-2, heap.addToReferenceCount(parentId, -3));
+    heap.close();
+  }
+
+  /**
+   * Bulk free: a bad list (a rooted object, a repeated or dead id) frees nothing; a good one frees
+   * exactly the listed objects, by one walk when they are most of their generation and one by one
+   * when they are few, with cleanup callbacks and weak references handled as by {@code free}.
+   */
+  @Test
+  void freeAll_checksTheWholeListFirst_thenFreesExactlyTheListedObjects() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    HeapObject kept = heap.allocate(0, 8);
+    kept.data().setLong(0, 9);
+    heap.addRoot(kept);
+    long[] ids = new long[10];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = ((HeapRef) heap.allocate(1, 8)).id;
+    }
+    long keptId = ((HeapRef) kept).id;
+    long[] rooted = {ids[0], keptId};
+    assertThrows(IllegalStateException.class, () -> heap.freeAll(rooted, 2));
+    long[] twice = {ids[0], ids[1], ids[0]};
+    assertThrows(IllegalStateException.class, () -> heap.freeAll(twice, 3));
+    assertEquals(11, heap.objectCount(), "a refused list frees nothing");
+    int[] cleanups = new int[1];
+    HeapObject withCallback = new HeapRef(heap, ids[2]);
+    heap.onCollect(withCallback, () -> cleanups[0]++);
+    var weak = heap.weakReference(new HeapRef(heap, ids[3]));
+    // Nine of the eleven: past half of the generation, so one walk of its list.
+    HeapAccess.Swept[] result = new HeapAccess.Swept[1];
+    heap.stopTheWorld(() -> result[0] = heap.freeAll(ids, 9));
+    HeapAccess.Swept most = result[0];
+    assertEquals(9, most.objects());
+    assertEquals(9 * (8 + 8 + OffHeapManagedHeap.HEADER_BYTES), most.bytes());
+    assertEquals(2, heap.objectCount());
+    assertEquals(1, cleanups[0], "ran when the pause ended");
+    assertEquals(null, weak.get());
+    assertThrows(IllegalStateException.class, () -> heap.freeAll(ids, 9), "dead ids");
+    // One of the two left: a single unlink.
+    assertEquals(1, heap.freeAll(new long[] {ids[9]}, 1).objects());
+    assertEquals(1, heap.objectCount());
+    assertEquals(9, kept.data().getLong(0));
+    assertEquals(List.of(), heap.verifyIntegrity());
     heap.close();
   }
 
