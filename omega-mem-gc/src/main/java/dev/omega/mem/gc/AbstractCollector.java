@@ -107,6 +107,15 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   /**
+   * {@link #release} for every object on {@code garbage}, with one {@link HeapAccess#freeAll} call,
+   * and empties it. Call inside a pause.
+   */
+  protected final void releaseAll(LongStack garbage) {
+    countFreed(heap.freeAll(garbage.elements(), garbage.size()));
+    garbage.clear();
+  }
+
+  /**
    * Frees every object whose mark word is not {@code epoch}: the sweep of the tracing collectors.
    * Call inside a pause.
    */
@@ -216,12 +225,16 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   private void count(int generation, HeapAccess.Swept swept) {
-    objectsFreed += swept.objects();
-    bytesFreed += swept.bytes();
+    countFreed(swept);
     objectsPromoted += swept.moved();
     if (swept.moved() > 0) {
       promoted(generation, swept.moved());
     }
+  }
+
+  private void countFreed(HeapAccess.Swept swept) {
+    objectsFreed += swept.objects();
+    bytesFreed += swept.bytes();
   }
 
   /**

@@ -836,18 +836,24 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       long freedObjects = 0;
       long freedBytes = 0;
+      boolean oneByOne = false;
       for (int g = 0; g < generations; g++) {
+        if (perGeneration[g] == 0) {
+          continue;
+        }
         // Walking the whole list costs O(its length); unlinking one by one costs more per object
         // but only for the objects freed. Past half of the list, the walk is cheaper.
-        if (perGeneration[g] > 0
-            && (long) perGeneration[g] * 2 >= genLists.count(g)
-            && sweepCursor[g] < 0) {
+        if ((long) perGeneration[g] * 2 >= genLists.count(g) && sweepCursor[g] < 0) {
           Swept swept = sweepList(g, 0, true, g, id -> {});
           freedObjects += swept.objects();
           freedBytes += swept.bytes();
+        } else {
+          oneByOne = true;
         }
       }
-      for (int i = 0; i < count; i++) {
+      // Only a generation that was not walked leaves listed objects live: a second pass over the
+      // ids would otherwise check a million dead ones for nothing.
+      for (int i = 0; oneByOne && i < count; i++) {
         if (isLive(ids[i])) {
           freedBytes += freeSlot(slotOf(ids[i]));
           freedObjects++;

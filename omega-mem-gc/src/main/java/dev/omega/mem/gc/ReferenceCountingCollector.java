@@ -346,10 +346,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
     }
     reachedNotTaken.clear();
-    HeapAccess.Swept swept = heap.freeAll(white.elements(), white.size());
-    objectsFreed += swept.objects();
-    bytesFreed += swept.bytes();
-    white.clear();
+    releaseAll(white);
     freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
     return groups;
   }

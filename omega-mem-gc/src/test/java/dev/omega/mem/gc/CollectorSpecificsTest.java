@@ -128,19 +128,20 @@ class CollectorSpecificsTest {
     HeapObject withCallback = new HeapRef(heap, ids[2]);
     heap.onCollect(withCallback, () -> cleanups[0]++);
     var weak = heap.weakReference(new HeapRef(heap, ids[3]));
-    // Nine of the eleven: past half of the generation, so one walk of its list.
+    // Eight of the eleven: past half of the generation, so one walk of its list.
     HeapAccess.Swept[] result = new HeapAccess.Swept[1];
-    heap.stopTheWorld(() -> result[0] = heap.freeAll(ids, 9));
+    heap.stopTheWorld(() -> result[0] = heap.freeAll(ids, 8));
     HeapAccess.Swept most = result[0];
-    assertEquals(9, most.objects());
-    assertEquals(9 * (8 + 8 + OffHeapManagedHeap.HEADER_BYTES), most.bytes());
-    assertEquals(2, heap.objectCount());
+    assertEquals(8, most.objects());
+    assertEquals(8 * (8 + 8 + OffHeapManagedHeap.HEADER_BYTES), most.bytes());
+    assertEquals(3, heap.objectCount());
     assertEquals(1, cleanups[0], "ran when the pause ended");
     assertEquals(null, weak.get());
-    assertThrows(IllegalStateException.class, () -> heap.freeAll(ids, 9), "dead ids");
-    // One of the two left: a single unlink.
-    assertEquals(1, heap.freeAll(new long[] {ids[9]}, 1).objects());
-    assertEquals(1, heap.objectCount());
+    assertThrows(IllegalStateException.class, () -> heap.freeAll(ids, 8), "dead ids");
+    // One of the three left: below half, so a single unlink; its neighbours stay linked.
+    assertEquals(1, heap.freeAll(new long[] {ids[8]}, 1).objects());
+    assertEquals(2, heap.objectCount());
+    assertTrue(heap.isLive(ids[9]));
     assertEquals(9, kept.data().getLong(0));
     assertEquals(List.of(), heap.verifyIntegrity());
     heap.close();
