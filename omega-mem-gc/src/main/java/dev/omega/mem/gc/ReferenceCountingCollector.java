@@ -28,15 +28,18 @@ import java.util.Set;
  *   <li>If {@code enable_cycle_detection}: trial deletion over the buffered candidates. MarkGray
  *       subtracts internal references from each candidate's subgraph; Scan restores (ScanBlack)
  *       what is still externally referenced and colours the rest white; CollectWhite frees white
- *       objects. O(N + E) over the candidates' subgraphs.
+ *       objects. O(N + E) over the candidates' subgraphs: two walks (MarkGray, Scan) and a pass
+ *       over Scan's white list.
  * </ol>
  *
  * Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bits 3-31
  * during a cycle collection the object's entry in the edge cache ({@link #edges}). All work lists
- * are explicit stacks, so long chains need no recursion. CollectWhite takes the white objects and
- * the heap frees them with one {@link HeapAccess#freeAll} call: a million ring objects freed one by
- * one cost a third of the collection, most of it unlinking each from its neighbours, which one walk
- * of the list avoids when they are most of the heap.
+ * are explicit stacks, so long chains need no recursion. CollectWhite is not a third walk, as in
+ * the paper: Scan lists what it whitens, CollectWhite keeps those still white (a third walk cost a
+ * sixth of a collection of a million ring objects), and the heap frees them with one {@link
+ * HeapAccess#freeAll} call: freeing them one by one cost a third of the collection, most of it
+ * unlinking each from its neighbours, which one walk of the list avoids when they are most of the
+ * heap.
  */
 final class ReferenceCountingCollector extends AbstractCollector {
   static final String NAME = "reference-counting";
@@ -56,21 +59,12 @@ final class ReferenceCountingCollector extends AbstractCollector {
   // collection of a million small cycles allocate hundreds of megabytes of Java garbage.
   private final LongStack cycleRoots = new LongStack();
 
-  /** The garbage CollectWhite takes, freed with one {@link HeapAccess#freeAll} call at the end. */
+  /**
+   * What Scan whitened; CollectWhite keeps the ones still white and frees them with one {@link
+   * HeapAccess#freeAll} call. Scan whitens an object at most once (only grey ones), so no entry is
+   * listed twice.
+   */
   private final LongStack white = new LongStack();
-
-  /**
-   * Mark of an object CollectWhite took, until it is freed: one no other object can carry (its
-   * edge-cache index would be past {@link #MAX_EDGE_INDEX}), checked before any colour test.
-   */
-  private static final int TAKEN = ~BUFFERED;
-
-  /**
-   * Objects CollectWhite reached through an edge but did not take: they stay, and if their count is
-   * zero they lose their last reference with the garbage. Checked after every root's CollectWhite,
-   * since a buffered white one may still be taken by its own root.
-   */
-  private final LongStack reachedNotTaken = new LongStack();
 
   private final LongStack work = new LongStack();
   private final LongStack blackWork = new LongStack();
@@ -305,7 +299,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private long collectCycles() {
     LongStack roots = cycleRoots;
     roots.clear();
-    reachedNotTaken.clear();
+    white.clear();
     edges.clear();
     // MarkRoots
     for (int i = 0; i < candidates.size(); i++) {
@@ -327,25 +321,33 @@ final class ReferenceCountingCollector extends AbstractCollector {
     for (int i = 0; i < roots.size(); i++) {
       scan(roots.get(i));
     }
-    // CollectRoots
+    // CollectRoots. A root that Scan left white is the head of one garbage group: every other
+    // white object is reachable from such a root through white objects only (whatever Scan
+    // whitened below an object ScanBlack later blackened was blackened with it), and no white root
+    // is reachable from an earlier root, or that root's MarkGray would have greyed it first.
     long groups = 0;
     for (int i = 0; i < roots.size(); i++) {
       long s = roots.get(i);
-      heap.setMark(s, heap.mark(s) & ~BUFFERED);
-      if (collectWhite(s)) {
+      int m = heap.mark(s) & ~BUFFERED;
+      heap.setMark(s, m);
+      if ((m & COLOUR) == WHITE) {
         groups++;
       }
     }
-    // Edges from the garbage into objects that stay were already taken off their counts by
-    // MarkGray (and not given back: only black objects' edges are). The garbage's own counts are
-    // zero already, or Scan would have blackened it, so they need no reset.
-    for (int i = 0; i < reachedNotTaken.size(); i++) {
-      long object = reachedNotTaken.get(i);
-      if (heap.mark(object) != TAKEN && heap.referenceCount(object) == 0) {
-        zeroCounts.push(object);
+    // The garbage is what Scan whitened and nothing blackened since, so CollectWhite is a filter
+    // over Scan's list rather than a third walk of the subgraph. Edges from the garbage into
+    // objects that stay were taken off their counts by MarkGray and not given back (only black
+    // objects' edges are), which is right: those objects lose them with the garbage. Their counts
+    // stay positive (an object is black only if its count was, or a black parent gave one back),
+    // and the garbage's own counts are zero (Scan whitens only those), so no count needs fixing.
+    int kept = 0;
+    for (int i = 0; i < white.size(); i++) {
+      long object = white.get(i);
+      if ((heap.mark(object) & COLOUR) == WHITE) {
+        white.set(kept++, object);
       }
     }
-    reachedNotTaken.clear();
+    white.truncate(kept);
     releaseAll(white);
     freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
     return groups;
@@ -390,8 +392,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   /**
    * Pushes the children of {@code s} (mark {@code m}, grey or white in this collection) on {@code
-   * stack}, from the edge cache when MarkGray could record them. Children may since have been freed
-   * (CollectWhite): the caller checks.
+   * stack}, from the edge cache when MarkGray could record them. Nothing is freed before
+   * CollectWhite, so every cached child is still live.
    */
   private void pushCachedChildren(long s, int m, LongStack stack) {
     int ref = m >>> EDGES_SHIFT;
@@ -420,6 +422,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         scanBlack(s);
       } else {
         heap.setMark(s, (m & ~COLOUR) | WHITE);
+        white.push(s);
         pushCachedChildren(s, m, stack);
       }
     }
@@ -446,34 +449,5 @@ final class ReferenceCountingCollector extends AbstractCollector {
         }
       }
     }
-  }
-
-  /**
-   * Takes the white objects reachable from {@code root} (into {@link #white}, marked {@link
-   * #TAKEN}); true if it took any.
-   */
-  private boolean collectWhite(long root) {
-    LongStack stack = work;
-    stack.clear();
-    stack.push(root);
-    boolean took = false;
-    while (!stack.isEmpty()) {
-      long s = stack.pop();
-      int m = heap.mark(s);
-      if (m == TAKEN) {
-        continue; // through another edge
-      }
-      if ((m & COLOUR) != WHITE || (m & BUFFERED) != 0) {
-        if (s != root) {
-          reachedNotTaken.push(s);
-        }
-        continue;
-      }
-      pushCachedChildren(s, m, stack);
-      heap.setMark(s, TAKEN);
-      white.push(s);
-      took = true;
-    }
-    return took;
   }
 }
