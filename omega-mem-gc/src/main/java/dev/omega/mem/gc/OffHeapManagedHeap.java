@@ -817,10 +817,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       try {
         for (; checked < count; checked++) {
           int s = liveSlot(ids[checked]);
-          if (rootHolds[s] > 0) {
-            throw new IllegalStateException(
-                "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
-          }
+          requireUnrooted(s);
           if ((extras[s] & DYING) != 0) {
             throw new IllegalStateException(
                 "object id " + Long.toHexString(ids[checked]) + " is listed twice");
@@ -950,15 +947,20 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return bytes;
   }
 
+  /** A root is never garbage: freeing one is a collector bug, refused before anything changes. */
+  private void requireUnrooted(int s) {
+    if (rootHolds[s] > 0) {
+      throw new IllegalStateException(
+          "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
+    }
+  }
+
   /**
    * Gives back the storage and the slot of {@code s}, which is in no list, and returns its bytes;
    * the caller adjusts {@link #usedBytes} and {@link #objects}.
    */
   private long discard(int s) {
-    if (rootHolds[s] > 0) {
-      throw new IllegalStateException(
-          "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
-    }
+    requireUnrooted(s);
     if ((extras[s] & (HAS_CALLBACKS | HAS_WEAK_REFS)) != 0) {
       List<Runnable> cleanups = callbacks.remove(s);
       if (cleanups != null) {
