@@ -62,6 +62,33 @@ public interface HeapAccess {
    */
   int references(long object, long[] into, int offset);
 
+  /**
+   * The first step of trial deletion taken over a whole generation in one pass, as CPython's
+   * collector takes it: sets the mark of every object of {@code generation} to {@code mark}, and
+   * adds {@code delta} to the reference count of every object one of them references, once per
+   * reference. With {@code -1}, what is left of each count of that generation is what holds the
+   * object from outside it: roots, and objects of other generations. Equivalent to {@link
+   * #forEachObjectInGeneration} with {@link #setMark}, {@link #references} and {@link
+   * #addToReferenceCount}, without an id made and checked per object and per reference, which is
+   * most of that walk's cost. Call inside {@link #stopTheWorld}. O(objects and references of the
+   * generation).
+   *
+   * @throws IllegalStateException if a lazy sweep of {@code generation} is pending (its garbage
+   *     still holds references that no count includes any more)
+   */
+  void addToReferencedCounts(int generation, int delta, int mark);
+
+  /**
+   * How many separate structures the objects of {@code generation} whose mark is not {@code
+   * liveMark} make: the connected components of the graph of those objects and the references among
+   * them, taken in either direction. For a cycle collector that frees its garbage with {@link
+   * #sweep} and reports how many garbage groups it found; call it before that sweep, inside {@link
+   * #stopTheWorld}. O(objects and references of the generation), by union-find.
+   *
+   * @throws IllegalStateException if a lazy sweep of {@code generation} is pending
+   */
+  long countGroups(int generation, int liveMark);
+
   /** Bytes the object holds, header included. */
   long sizeBytes(long object);
 

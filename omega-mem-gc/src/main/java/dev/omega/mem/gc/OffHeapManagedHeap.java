@@ -679,6 +679,112 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   @Override
+  public void addToReferencedCounts(int gen, int delta, int newMark) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      requireNoLazySweep(gen);
+      for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
+        mark[s] = newMark;
+        int slots = refSlots[s];
+        if (slots == 0) {
+          continue;
+        }
+        long address = cell[s];
+        MemoryBlock block = cells.blockOf(address);
+        long base = CellSpace.offsetOf(address);
+        for (int i = 0; i < slots; i++) {
+          long id = block.getLong(base + (long) i * 8);
+          if (id != 0 && isLive(id)) {
+            refCount[slotOf(id)] += delta;
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Union-find forest of {@link #countGroups}, by table slot, kept between calls so a collection of
+   * a large heap does not allocate it each time: 0 marks a representative, else the parent's slot +
+   * 1.
+   */
+  private int[] groupParents = new int[0];
+
+  @Override
+  public long countGroups(int gen, int liveMark) {
+    Objects.checkIndex(gen, generations);
+    lock.lock();
+    try {
+      requireNoLazySweep(gen);
+      if (groupParents.length < highWater) {
+        groupParents = new int[cell.length];
+      } else {
+        Arrays.fill(groupParents, 0, highWater, 0);
+      }
+      int[] up = groupParents;
+      // Every member starts as a group of its own; each reference between two members of
+      // different groups joins them, so the groups left are members minus joins.
+      long members = 0;
+      long joins = 0;
+      for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
+        if (mark[s] == liveMark) {
+          continue;
+        }
+        members++;
+        int slots = refSlots[s];
+        if (slots == 0) {
+          continue;
+        }
+        long address = cell[s];
+        MemoryBlock block = cells.blockOf(address);
+        long base = CellSpace.offsetOf(address);
+        for (int i = 0; i < slots; i++) {
+          long id = block.getLong(base + (long) i * 8);
+          if (id == 0 || !isLive(id)) {
+            continue;
+          }
+          int t = slotOf(id);
+          if (generation[t] != gen || mark[t] == liveMark) {
+            continue;
+          }
+          int a = groupOf(up, s);
+          int b = groupOf(up, t);
+          if (a != b) {
+            // The lower slot leads, so trees of objects allocated in order stay shallow.
+            if (a < b) {
+              up[b] = a + 1;
+            } else {
+              up[a] = b + 1;
+            }
+            joins++;
+          }
+        }
+      }
+      return members - joins;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The representative of {@code x}'s group, halving the path to it on the way. */
+  private static int groupOf(int[] up, int x) {
+    while (true) {
+      int parent = up[x] - 1;
+      if (parent < 0) {
+        return x;
+      }
+      int grandparent = up[parent] - 1;
+      if (grandparent < 0) {
+        return parent;
+      }
+      up[x] = grandparent + 1;
+      x = grandparent;
+    }
+  }
+
+  @Override
   public long sizeBytes(long object) {
     int s = liveSlot(object);
     return (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;

@@ -30,13 +30,27 @@ import java.util.Set;
  *       what is still externally referenced and colours the rest white; CollectWhite frees white
  *       objects. O(N + E) over the candidates' subgraphs: two walks (MarkGray, Scan) and a pass
  *       over Scan's white list.
+ *       <p>When the candidates are at least half of the objects, the same three phases run over the
+ *       whole heap instead, as CPython's collector runs them over a generation: every object is a
+ *       candidate, MarkGray is one pass of the heap ({@link HeapAccess#addToReferencedCounts}),
+ *       Scan starts ScanBlack from each object still counted (held from outside the heap), and
+ *       CollectWhite is one {@link HeapAccess#sweep}. O(N + E) of the heap, but a pass costs a
+ *       third of what a walk costs per object (no work list, no id checked per reference): a
+ *       million objects of ring garbage took 65 ms from the candidates and 38 ms over the heap,
+ *       while a few candidates in a large heap are far cheaper to walk from.
  * </ol>
  *
- * Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bits 3-31
- * during a cycle collection the object's entry in the edge cache ({@link #edges}). All work lists
- * are explicit stacks, so long chains need no recursion. CollectWhite is not a third walk, as in
- * the paper: Scan lists what it whitens, CollectWhite keeps those still white (a third walk cost a
- * sixth of a collection of a million ring objects), and the heap frees them with one {@link
+ * A garbage group ({@code cycles} of {@link dev.omega.mem.api.gc.CycleReport}) is, from the
+ * candidates, a white candidate that no earlier candidate's MarkGray reached; over the heap, a
+ * connected component of the garbage ({@link HeapAccess#countGroups}). They agree on separate
+ * structures; garbage that hangs off another garbage structure may count once over the heap and
+ * twice from the candidates, by the order in which the candidates were buffered.
+ *
+ * <p>Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bits
+ * 3-31 during a cycle collection the object's entry in the edge cache ({@link #edges}). All work
+ * lists are explicit stacks, so long chains need no recursion. CollectWhite is not a third walk, as
+ * in the paper: Scan lists what it whitens, CollectWhite keeps those still white (a third walk cost
+ * a sixth of a collection of a million ring objects), and the heap frees them with one {@link
  * HeapAccess#freeAll} call: freeing them one by one cost a third of the collection, most of it
  * unlinking each from its neighbours, which one walk of the list avoids when they are most of the
  * heap.
@@ -82,8 +96,25 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private static final int EDGES_SHIFT = 3;
   private static final int MAX_EDGE_INDEX = (1 << (32 - EDGES_SHIFT)) - 2;
 
+  /** Which form of trial deletion a cycle collection runs. */
+  enum TrialDeletion {
+    /** Over the heap when candidates are at least half of the objects, else from candidates. */
+    ADAPTIVE,
+    FROM_CANDIDATES,
+    OVER_THE_HEAP
+  }
+
+  private final TrialDeletion trialDeletion;
+
   ReferenceCountingCollector(GarbageCollectorConfig config, HeapAccess heap) {
+    this(config, heap, TrialDeletion.ADAPTIVE);
+  }
+
+  /** With one form of trial deletion fixed: for tests, which must cover both. */
+  ReferenceCountingCollector(
+      GarbageCollectorConfig config, HeapAccess heap, TrialDeletion trialDeletion) {
     super(NAME, config, heap, 1);
+    this.trialDeletion = trialDeletion;
   }
 
   /**
@@ -295,8 +326,60 @@ final class ReferenceCountingCollector extends AbstractCollector {
     return true;
   }
 
+  /**
+   * Whether this cycle collection takes the whole heap: when candidates are at least half of the
+   * objects, their subgraphs are most of the heap, and two walks of them cost more than a pass over
+   * every object and one walk of what is still held.
+   */
+  private boolean overTheHeap() {
+    if (heap.objectsInGeneration(0) != heap.objectCount()) {
+      return false; // the passes take generation 0, where this collector leaves every object
+    }
+    return switch (trialDeletion) {
+      case FROM_CANDIDATES -> false;
+      case OVER_THE_HEAP -> true;
+      case ADAPTIVE -> (long) candidates.size() * 2 >= heap.objectCount();
+    };
+  }
+
+  /**
+   * Trial deletion with every object as a candidate, in passes over the heap rather than walks from
+   * candidates (CPython's form of the algorithm): MarkGray is one pass that greys every object and
+   * takes every reference between objects off its target's count; Scan finds the objects still
+   * counted, which are held from outside the heap (roots), and ScanBlack gives back the counts of
+   * everything they reach; CollectWhite is one sweep of what stayed grey. The garbage groups are
+   * its connected components. Returns how many.
+   */
+  private long collectCyclesOverTheHeap() {
+    // Every mark is rewritten (grey, without the buffered bit), so the buffer just empties.
+    candidates.clear();
+    purgeCandidatesAt = MIN_PURGE_AT;
+    heap.addToReferencedCounts(0, -1, GRAY);
+    LongStack held = cycleRoots;
+    held.clear();
+    heap.forEachObjectInGeneration(
+        0,
+        object -> {
+          if (heap.referenceCount(object) > 0) {
+            held.push(object);
+          }
+        });
+    for (int i = 0; i < held.size(); i++) {
+      long object = held.get(i);
+      if ((heap.mark(object) & COLOUR) != BLACK) {
+        scanBlack(object);
+      }
+    }
+    long groups = heap.countGroups(0, BLACK);
+    sweepGeneration(0, BLACK, 0);
+    return groups;
+  }
+
   /** Trial deletion over the candidate buffer; returns garbage groups found. */
   private long collectCycles() {
+    if (overTheHeap()) {
+      return collectCyclesOverTheHeap();
+    }
     LongStack roots = cycleRoots;
     roots.clear();
     white.clear();

@@ -220,6 +220,103 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * Both forms of trial deletion find the same garbage and the same groups: a ring that still
+   * points at a live object, a self-cycle, and a longer ring; the live object and what it holds
+   * stay, with counts that match their references.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"FROM_CANDIDATES", "OVER_THE_HEAP", "ADAPTIVE"})
+  void referenceCounting_eachFormOfTrialDeletion_findsTheSameGarbageAndGroups(String form) {
+    OffHeapManagedHeap heap =
+        heap(
+            ReferenceCountingOverTheHeapTest.fixed(
+                ReferenceCountingCollector.TrialDeletion.valueOf(form)),
+            GarbageCollectorConfig.builder());
+    HeapObject live = heap.allocate(1, 8);
+    heap.addRoot(live);
+    hangChain(heap, live, 3);
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject[] ring = {heap.allocate(2, 8), heap.allocate(2, 8), heap.allocate(2, 8)};
+      for (int i = 0; i < ring.length; i++) {
+        heap.setReference(ring[i], 0, ring[(i + 1) % ring.length]);
+      }
+      heap.setReference(ring[1], 1, live);
+      HeapObject self = heap.allocate(1, 0);
+      heap.setReference(self, 0, self);
+      HeapObject first = heap.allocate(1, 0);
+      HeapObject prev = first;
+      for (int i = 1; i < 5; i++) {
+        HeapObject next = heap.allocate(1, 0);
+        heap.setReference(prev, 0, next);
+        prev = next;
+      }
+      heap.setReference(prev, 0, first);
+    }
+    CycleReport report = heap.collector().detectCycles();
+    assertEquals(3, report.cycles(), "the two rings and the self-cycle");
+    assertEquals(9, report.objects());
+    assertEquals(4, heap.objectCount(), "the live object and its chain");
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
+  /**
+   * The heap's groups are the connected components of the unmarked objects, references taken in
+   * either direction; a path through a live object joins nothing.
+   */
+  @Test
+  void countGroups_countsComponentsOfTheUnmarked_inEitherDirection_notThroughLiveObjects() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    HeapObject a = heap.allocate(1, 0);
+    HeapObject b = heap.allocate(0, 0);
+    HeapObject c = heap.allocate(1, 0);
+    heap.setReference(a, 0, b);
+    heap.setReference(c, 0, b); // a and c meet only at b, against the arrows
+    heap.allocate(0, 0); // alone
+    HeapObject live = heap.allocate(1, 0);
+    HeapObject e = heap.allocate(1, 0);
+    HeapObject f = heap.allocate(0, 0);
+    heap.setReference(e, 0, live);
+    heap.setReference(live, 0, f); // e and f are joined only through the live object
+    heap.addRoot(live);
+    heap.setMark(((HeapRef) live).id, 1);
+    assertEquals(4, heap.countGroups(0, 1), "{a, b, c}, the lone one, e and f");
+    assertEquals(1, heap.countGroups(0, 0), "only the live object is unmarked");
+    heap.beginSweep(0, 1);
+    assertThrows(IllegalStateException.class, () -> heap.countGroups(0, 1));
+    assertThrows(IllegalStateException.class, () -> heap.addToReferencedCounts(0, -1, 0));
+    heap.close();
+  }
+
+  /** Each reference comes off its target's count once, however many slots repeat it. */
+  @Test
+  void addToReferencedCounts_takesEachReferenceOnce_andMarksEveryObjectOfTheGeneration() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    HeapObject x = heap.allocate(3, 0);
+    HeapObject y = heap.allocate(0, 0);
+    HeapObject z = heap.allocate(1, 0);
+    heap.setReference(x, 0, y);
+    heap.setReference(x, 1, y);
+    heap.setReference(x, 2, z);
+    heap.setReference(z, 0, x);
+    long[] ids = {((HeapRef) x).id, ((HeapRef) y).id, ((HeapRef) z).id};
+    heap.addToReferencedCounts(0, -1, 7);
+    assertEquals(-1, heap.referenceCount(ids[0]));
+    assertEquals(-2, heap.referenceCount(ids[1]));
+    assertEquals(-1, heap.referenceCount(ids[2]));
+    for (long id : ids) {
+      assertEquals(7, heap.mark(id));
+    }
+    heap.addToReferencedCounts(0, 1, 0);
+    for (long id : ids) {
+      assertEquals(0, heap.referenceCount(id));
+    }
+    heap.close();
+  }
+
   @Test
   void referenceCounting_withoutCycleDetection_leavesCyclesButFreesAcyclicGarbage() {
     OffHeapManagedHeap heap =
