@@ -646,6 +646,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return cells.blockOf(cell[s]).getLong(CellSpace.offsetOf(cell[s]) + (long) slot * 8);
   }
 
+  /** Table slot of the live object in reference slot {@code i} of table slot {@code s}, or -1. */
+  private int liveChildSlot(int s, int i) {
+    long id = slotValue(s, i);
+    return id != 0 && isLive(id) ? slotOf(id) : -1;
+  }
+
   @Override
   public long reference(long object, int slot) {
     int s = liveSlot(object);
@@ -686,17 +692,10 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       requireNoLazySweep(gen);
       for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
         mark[s] = newMark;
-        int slots = refSlots[s];
-        if (slots == 0) {
-          continue;
-        }
-        long address = cell[s];
-        MemoryBlock block = cells.blockOf(address);
-        long base = CellSpace.offsetOf(address);
-        for (int i = 0; i < slots; i++) {
-          long id = block.getLong(base + (long) i * 8);
-          if (id != 0 && isLive(id)) {
-            refCount[slotOf(id)] += delta;
+        for (int i = 0; i < refSlots[s]; i++) {
+          int t = liveChildSlot(s, i);
+          if (t >= 0) {
+            refCount[t] += delta;
           }
         }
       }
@@ -733,20 +732,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           continue;
         }
         members++;
-        int slots = refSlots[s];
-        if (slots == 0) {
-          continue;
-        }
-        long address = cell[s];
-        MemoryBlock block = cells.blockOf(address);
-        long base = CellSpace.offsetOf(address);
-        for (int i = 0; i < slots; i++) {
-          long id = block.getLong(base + (long) i * 8);
-          if (id == 0 || !isLive(id)) {
-            continue;
-          }
-          int t = slotOf(id);
-          if (generation[t] != gen || mark[t] == liveMark) {
+        for (int i = 0; i < refSlots[s]; i++) {
+          int t = liveChildSlot(s, i);
+          if (t < 0 || generation[t] != gen || mark[t] == liveMark) {
             continue;
           }
           int a = groupOf(up, s);
