@@ -412,8 +412,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     try {
       int s = slotOf(object);
       Objects.checkIndex(slot, refSlots[s]);
-      long id = slotValue(s, slot);
-      return id == 0 || !isLive(id) ? null : new HeapRef(this, id);
+      long id = liveChild(s, slot);
+      return id == 0 ? null : new HeapRef(this, id);
     } finally {
       lock.unlock();
     }
@@ -646,18 +646,20 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return cells.blockOf(cell[s]).getLong(CellSpace.offsetOf(cell[s]) + (long) slot * 8);
   }
 
-  /** Table slot of the live object in reference slot {@code i} of table slot {@code s}, or -1. */
-  private int liveChildSlot(int s, int i) {
-    long id = slotValue(s, i);
-    return id != 0 && isLive(id) ? slotOf(id) : -1;
+  /**
+   * The id in reference slot {@code slot} of table slot {@code s} if it names a live object, else 0
+   * (a slot keeps the id of an object freed since it was written until it is written again).
+   */
+  private long liveChild(int s, int slot) {
+    long id = slotValue(s, slot);
+    return id != 0 && isLive(id) ? id : 0;
   }
 
   @Override
   public long reference(long object, int slot) {
     int s = liveSlot(object);
     Objects.checkIndex(slot, refSlots[s]);
-    long id = slotValue(s, slot);
-    return id != 0 && isLive(id) ? id : 0;
+    return liveChild(s, slot);
   }
 
   @Override
@@ -693,9 +695,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
         mark[s] = newMark;
         for (int i = 0; i < refSlots[s]; i++) {
-          int t = liveChildSlot(s, i);
-          if (t >= 0) {
-            refCount[t] += delta;
+          long child = liveChild(s, i);
+          if (child != 0) {
+            refCount[slotOf(child)] += delta;
           }
         }
       }
@@ -733,8 +735,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         }
         members++;
         for (int i = 0; i < refSlots[s]; i++) {
-          int t = liveChildSlot(s, i);
-          if (t < 0 || generation[t] != gen || mark[t] == liveMark) {
+          long child = liveChild(s, i);
+          if (child == 0) {
+            continue;
+          }
+          int t = slotOf(child);
+          if (generation[t] != gen || mark[t] == liveMark) {
             continue;
           }
           int a = groupOf(up, s);
