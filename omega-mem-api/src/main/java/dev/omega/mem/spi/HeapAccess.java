@@ -83,7 +83,10 @@ public interface HeapAccess {
    * liveMark} make: the connected components of the graph of those objects and the references among
    * them, taken in either direction. For a cycle collector that frees its garbage with {@link
    * #sweep} and reports how many garbage groups it found; call it before that sweep, inside {@link
-   * #stopTheWorld}. O(objects and references of the generation), by union-find.
+   * #stopTheWorld}. O(objects and references of the generation), by union-find; O(1) right after
+   * {@link #addToReferencedCounts} of the same generation if no mark, reference or object has
+   * changed since (nothing was found held from outside), because that pass joins the groups as it
+   * reads the references.
    *
    * @throws IllegalStateException if a lazy sweep of {@code generation} is pending
    */

@@ -290,6 +290,41 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * Right after a pass, the groups come from what the pass saw; a mark set, a reference written or
+   * an object allocated since then makes the heap count afresh, so the answer is never stale.
+   */
+  @Test
+  void countGroups_afterAPass_answersFromIt_untilTheGraphOrAMarkChanges() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    HeapObject a = heap.allocate(1, 0);
+    HeapObject b = heap.allocate(0, 0);
+    HeapObject c = heap.allocate(1, 0);
+    heap.setReference(a, 0, b);
+    heap.setReference(c, 0, b);
+    heap.allocate(0, 0);
+    HeapObject live = heap.allocate(1, 0);
+    HeapObject e = heap.allocate(1, 0);
+    HeapObject f = heap.allocate(0, 0);
+    heap.setReference(e, 0, live);
+    heap.setReference(live, 0, f);
+
+    heap.addToReferencedCounts(0, -1, 3);
+    assertEquals(3, heap.countGroups(0, 1), "{a, b, c}, the lone one, {e, live, f}");
+    assertEquals(0, heap.countGroups(0, 3), "every object carries the live mark");
+    heap.setMark(((HeapRef) live).id, 1);
+    assertEquals(4, heap.countGroups(0, 1), "the live object now splits e from f");
+
+    heap.addToReferencedCounts(0, 1, 3);
+    heap.setReference(a, 0, null);
+    assertEquals(4, heap.countGroups(0, 1), "a left {a, b, c}");
+    heap.addToReferencedCounts(0, 1, 3);
+    heap.allocate(0, 0);
+    assertEquals(5, heap.countGroups(0, 1), "one more object alone");
+    heap.close();
+  }
+
   /** Each reference comes off its target's count once, however many slots repeat it. */
   @Test
   void addToReferencedCounts_takesEachReferenceOnce_andMarksEveryObjectOfTheGeneration() {
