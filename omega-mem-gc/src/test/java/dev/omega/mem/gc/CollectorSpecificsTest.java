@@ -261,6 +261,28 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /** Two of the objects {@link #threeGroups} makes. */
+  private record ThreeGroups(HeapObject a, HeapObject live) {}
+
+  /**
+   * {a, b, c}, where a and c meet only at b, against the arrows; one object alone; e, live and f,
+   * where e and f are joined only through the object named live.
+   */
+  private static ThreeGroups threeGroups(OffHeapManagedHeap heap) {
+    HeapObject a = heap.allocate(1, 0);
+    HeapObject b = heap.allocate(0, 0);
+    HeapObject c = heap.allocate(1, 0);
+    heap.setReference(a, 0, b);
+    heap.setReference(c, 0, b);
+    heap.allocate(0, 0);
+    HeapObject live = heap.allocate(1, 0);
+    HeapObject e = heap.allocate(1, 0);
+    HeapObject f = heap.allocate(0, 0);
+    heap.setReference(e, 0, live);
+    heap.setReference(live, 0, f);
+    return new ThreeGroups(a, live);
+  }
+
   /**
    * The heap's groups are the connected components of the unmarked objects, references taken in
    * either direction; a path through a live object joins nothing.
@@ -269,17 +291,7 @@ class CollectorSpecificsTest {
   void countGroups_countsComponentsOfTheUnmarked_inEitherDirection_notThroughLiveObjects() {
     OffHeapManagedHeap heap =
         heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
-    HeapObject a = heap.allocate(1, 0);
-    HeapObject b = heap.allocate(0, 0);
-    HeapObject c = heap.allocate(1, 0);
-    heap.setReference(a, 0, b);
-    heap.setReference(c, 0, b); // a and c meet only at b, against the arrows
-    heap.allocate(0, 0); // alone
-    HeapObject live = heap.allocate(1, 0);
-    HeapObject e = heap.allocate(1, 0);
-    HeapObject f = heap.allocate(0, 0);
-    heap.setReference(e, 0, live);
-    heap.setReference(live, 0, f); // e and f are joined only through the live object
+    HeapObject live = threeGroups(heap).live();
     heap.addRoot(live);
     heap.setMark(((HeapRef) live).id, 1);
     assertEquals(4, heap.countGroups(0, 1), "{a, b, c}, the lone one, e and f");
@@ -298,17 +310,9 @@ class CollectorSpecificsTest {
   void countGroups_afterAPass_answersFromIt_untilTheGraphOrAMarkChanges() {
     OffHeapManagedHeap heap =
         heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
-    HeapObject a = heap.allocate(1, 0);
-    HeapObject b = heap.allocate(0, 0);
-    HeapObject c = heap.allocate(1, 0);
-    heap.setReference(a, 0, b);
-    heap.setReference(c, 0, b);
-    heap.allocate(0, 0);
-    HeapObject live = heap.allocate(1, 0);
-    HeapObject e = heap.allocate(1, 0);
-    HeapObject f = heap.allocate(0, 0);
-    heap.setReference(e, 0, live);
-    heap.setReference(live, 0, f);
+    ThreeGroups graph = threeGroups(heap);
+    HeapObject a = graph.a();
+    HeapObject live = graph.live();
 
     heap.addToReferencedCounts(0, -1, 3);
     assertEquals(3, heap.countGroups(0, 1), "{a, b, c}, the lone one, {e, live, f}");
