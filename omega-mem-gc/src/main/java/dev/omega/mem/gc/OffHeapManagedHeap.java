@@ -724,7 +724,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   /**
    * Advanced by every change to the graph or its marks: an object linked into or out of a
    * generation, one freed, a reference slot written, a mark set. What a pass found stands while
-   * this has not moved.
+   * this has not moved. Advanced where those changes meet: {@link #link}, {@link #unlink} (every
+   * free outside a whole-list sweep goes through it), {@link #sweepList} (which empties a list
+   * without unlinking), the reference write and {@link #setMark}.
    */
   private long graphVersion;
 
@@ -1052,7 +1054,6 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   private Swept sweepSomeLocked(int gen, int maxObjects) {
-    graphVersion++;
     long freedObjects = 0;
     long freedBytes = 0;
     long moved = 0;
@@ -1125,7 +1126,6 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         }
       }
     }
-    graphVersion++;
     extras[s] = 0;
     cells.free(cell[s]);
     cell[s] = -1;

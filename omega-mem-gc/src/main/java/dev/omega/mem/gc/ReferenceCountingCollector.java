@@ -349,10 +349,10 @@ final class ReferenceCountingCollector extends AbstractCollector {
   /**
    * Trial deletion with every object as a candidate, in passes over the heap rather than walks from
    * candidates (CPython's form of the algorithm): MarkGray is one pass that greys every object and
-   * takes every reference between objects off its target's count; Scan finds the objects still
-   * counted, which are held from outside the heap (roots), and ScanBlack gives back the counts of
-   * everything they reach; CollectWhite is one sweep of what stayed grey. The garbage groups are
-   * its connected components. Returns how many.
+   * takes every reference between objects off its target's count; Scan runs ScanBlack from the
+   * roots, the only objects still counted, which gives back the counts of everything they reach;
+   * CollectWhite is one sweep of what stayed grey. The garbage groups are its connected components.
+   * Returns how many.
    */
   private long collectCyclesOverTheHeap() {
     // Every mark is rewritten (grey, without the buffered bit), so the buffer just empties.
