@@ -19,17 +19,22 @@ import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
 import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The {@link MemoryManager}: size-class slabs with thread caches over one {@link OffHeapPool}.
@@ -53,7 +58,9 @@ import java.util.function.BooleanSupplier;
  * <p>The common path, as measured (perfasm, 2 vCPU): a thread finds its cache in a table indexed by
  * thread id (not {@code ThreadLocal}: 3 ns a lookup), pops a {@code long} entry naming slab id and
  * block index (no reference store, so no GC write barrier on a free), and looks the slab up in
- * {@link SlabIds}; its cost is a chain of about nine dependent loads, not instruction count.
+ * {@link SlabIds}; its cost is a chain of about nine dependent loads, not instruction count. A free
+ * by the allocating thread is a plain load and store of the handle's state; a free by another
+ * thread takes a CAS and queues the block for the allocating thread ({@link Block}'s note).
  *
  * <p>Compaction moves pages under blocks that other threads may be using. The manager compacts on
  * its own only when {@code enable_compaction} is on and an allocation failed for fragmentation; a
@@ -96,7 +103,23 @@ final class OffHeapMemoryManager implements MemoryManager {
    */
   private final ThreadCache[] cacheSlots = new ThreadCache[CACHE_SLOTS];
 
-  private static final int CACHE_SLOTS = 512;
+  /**
+   * 256 slots: a slot's tag (slot + 1) must fit {@link Block#OWNER_MASK}, and the slot table must
+   * be a power of two.
+   */
+  private static final int CACHE_SLOTS = 256;
+
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(ThreadCache[].class);
+
+  /** Holds a slot while a thread other than its holder drains the slot's remote queue. */
+  private static final ThreadCache DRAINING = ThreadCache.marker();
+
+  /**
+   * Per slot, the owned blocks that other threads freed ({@link Block#QUEUED}): only the slot's
+   * live holder, or a thread that holds the slot as {@link #DRAINING}, takes them out.
+   */
+  private final ConcurrentLinkedQueue<Block>[] remoteFrees = newQueues();
+
   private final ConcurrentLinkedQueue<ThreadCache> allCaches = new ConcurrentLinkedQueue<>();
   private final LeakTracker leaks;
   private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
@@ -179,16 +202,41 @@ final class OffHeapMemoryManager implements MemoryManager {
     return caches.get();
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array cannot be created directly
+  private static ConcurrentLinkedQueue<Block>[] newQueues() {
+    ConcurrentLinkedQueue<Block>[] queues = new ConcurrentLinkedQueue[CACHE_SLOTS];
+    for (int i = 0; i < queues.length; i++) {
+      queues[i] = new ConcurrentLinkedQueue<>();
+    }
+    return queues;
+  }
+
   /**
-   * Puts a new cache in its slot when the slot is free or its holder's thread has died. The slot is
-   * a plain array element: a thread that reads a stale or foreign cache there compares {@code
-   * ownerId} (a final field, so safely published) and falls back to the thread-local.
+   * Puts a new cache in its slot when the slot is free or its holder's thread has died, with a CAS:
+   * a slot has at most one live holder, the one thread that frees the slot's blocks without a CAS.
+   * Readers on the hot path read the element plainly and compare {@code ownerId} (a final field, so
+   * safely published); a thread that finds another cache there uses the thread-local.
    */
   private void claimSlot(ThreadCache cache) {
     int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-    ThreadCache holder = cacheSlots[slot];
-    if (holder == null || holder.ownerDead()) {
-      cacheSlots[slot] = cache;
+    ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
+    if ((holder == null || (holder != DRAINING && holder.ownerDead()))
+        && SLOTS.compareAndSet(cacheSlots, slot, holder, cache)) {
+      cache.tag = slot + 1;
+      cache.callerTag = slot + 1;
+      // Blocks freed for the slot while it had no live holder are this cache's to take.
+      cache.attention = !remoteFrees[slot].isEmpty();
+    }
+  }
+
+  /** What other threads asked of this cache's owner: a flush, or its remotely freed blocks. */
+  private void serveRequests(ThreadCache cache) {
+    cache.attention = false;
+    if (cache.flushRequested) {
+      flush(cache);
+    }
+    if (cache.tag > 0) {
+      drainRemote(cache.tag - 1, cache);
     }
   }
 
@@ -250,8 +298,8 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
-    if (cache.flushRequested) {
-      flush(cache);
+    if (cache.attention) {
+      serveRequests(cache);
     }
     Block block;
     if (size <= maxSmall) {
@@ -276,8 +324,8 @@ final class OffHeapMemoryManager implements MemoryManager {
       int slack = (int) (slab.stride - size);
       block =
           domain == null
-              ? new Block(slab, index, id, slack)
-              : new DomainBlock(slab, index, id, slack, domain);
+              ? new Block(slab, index, id, slack, cache.tag)
+              : new DomainBlock(slab, index, id, slack, cache.tag, domain);
       cache.allocatedBytes += slab.stride;
     } else {
       return allocateLarge(cache, size, priority, domain, false);
@@ -391,8 +439,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     int slack = (int) (region.stride - size);
     Block block =
         domain == null
-            ? new Block(region, 0, -1, slack)
-            : new DomainBlock(region, 0, -1, slack, domain);
+            ? new Block(region, 0, -1, slack, 0)
+            : new DomainBlock(region, 0, -1, slack, 0, domain);
     largeLiveBytes.addAndGet(region.stride);
     cache.allocations++;
     cache.requestedAllocated += size;
@@ -412,11 +460,15 @@ final class OffHeapMemoryManager implements MemoryManager {
       ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
     switch (attempt) {
       case 0 -> {
+        if (cache.tag > 0) {
+          drainRemote(cache.tag - 1, cache);
+        }
         flush(cache);
         flushDeadCaches();
         for (ThreadCache other : allCaches) {
           if (other != cache) {
             other.flushRequested = true;
+            other.attention = true;
           }
         }
         return true;
@@ -543,21 +595,84 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   void free(Block b) {
-    if (!b.markFreed()) {
+    ThreadCache cache = cache();
+    int freed = b.markFreed(cache.callerTag);
+    if (freed == Block.ALREADY) {
       AuditLog.violation("double_free", "size=" + b.size());
       throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
     }
     if (leaks != null) {
       leaks.untrack(b);
     }
-    ThreadCache cache = cache();
+    if (cache.attention) {
+      serveRequests(cache);
+    }
     long started = 0;
     if (listenerArray.length != 0 && isSampled(cache.deallocations)) {
       started = System.nanoTime() | 1;
     }
-    release(cache, b.region, b.slabId, b.index, b.requestedSize());
+    if (freed == Block.QUEUED) {
+      // Counted now, as the program sees it freed; the slot goes to its owner (Block's note).
+      count(cache, b.region, b.requestedSize());
+      queueRemote(b);
+    } else {
+      release(cache, b.region, b.slabId, b.index, b.requestedSize());
+    }
     if (started != 0) {
       deallocationSampled(b.size(), started);
+    }
+  }
+
+  /** Hands an owned block another thread freed to the owner's slot queue, and tells the owner. */
+  private void queueRemote(Block b) {
+    int slot = b.owner() - 1;
+    remoteFrees[slot].add(b);
+    drainOrWake(slot);
+  }
+
+  /**
+   * Makes sure someone takes the slot's queue: its live holder (woken through {@code attention}),
+   * or this thread, which holds the slot as {@link #DRAINING} while no live thread does. A drainer
+   * looks at the queue again after letting the slot go, so a block queued meanwhile is not left.
+   */
+  private void drainOrWake(int slot) {
+    while (true) {
+      ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
+      if (holder == DRAINING) {
+        return;
+      }
+      if (holder != null && !holder.ownerDead()) {
+        holder.attention = true;
+        return;
+      }
+      if (SLOTS.compareAndSet(cacheSlots, slot, holder, DRAINING)) {
+        drainRemote(slot, null);
+        SLOTS.setVolatile(cacheSlots, slot, null);
+        if (remoteFrees[slot].isEmpty()) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * Takes the blocks other threads freed for {@code slot}: into the holder's cache {@code into}, or
+   * back to their slabs when {@code into} is null (the slot is held as {@link #DRAINING}). A block
+   * whose REMOTE flag is gone was also freed by its owner at the same moment: that was a double
+   * free, the owner's free already reused the slot, so this one is reported and dropped.
+   */
+  private void drainRemote(int slot, ThreadCache into) {
+    ConcurrentLinkedQueue<Block> queue = remoteFrees[slot];
+    for (Block b; (b = queue.poll()) != null; ) {
+      Slab slab = (Slab) b.region;
+      if (!b.stillRemote()) {
+        AuditLog.violation("double_free", "size=" + b.size() + " threads=racing");
+        uncount(into != null ? into : cache(), slab, b.requestedSize());
+      } else if (into != null) {
+        stash(into, slab, b.slabId, b.index);
+      } else {
+        returnToSlab(slab, b.index);
+      }
     }
   }
 
@@ -570,30 +685,49 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   private void release(ThreadCache cache, Region region, int slabId, int index, long requested) {
+    count(cache, region, requested);
+    if (region instanceof Slab slab) {
+      stash(cache, slab, slabId, index);
+    } else {
+      releaseRegion(region);
+    }
+  }
+
+  /** Counts a free in {@code cache}'s counters. */
+  private static void count(ThreadCache cache, Region region, long requested) {
     cache.deallocations++;
     cache.requestedFreed += requested;
     if (region instanceof Slab slab) {
       cache.freedBytes += slab.stride;
-      int c = slab.classIndex;
-      if (cacheCapacity == 0) {
-        returnToSlab(slab, index);
-        return;
-      }
-      int n = cache.count[c];
-      if (n >= slab.sizeClass.cacheLimit) {
-        flushClass(cache, c, Math.max(1, n / 2));
-        n = cache.count[c];
-      }
-      if (cache.cachedBytes + slab.stride > cacheBudget) {
-        flush(cache);
-        n = 0;
-      }
-      cache.entries[c * cacheCapacity + n] = SlabIds.entry(slabId, index);
-      cache.count[c] = n + 1;
-      cache.cachedBytes += slab.stride;
-    } else {
-      releaseRegion(region);
     }
+  }
+
+  /** Takes back a free counted by {@link #count} that turned out to be a second free. */
+  private static void uncount(ThreadCache cache, Slab slab, long requested) {
+    cache.deallocations--;
+    cache.requestedFreed -= requested;
+    cache.freedBytes -= slab.stride;
+  }
+
+  /** Puts a freed slab block in the cache, flushing first when the class or the cache is full. */
+  private void stash(ThreadCache cache, Slab slab, int slabId, int index) {
+    int c = slab.classIndex;
+    if (cacheCapacity == 0) {
+      returnToSlab(slab, index);
+      return;
+    }
+    int n = cache.count[c];
+    if (n >= slab.sizeClass.cacheLimit) {
+      flushClass(cache, c, Math.max(1, n / 2));
+      n = cache.count[c];
+    }
+    if (cache.cachedBytes + slab.stride > cacheBudget) {
+      flush(cache);
+      n = 0;
+    }
+    cache.entries[c * cacheCapacity + n] = SlabIds.entry(slabId, index);
+    cache.count[c] = n + 1;
+    cache.cachedBytes += slab.stride;
   }
 
   private void releaseRegion(Region region) {
@@ -687,8 +821,12 @@ final class OffHeapMemoryManager implements MemoryManager {
     for (ThreadCache cache : allCaches) {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-        if (cacheSlots[slot] == cache) {
-          cacheSlots[slot] = null;
+        if (SLOTS.compareAndSet(cacheSlots, slot, cache, DRAINING)) {
+          drainRemote(slot, null);
+          SLOTS.setVolatile(cacheSlots, slot, null);
+          if (!remoteFrees[slot].isEmpty()) {
+            drainOrWake(slot);
+          }
         }
         flush(cache);
         synchronized (this) {
@@ -862,6 +1000,11 @@ final class OffHeapMemoryManager implements MemoryManager {
         cached[i] += c.count[i];
       }
     }
+    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
+      for (Block b : queue) {
+        cached[((Slab) b.region).classIndex]++;
+      }
+    }
     List<SizeClassStatistics> perClass = new ArrayList<>();
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
@@ -930,12 +1073,41 @@ final class OffHeapMemoryManager implements MemoryManager {
   @Override
   public List<String> verifyIntegrity() {
     List<String> problems = new ArrayList<>(pool.checkInvariants());
+    // Every free slab block must be in exactly one place: a slab's free stack, a thread cache, or
+    // a slot's remote queue (still REMOTE). A block in two would be handed out twice.
+    Set<Long> free = new HashSet<>();
+    LongConsumer once =
+        entry -> {
+          if (!free.add(entry)) {
+            problems.add(
+                "block "
+                    + SlabIds.indexOf(entry)
+                    + " of slab "
+                    + SlabIds.idOf(entry)
+                    + " is free in two places");
+          }
+        };
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
         for (Slab slab : sc.partial) {
           if (!slab.hasFree()) {
             problems.add("class " + sc.blockSize + ": a full slab is listed as having free blocks");
           }
+          slab.forEachFree(index -> once.accept(SlabIds.entry(slab.id, index)));
+        }
+      }
+    }
+    for (ThreadCache cache : allCaches) {
+      for (int c = 0; c < sizeClasses.length; c++) {
+        for (int i = 0; i < cache.count[c]; i++) {
+          once.accept(cache.entries[c * cacheCapacity + i]);
+        }
+      }
+    }
+    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
+      for (Block b : queue) {
+        if (b.stillRemote()) {
+          once.accept(SlabIds.entry(b.slabId, b.index));
         }
       }
     }

@@ -2,6 +2,7 @@ package dev.omega.mem.pool;
 
 import dev.omega.mem.api.PageRun.PageState;
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
 
 /**
  * A page run carved into {@link #capacity} blocks of one size class.
@@ -56,6 +57,13 @@ final class Slab extends Region {
 
   int freeCount() {
     return top;
+  }
+
+  /** Calls {@code action} with each free index (for integrity checks). */
+  void forEachFree(IntConsumer action) {
+    for (int i = 0; i < top; i++) {
+      action.accept(free[i]);
+    }
   }
 
   /** Pops a free index; the caller checked {@link #hasFree()}. */

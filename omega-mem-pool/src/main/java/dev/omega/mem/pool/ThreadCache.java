@@ -16,6 +16,11 @@ import java.lang.ref.WeakReference;
  * that budget the cache is flushed. Without these limits 256 threads exhausted a 256 MiB pool
  * holding 4 MiB of live data.
  *
+ * <p>Remote frees. A block carries its allocating cache's slot tag; another thread that frees it
+ * queues it on the slot ({@link Block}'s note) and raises {@link #attention}, and the owner moves
+ * the queue into this cache at its next allocation or free. An owner that stops calling the manager
+ * keeps those blocks until its thread dies, as it keeps its cached ones.
+ *
  * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
  * which is exact once the owner has stopped and is happens-before ordered (thread join).
  *
@@ -34,6 +39,21 @@ final class ThreadCache {
 
   /** Set by another thread to ask the owner to flush at its next operation. */
   volatile boolean flushRequested;
+
+  /**
+   * Set by another thread when it asks something of the owner: a flush ({@link #flushRequested}) or
+   * draining the blocks other threads freed for it. The owner's paths read only this flag.
+   */
+  volatile boolean attention;
+
+  /**
+   * The owner tag this cache's blocks carry ({@link Block#owner()}): its cache slot plus one while
+   * it holds one, else 0. Written by the owner before it allocates; read only by the owner.
+   */
+  int tag;
+
+  /** {@link #tag}, or -1 without a slot: the argument to {@link Block#markFreed(int)}. */
+  int callerTag = -1;
 
   /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
   long cachedBytes;
@@ -54,6 +74,19 @@ final class ThreadCache {
     this.capacity = capacity;
     this.entries = new long[Math.max(1, classes * capacity)];
     this.count = new int[classes];
+  }
+
+  /** A cache no thread owns: the marker of a slot being drained while it has no live holder. */
+  private ThreadCache() {
+    this.owner = new WeakReference<>(null);
+    this.ownerId = -1;
+    this.capacity = 0;
+    this.entries = new long[0];
+    this.count = new int[0];
+  }
+
+  static ThreadCache marker() {
+    return new ThreadCache();
   }
 
   boolean ownerDead() {

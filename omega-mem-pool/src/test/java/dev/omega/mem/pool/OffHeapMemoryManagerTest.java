@@ -492,11 +492,11 @@ class OffHeapMemoryManagerTest {
     ThreadCache mine = m.cache();
     assertEquals(Thread.currentThread().threadId(), mine.ownerId);
     // Thread ids are handed out in order at construction: build threads until one's id falls in
-    // this thread's slot (ids 512 apart), then ask for its cache while this thread is alive.
+    // this thread's slot (ids 256 apart), then ask for its cache while this thread is alive.
     java.util.concurrent.atomic.AtomicReference<ThreadCache> theirs =
         new java.util.concurrent.atomic.AtomicReference<>();
     Thread colliding = Thread.ofPlatform().unstarted(() -> theirs.set(m.cache()));
-    while (((colliding.threadId() - mine.ownerId) & 511) != 0) {
+    while (((colliding.threadId() - mine.ownerId) & 255) != 0) {
       colliding = Thread.ofPlatform().unstarted(() -> theirs.set(m.cache()));
     }
     colliding.start();
@@ -508,7 +508,7 @@ class OffHeapMemoryManagerTest {
 
   @Test
   void moreLiveThreadsThanCacheSlots_eachKeepsItsOwnCacheAndAccountingIsExact() throws Exception {
-    // 600 threads alive at once share 512 cache slots, so at least 88 find their slot held by
+    // 600 threads alive at once share 256 cache slots, so at least 344 find their slot held by
     // another live thread and use the thread-local fallback; a second wave reuses dead threads'
     // slots. Every thread's blocks must stay its own and the counts must return to zero.
     OffHeapMemoryManager m = track(Fixtures.manager(64 * MIB));
