@@ -83,10 +83,12 @@ public interface HeapAccess {
    * liveMark} make: the connected components of the graph of those objects and the references among
    * them, taken in either direction. For a cycle collector that frees its garbage with {@link
    * #sweep} and reports how many garbage groups it found; call it before that sweep, inside {@link
-   * #stopTheWorld}. O(objects and references of the generation), by union-find; O(1) right after
-   * {@link #addToReferencedCounts} of the same generation if no mark, reference or object has
-   * changed since (nothing was found held from outside), because that pass joins the groups as it
-   * reads the references.
+   * #stopTheWorld}. O(objects and references of the generation), by union-find. Right after {@link
+   * #addToReferencedCounts} of the same generation, while no reference or object has changed since,
+   * it is cheaper, because that pass joins the groups as it reads the references: O(1) if no mark
+   * changed either; else a union-find step per object whose mark changed, plus, only when some
+   * group is now partly live, a walk of the generation that reads the references of that group's
+   * members.
    *
    * @throws IllegalStateException if a lazy sweep of {@code generation} is pending
    */

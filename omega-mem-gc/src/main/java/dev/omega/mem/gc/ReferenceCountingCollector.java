@@ -39,9 +39,11 @@ import java.util.Set;
  *       object (no work list, no id checked per reference), and it joins the garbage groups as it
  *       reads the references, so when nothing is held the groups cost nothing more: a million
  *       objects of ring garbage took 65 ms from the candidates and 27–30 ms over the heap, while a
- *       few candidates in a large heap are far cheaper to walk from. With any root, ScanBlack
- *       changes marks, the pass's groups no longer stand, and counting them is a walk that reads
- *       every reference again: the same rings beside one rooted object took 42 ms.
+ *       few candidates in a large heap are far cheaper to walk from. With roots, ScanBlack blackens
+ *       what they reach; the heap logs those marks, drops the pass's groups that turned wholly live
+ *       and counts again only those that turned partly live (garbage that points at a live object),
+ *       so the count of the same rings beside a rooted structure fell from 12 ms (a walk reading
+ *       every reference again) to 0.5 ms.
  * </ol>
  *
  * A garbage group ({@code cycles} of {@link dev.omega.mem.api.gc.CycleReport}) is, from the

@@ -329,6 +329,88 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * After a pass, marks set on any subset (whole groups live, groups split by a live member, marks
+   * changed and changed back) give the same groups as a plain search over the objects not live.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
+  void countGroups_afterAPassAndMarks_matchesASearchOfTheObjectsNotLive(int seed) {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
+    java.util.Random random = new java.util.Random(seed);
+    int n = 80;
+    HeapObject[] objects = new HeapObject[n];
+    int[][] refs = new int[n][];
+    for (int i = 0; i < n; i++) {
+      refs[i] = new int[random.nextInt(3)];
+      objects[i] = heap.allocate(refs[i].length, 0);
+    }
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < refs[i].length; k++) {
+        // Mostly near neighbours, so there are many groups of a few objects each.
+        int j = Math.floorMod(i + random.nextInt(7) - 3, n);
+        refs[i][k] = j;
+        heap.setReference(objects[i], k, objects[j]);
+      }
+    }
+    for (int round = 0; round < 3; round++) {
+      heap.addToReferencedCounts(0, round == 0 ? -1 : 0, 3);
+      boolean[] live = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        long id = ((HeapRef) objects[i]).id;
+        int pick = random.nextInt(10);
+        if (pick < 2 + round) {
+          heap.setMark(id, 1);
+          live[i] = true;
+        } else if (pick == 9) {
+          heap.setMark(id, 1); // live for a moment, then not: must count as not live
+          heap.setMark(id, 5);
+        }
+      }
+      long expected = groupsBySearch(refs, live);
+      assertEquals(expected, heap.countGroups(0, 1), "seed " + seed + " round " + round);
+      assertEquals(expected, heap.countGroups(0, 1), "asked twice");
+    }
+    heap.close();
+  }
+
+  /** Connected components of the objects not live, references taken in either direction. */
+  private static long groupsBySearch(int[][] refs, boolean[] live) {
+    int n = refs.length;
+    List<List<Integer>> near = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      near.add(new java.util.ArrayList<>());
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j : refs[i]) {
+        if (!live[i] && !live[j]) {
+          near.get(i).add(j);
+          near.get(j).add(i);
+        }
+      }
+    }
+    boolean[] seen = new boolean[n];
+    long groups = 0;
+    for (int i = 0; i < n; i++) {
+      if (live[i] || seen[i]) {
+        continue;
+      }
+      groups++;
+      java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>(List.of(i));
+      seen[i] = true;
+      while (!queue.isEmpty()) {
+        for (int j : near.get(queue.poll())) {
+          if (!seen[j]) {
+            seen[j] = true;
+            queue.add(j);
+          }
+        }
+      }
+    }
+    return groups;
+  }
+
   /** Each reference comes off its target's count once, however many slots repeat it. */
   @Test
   void addToReferencedCounts_takesEachReferenceOnce_andMarksEveryObjectOfTheGeneration() {
