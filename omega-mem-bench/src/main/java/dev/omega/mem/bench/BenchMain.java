@@ -89,8 +89,12 @@ public final class BenchMain {
             // figures, which run in the launcher) made the forks' eden 2.4 GB of untouched pages,
             // and allocating into it page-faulted through the whole measurement: 64 B
             // allocate-free measured 59 ns with it and 23 ns without, and new byte[64] 12.6 ns
-            // and 6.5 ns.
-            .jvmArgs("-Xmx4g")
+            // and 6.5 ns. A growing heap (-Xmx alone) still faults in each region G1 adds, for
+            // every contender that allocates on the Java heap (Omega's handles, Netty's buffers,
+            // new byte[]) and not for malloc: new byte[64] measured 12.5 ns so in a full run,
+            // against the 3.4 ns of DESIGN §9. A fixed heap touched at start up is the steady state
+            // of a long-running program, as malloc's warm native heap is.
+            .jvmArgs("-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch")
             .shouldDoGC(false)
             .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
     System.out.println("# running " + benchmark + " ...");
