@@ -18,7 +18,10 @@ package dev.omega.mem.api;
  * publishing a block to another thread needs the usual happens-before edge. Freeing a block while
  * another thread accesses it is a caller bug that is detected on a best-effort basis: the access
  * either completes on the old bytes or throws {@link UseAfterFreeException}; it never touches
- * another block.
+ * another block. Freeing one block from two threads at once is the same kind of bug: the memory is
+ * reused once whatever the timing, and one of the frees throws {@link DoubleFreeException}, except
+ * when one of the two threads allocated the block and its free is timed exactly with the other's;
+ * then both return and the second free is reported to the audit log instead.
  */
 public interface MemoryBlock {
 

@@ -34,7 +34,8 @@ public interface MemoryManager extends AutoCloseable {
    * Frees a block.
    *
    * @return {@code true} when the block was freed
-   * @throws DoubleFreeException if it was already freed
+   * @throws DoubleFreeException if it was already freed (for frees racing on two threads, see
+   *     {@link MemoryBlock})
    * @throws AccessViolationException if it belongs to another manager, or to a domain (free it
    *     through its domain)
    */

@@ -68,7 +68,8 @@ import java.util.function.LongConsumer;
  * programs should turn {@code enable_compaction} off and call {@link MemoryPool#compact()} at quiet
  * points (like a safepoint).
  *
- * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle.
+ * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle; a
+ * free by a thread other than the allocating one also allocates the node that queues it.
  */
 final class OffHeapMemoryManager implements MemoryManager {
   private final MemoryManagerConfig config;
