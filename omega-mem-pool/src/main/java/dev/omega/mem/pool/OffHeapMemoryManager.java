@@ -543,6 +543,14 @@ final class OffHeapMemoryManager implements MemoryManager {
                   + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
           default -> "the pool is exhausted after flushing caches, collecting and compacting";
         };
+    long waiting = remotelyFreedBytes();
+    if (waiting > 0) {
+      reason +=
+          "; "
+              + waiting
+              + " bytes freed by other threads wait for the live threads that allocated them,"
+              + " which take them back at their next allocation or free";
+    }
     pool.lock.lock();
     try {
       return pool.outOfMemory(size, priority, reason);
@@ -654,6 +662,19 @@ final class OffHeapMemoryManager implements MemoryManager {
         }
       }
     }
+  }
+
+  /** Bytes of blocks in the slots' remote queues that no thread has taken back yet. */
+  private long remotelyFreedBytes() {
+    long bytes = 0;
+    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
+      for (Block b : queue) {
+        if (b.stillRemote()) {
+          bytes += b.size();
+        }
+      }
+    }
+    return bytes;
   }
 
   /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.omega.mem.api.DoubleFreeException;
 import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.OutOfMemoryException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -122,6 +123,65 @@ class RemoteFreeTest {
       m.deallocate(mine.get(i));
     }
     assertEquals(0, m.getStatistics().liveBlocks());
+  }
+
+  /**
+   * What others freed for a thread that then stops calling the manager stays with that thread (only
+   * it may reuse it): the out-of-memory diagnosis says where the memory is, and the memory comes
+   * back at that thread's next call.
+   */
+  @Test
+  void ownerThatGoesIdle_holdsWhatOthersFreedForIt_untilItsNextCall() throws Exception {
+    List<MemoryBlock> handed = new ArrayList<>();
+    java.util.concurrent.CountDownLatch freed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger ownerTag =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread owner =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  ownerTag.set(m.cache().tag);
+                  synchronized (handed) {
+                    for (int i = 0; i < 12 * 1024; i++) {
+                      handed.add(m.allocate(1024)); // 12 MiB of the 16 MiB pool
+                    }
+                  }
+                  try {
+                    freed.await();
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  m.deallocate(m.allocate(64)); // its next call takes the queue back
+                });
+    while (true) {
+      synchronized (handed) {
+        if (handed.size() == 12 * 1024) {
+          break;
+        }
+      }
+      Thread.sleep(1);
+    }
+    if (ownerTag.get() == 0) {
+      freed.countDown();
+      owner.join();
+      synchronized (handed) {
+        handed.forEach(m::deallocate);
+      }
+      assumeTrue(false, "the owner's cache slot was held by another live thread");
+    }
+    synchronized (handed) {
+      handed.forEach(m::deallocate);
+    }
+    assertEquals(0, m.getStatistics().liveBlocks());
+    OutOfMemoryException refused =
+        assertThrows(OutOfMemoryException.class, () -> m.allocate(8 * MIB));
+    assertTrue(
+        refused.getMessage().contains("wait for the live threads that allocated them"),
+        refused.getMessage());
+
+    freed.countDown();
+    owner.join();
+    m.deallocate(m.allocate(8 * MIB));
   }
 
   /**
