@@ -73,9 +73,14 @@ class RemoteFreeTest {
     Block again = (Block) m.allocate(64);
     assertSame(b.region, again.region);
     assertEquals(b.index, again.index);
-    Block other = (Block) m.allocate(64);
-    assertTrue(other.region != b.region || other.index != b.index, "slot handed out twice");
-    m.deallocate(again);
+    allocateOneMoreElsewhereThan(again);
+  }
+
+  /** Allocates a block of {@code held}'s size, checks it is another slot, frees both. */
+  private void allocateOneMoreElsewhereThan(Block held) {
+    Block other = (Block) m.allocate(held.requestedSize());
+    assertTrue(other.region != held.region || other.index != held.index, "slot handed out twice");
+    m.deallocate(held);
     m.deallocate(other);
   }
 
@@ -203,11 +208,7 @@ class RemoteFreeTest {
 
     assertEquals(0, m.getStatistics().liveBlocks()); // counted once, not twice
     assertEquals(0, m.getMemoryUsage());
-    Block first = (Block) m.allocate(64);
-    Block second = (Block) m.allocate(64);
-    assertTrue(first.region != second.region || first.index != second.index, "reused twice");
-    m.deallocate(first);
-    m.deallocate(second);
+    allocateOneMoreElsewhereThan((Block) m.allocate(64));
   }
 
   /**
