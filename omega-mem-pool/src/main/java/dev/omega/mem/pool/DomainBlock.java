@@ -4,8 +4,8 @@ package dev.omega.mem.pool;
 final class DomainBlock extends Block {
   private final Domain domain;
 
-  DomainBlock(Region region, int index, int slabId, int slack, int owner, Domain domain) {
-    super(region, index, slabId, slack, owner);
+  DomainBlock(Region region, int index, int slack, int owner, Domain domain) {
+    super(region, index, slack, owner);
     this.domain = domain;
   }
 

@@ -36,7 +36,7 @@ final class LeakTracker {
           "dev.omega.mem.api.MemoryDomain");
 
   /** Registers {@code block}, capturing the caller outside this package as its site. */
-  void track(Block block, String domain) {
+  void track(TrackedBlock block, String domain) {
     String site =
         WALKER.walk(
             frames ->
@@ -52,8 +52,8 @@ final class LeakTracker {
 
   /** The block was freed properly. */
   void untrack(Block block) {
-    Tracked tracked = block.leak;
-    if (tracked != null) {
+    if (block instanceof TrackedBlock t && t.leak != null) {
+      Tracked tracked = t.leak;
       live.remove(tracked);
       tracked.clear();
     }

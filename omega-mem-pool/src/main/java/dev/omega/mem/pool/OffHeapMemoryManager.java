@@ -48,7 +48,7 @@ import java.util.function.LongConsumer;
  * </pre>
  *
  * A slab is a run of pages (64 KiB, or at least 8 blocks; less for small pools) cut into equal
- * blocks. Blocks are {@link Block} handles (32 bytes on the Java heap, 4 bytes of free-stack per
+ * blocks. Blocks are {@link Block} handles (24 bytes on the Java heap, 4 bytes of free-stack per
  * block, no off-heap metadata). When a request cannot be served the manager walks the fallback
  * chain: flush thread caches (this thread's, dead threads', and ask live threads to flush), run the
  * collector, compact when fragmentation is the reason, retry, then the fallback segment; only then
@@ -323,20 +323,32 @@ final class OffHeapMemoryManager implements MemoryManager {
       int index = SlabIds.indexOf(entry);
       cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
       int slack = (int) (slab.stride - size);
-      block =
-          domain == null
-              ? new Block(slab, index, id, slack, cache.tag)
-              : new DomainBlock(slab, index, id, slack, cache.tag, domain);
+      block = newBlock(cache, slab, index, slack, cache.tag, domain);
       cache.allocatedBytes += slab.stride;
     } else {
       return allocateLarge(cache, size, priority, domain, false);
     }
     cache.allocations++;
     cache.requestedAllocated += size;
-    if (leaks != null) {
-      maybeTrack(cache, block, domain);
-    }
     return block;
+  }
+
+  /**
+   * The handle for a new block: a {@link DomainBlock} for a domain, a {@link TrackedBlock} (and its
+   * leak record) when leak detection picks this allocation, else a plain {@link Block}. Domain
+   * blocks are not tracked: a domain lists its own live blocks.
+   */
+  private Block newBlock(
+      ThreadCache cache, Region region, int index, int slack, int owner, Domain domain) {
+    if (domain != null) {
+      return new DomainBlock(region, index, slack, owner, domain);
+    }
+    if (leaks != null && tracksNext(cache)) {
+      TrackedBlock tracked = new TrackedBlock(region, index, slack, owner);
+      leaks.track(tracked, null);
+      return tracked;
+    }
+    return new Block(region, index, slack, owner);
   }
 
   /**
@@ -438,16 +450,10 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     // Below one page (1 MiB at most) for a page run, 0 for a fallback segment.
     int slack = (int) (region.stride - size);
-    Block block =
-        domain == null
-            ? new Block(region, 0, -1, slack, 0)
-            : new DomainBlock(region, 0, -1, slack, 0, domain);
+    Block block = newBlock(cache, region, 0, slack, 0, domain);
     largeLiveBytes.addAndGet(region.stride);
     cache.allocations++;
     cache.requestedAllocated += size;
-    if (leaks != null) {
-      maybeTrack(cache, block, domain);
-    }
     return block;
   }
 
@@ -566,14 +572,13 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
   }
 
-  private void maybeTrack(ThreadCache cache, Block block, Domain domain) {
+  /** Whether leak detection follows this thread's next allocation: every one, or one in N. */
+  private boolean tracksNext(ThreadCache cache) {
     if (config.leakDetection() == LeakDetectionLevel.SAMPLED && --cache.leakCountdown > 0) {
-      return;
+      return false;
     }
     cache.leakCountdown = config.leakSamplingInterval();
-    if (domain == null) {
-      leaks.track(block, null);
-    }
+    return true;
   }
 
   /** Usable size a request of {@code size} gets. */
@@ -625,7 +630,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       count(cache, b.region, b.requestedSize());
       queueRemote(b);
     } else {
-      release(cache, b.region, b.slabId, b.index, b.requestedSize());
+      release(cache, b.region, b.index, b.requestedSize());
     }
     if (started != 0) {
       deallocationSampled(b.size(), started);
@@ -691,7 +696,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         AuditLog.violation("double_free", "size=" + b.size() + " threads=racing");
         uncount(into != null ? into : cache(), slab, b.requestedSize());
       } else if (into != null) {
-        stash(into, slab, b.slabId, b.index);
+        stash(into, slab, b.index);
       } else {
         returnToSlab(slab, b.index);
       }
@@ -706,10 +711,10 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
   }
 
-  private void release(ThreadCache cache, Region region, int slabId, int index, long requested) {
+  private void release(ThreadCache cache, Region region, int index, long requested) {
     count(cache, region, requested);
     if (region instanceof Slab slab) {
-      stash(cache, slab, slabId, index);
+      stash(cache, slab, index);
     } else {
       releaseRegion(region);
     }
@@ -732,7 +737,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   /** Puts a freed slab block in the cache, flushing first when the class or the cache is full. */
-  private void stash(ThreadCache cache, Slab slab, int slabId, int index) {
+  private void stash(ThreadCache cache, Slab slab, int index) {
     int c = slab.classIndex;
     if (cacheCapacity == 0) {
       returnToSlab(slab, index);
@@ -747,7 +752,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       flush(cache);
       n = 0;
     }
-    cache.entries[c * cacheCapacity + n] = SlabIds.entry(slabId, index);
+    cache.entries[c * cacheCapacity + n] = SlabIds.entry(slab.id, index);
     cache.count[c] = n + 1;
     cache.cachedBytes += slab.stride;
   }
@@ -1129,7 +1134,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
       for (Block b : queue) {
         if (b.stillRemote()) {
-          once.accept(SlabIds.entry(b.slabId, b.index));
+          once.accept(SlabIds.entry(((Slab) b.region).id, b.index));
         }
       }
     }

@@ -200,7 +200,7 @@ final class OffHeapPool implements MemoryPool {
     } finally {
       lock.unlock();
     }
-    return new Block(region, 0, -1, (int) (region.stride - size), 0);
+    return new Block(region, 0, (int) (region.stride - size), 0);
   }
 
   private Region newRun(MemorySegment seg, long start, long pages, long pageBytes) {
