@@ -755,10 +755,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   /**
    * What the last {@link #addToReferencedCounts} found, for {@link #countGroups} to answer from
    * while {@link #graphVersion} is still {@code passVersion}: every object of {@code passGen} then
-   * still carries {@code passMark}, so the groups of those not live are all of its groups, or none.
-   * A cycle collector that finds nothing held from outside (a heap that is all garbage) thus counts
-   * its groups at no cost; re-reading every reference from pool memory, through a checked block and
-   * a liveness check per child, was 10 of the 12 ms that count took on a million objects.
+   * still carries {@code passMark} unless {@link #markLog} lists it, so with an empty log the
+   * groups of those not live are all of its groups, or none. A cycle collector that finds nothing
+   * held from outside (a heap that is all garbage) thus counts its groups at no cost; re-reading
+   * every reference from pool memory, through a checked block and a liveness check per child, was
+   * 10 of the 12 ms that count took on a million objects.
    */
   private int passGen = -1;
 
@@ -787,28 +788,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           return groupsFromPassAndMarks(gen, liveMark);
         }
       }
-      int[] up = clearedGroupParents();
-      // Every member starts as a group of its own; each reference between two members of
-      // different groups joins them, so the groups left are members minus joins.
-      long members = 0;
-      long joins = 0;
-      for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
-        if (mark[s] == liveMark) {
-          continue;
-        }
-        members++;
-        for (int i = 0; i < refSlots[s]; i++) {
-          long child = liveChild(s, i);
-          if (child == 0) {
-            continue;
-          }
-          int t = slotOf(child);
-          if (generation[t] == gen && mark[t] != liveMark) {
-            joins += join(up, s, t);
-          }
-        }
-      }
-      return members - joins;
+      return groupsAmong(gen, liveMark, clearedGroupParents(), null);
     } finally {
       lock.unlock();
     }
@@ -859,25 +839,38 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       int[] again = regroupParents;
       Arrays.fill(again, 0, highWater, -1);
-      for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
-        if (mark[s] == liveMark || tally[groupOf(up, s)] != -1) {
-          continue;
-        }
-        groups++;
-        for (int i = 0; i < refSlots[s]; i++) {
-          long child = liveChild(s, i);
-          if (child != 0) {
-            int t = slotOf(child);
-            if (generation[t] == gen && mark[t] != liveMark) {
-              groups -= join(again, s, t);
-            }
-          }
-        }
-      }
+      groups += groupsAmong(gen, liveMark, again, up);
       for (int k = 0; k < markLogSize; k++) {
         int s = markLog[k];
         if (generation[s] == gen) {
           tally[groupOf(up, s)] = 0;
+        }
+      }
+    }
+    return groups;
+  }
+
+  /**
+   * The groups the objects of {@code gen} not carrying {@code liveMark} make, joined in the cleared
+   * forest {@code into}: every member starts as a group of its own and each reference between two
+   * members of different groups joins them. With {@code partlyLiveIn}, only the members whose group
+   * in that forest {@link #groupTally} marks partly live (-1) take part.
+   */
+  private long groupsAmong(int gen, int liveMark, int[] into, int[] partlyLiveIn) {
+    long groups = 0;
+    for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
+      if (mark[s] == liveMark
+          || (partlyLiveIn != null && groupTally[groupOf(partlyLiveIn, s)] != -1)) {
+        continue;
+      }
+      groups++;
+      for (int i = 0; i < refSlots[s]; i++) {
+        long child = liveChild(s, i);
+        if (child != 0) {
+          int t = slotOf(child);
+          if (generation[t] == gen && mark[t] != liveMark) {
+            groups -= join(into, s, t);
+          }
         }
       }
     }
