@@ -99,17 +99,22 @@ class Block implements MemoryBlock {
 
   /** The owner tag, 0 when the block has none. */
   final int owner() {
+    return ownerOf(state);
+  }
+
+  private static int ownerOf(int state) {
     return (state >>> OWNER_SHIFT) & OWNER_MASK;
   }
 
   /**
-   * Marks the block freed on behalf of the thread whose slot tag is {@code caller} (-1 or 0 for a
-   * thread without a slot); returns {@link #LOCAL}, {@link #UNOWNED}, {@link #QUEUED} or {@link
-   * #ALREADY}. See the class note for why the owner may use plain accesses.
+   * Marks the block freed on behalf of the thread whose slot tag is {@code caller} (-1 for a thread
+   * without a slot; never 0, which would match every unowned block); returns {@link #LOCAL}, {@link
+   * #UNOWNED}, {@link #QUEUED} or {@link #ALREADY}. See the class note for why the owner may use
+   * plain accesses.
    */
   final int markFreed(int caller) {
     int s = state;
-    int owner = (s >>> OWNER_SHIFT) & OWNER_MASK;
+    int owner = ownerOf(s);
     if (owner == caller) {
       if ((s & FREED) != 0) {
         return ALREADY;

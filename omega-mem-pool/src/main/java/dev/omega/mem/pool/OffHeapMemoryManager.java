@@ -236,6 +236,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (cache.flushRequested) {
       flush(cache);
     }
+    takeBackRemoteFrees(cache);
+  }
+
+  /** Moves the blocks other threads freed for this cache's slot into it (none without a slot). */
+  private void takeBackRemoteFrees(ThreadCache cache) {
     if (cache.tag > 0) {
       drainRemote(cache.tag - 1, cache);
     }
@@ -467,9 +472,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
     switch (attempt) {
       case 0 -> {
-        if (cache.tag > 0) {
-          drainRemote(cache.tag - 1, cache);
-        }
+        takeBackRemoteFrees(cache);
         flush(cache);
         flushDeadCaches();
         for (ThreadCache other : allCaches) {
@@ -848,12 +851,9 @@ final class OffHeapMemoryManager implements MemoryManager {
     for (ThreadCache cache : allCaches) {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-        if (SLOTS.compareAndSet(cacheSlots, slot, cache, DRAINING)) {
-          drainRemote(slot, null);
-          SLOTS.setVolatile(cacheSlots, slot, null);
-          if (!remoteFrees[slot].isEmpty()) {
-            drainOrWake(slot);
-          }
+        if (SLOTS.getVolatile(cacheSlots, slot) == cache) {
+          drainOrWake(
+              slot); // the holder is dead: takes its queue back to the slabs, frees the slot
         }
         flush(cache);
         synchronized (this) {
