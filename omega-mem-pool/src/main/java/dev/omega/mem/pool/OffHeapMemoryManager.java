@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -674,15 +675,24 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /** Bytes of blocks in the slots' remote queues that no thread has taken back yet. */
   private long remotelyFreedBytes() {
-    long bytes = 0;
+    long[] bytes = {0};
+    forEachRemotelyFreed(b -> bytes[0] += b.size());
+    return bytes[0];
+  }
+
+  /**
+   * Visits the blocks waiting in the slots' remote queues that are free: those still REMOTE. One
+   * that lost REMOTE to a racing owner free is a second free the drain will drop; its slot is
+   * already in the owner's cache. Weakly consistent, like the queues.
+   */
+  private void forEachRemotelyFreed(Consumer<Block> visitor) {
     for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
       for (Block b : queue) {
         if (b.stillRemote()) {
-          bytes += b.size();
+          visitor.accept(b);
         }
       }
     }
-    return bytes;
   }
 
   /**
@@ -1027,11 +1037,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         cached[i] += c.count[i];
       }
     }
-    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
-      for (Block b : queue) {
-        cached[((Slab) b.region).classIndex]++;
-      }
-    }
+    forEachRemotelyFreed(b -> cached[((Slab) b.region).classIndex]++);
     List<SizeClassStatistics> perClass = new ArrayList<>();
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
@@ -1131,13 +1137,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         }
       }
     }
-    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
-      for (Block b : queue) {
-        if (b.stillRemote()) {
-          once.accept(SlabIds.entry(((Slab) b.region).id, b.index));
-        }
-      }
-    }
+    forEachRemotelyFreed(b -> once.accept(SlabIds.entry(((Slab) b.region).id, b.index)));
     long usage = getMemoryUsage();
     if (usage < 0) {
       problems.add("memory usage is negative: " + usage);
