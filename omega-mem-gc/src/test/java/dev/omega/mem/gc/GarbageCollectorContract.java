@@ -378,6 +378,83 @@ public abstract class GarbageCollectorContract {
   }
 
   /**
+   * Scopes are pushed without the heap lock. Deep nesting (past the first growth of a thread's
+   * scope stack) while another thread forces collections: every object held only by an open scope
+   * must survive, and closing the scopes must let all of them go.
+   */
+  @Test
+  void deeplyNestedScopes_onManyThreads_holdTheirObjectsThroughCollections() throws Exception {
+    int threads = 8;
+    int depth = 40;
+    AtomicInteger lost = new AtomicInteger();
+    AtomicInteger collections = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread collecting =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    while (!done.get()) {
+                      heap.collector().forceCollection();
+                      collections.incrementAndGet();
+                    }
+                  } catch (RuntimeException e) {
+                    failure.set(e);
+                  }
+                });
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      long tag = t * 1_000L;
+      all.add(
+          Thread.ofPlatform().start(() -> nest(depth, tag, new ArrayList<>(), lost, collections)));
+    }
+    for (Thread t : all) {
+      t.join();
+    }
+    done.set(true);
+    collecting.join();
+    if (failure.get() != null) {
+      throw new AssertionError("a collection failed while the scopes were open", failure.get());
+    }
+    assertTrue(collections.get() >= 3, "collections while the scopes were open: " + collections);
+    assertEquals(0, lost.get());
+    collect();
+    assertEquals(0, heap.objectCount());
+  }
+
+  private static void check(List<HeapObject> held, long tag, AtomicInteger lost) {
+    for (int i = 0; i < held.size(); i++) {
+      if (!held.get(i).isLive() || held.get(i).data().getLong(0) != tag + i) {
+        lost.incrementAndGet();
+      }
+    }
+  }
+
+  /** Opens {@code levels} nested scopes, one object in each, and checks them all at the bottom. */
+  private void nest(
+      int levels, long tag, List<HeapObject> held, AtomicInteger lost, AtomicInteger collections) {
+    if (levels == 0) {
+      // Three whole collections at least while every scope is open (a few seconds at most).
+      int until = collections.get() + 3;
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (collections.get() < until && System.nanoTime() < deadline) {
+        heap.allocate(0, 64); // garbage, so the collections have something to do
+        check(held, tag, lost);
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+      }
+      check(held, tag, lost);
+      return;
+    }
+    try (HeapScope scope = heap.openScope()) {
+      held.add(node(0, tag + held.size()));
+      nest(levels - 1, tag, held, lost, collections);
+    }
+  }
+
+  /**
    * Mutators that trigger collections themselves (threshold and allocation failure) while the
    * background cycle collects too: the two must take the collector's and the heap's locks in one
    * order. A deadlock here once hung the reliability suite.
