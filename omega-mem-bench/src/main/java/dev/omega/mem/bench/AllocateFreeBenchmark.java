@@ -72,6 +72,29 @@ public class AllocateFreeBenchmark {
     return value;
   }
 
+  /**
+   * Allocate and free with no access between: the allocator's own cost. With {@link
+   * #mallocFfmNoAccess} it splits the checked figure into allocator and access. Malloc's segment is
+   * made in the downcall wrapper, so C2 sees its length and scope and folds the access checks away;
+   * a block's segment is the pool's, loaded from a field, so its checks (scope liveness, bounds,
+   * read-only) run on each access.
+   */
+  @Benchmark
+  public long omegaNoAccess() {
+    MemoryBlock block = manager.allocate(size);
+    long value = block.size();
+    manager.deallocate(block);
+    return value;
+  }
+
+  @Benchmark
+  public long mallocFfmNoAccess() {
+    MemorySegment segment = NativeMalloc.malloc(size);
+    long value = segment.byteSize();
+    NativeMalloc.free(segment);
+    return value;
+  }
+
   @Benchmark
   public long mallocRawCritical() {
     long address = NativeMalloc.mallocRaw(size);

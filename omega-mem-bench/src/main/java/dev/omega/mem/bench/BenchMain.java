@@ -156,6 +156,11 @@ public final class BenchMain {
               "nettyPooledDirect@" + size,
               "arenaConfined@" + size,
               "jvmHeap@" + size));
+      table(
+          "the same, split: allocate + free with no access, " + size + " B",
+          s,
+          "omegaNoAccess@" + size,
+          List.of("mallocFfmNoAccess@" + size));
     }
   }
 
