@@ -20,6 +20,8 @@ class BenchmarkSmokeTest {
       b.setUp();
       assertEquals(size, b.omegaChecked());
       assertEquals(size, b.mallocFfm());
+      assertEquals(size, b.omegaNoAccess());
+      assertEquals(size, b.mallocFfmNoAccess());
       assertEquals(size, b.mallocRawCritical());
       assertEquals(size, b.nettyPooledDirect());
       assertEquals(size, b.arenaConfined());

@@ -311,11 +311,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     Block block;
     if (size <= maxSmall) {
       int c = SizeClasses.classOf(classOf, size);
-      int n = cache.count[c];
+      int n = cache.count(c);
       long entry;
       if (n > 0) {
-        entry = cache.entries[c * cacheCapacity + n - 1];
-        cache.count[c] = n - 1;
+        entry = cache.entry(c * cacheCapacity + n - 1);
+        cache.setCount(c, n - 1);
         cache.hits++;
       } else {
         cache.misses++;
@@ -385,7 +385,7 @@ final class OffHeapMemoryManager implements MemoryManager {
             sc.list(slab);
           }
           while (got < want && slab.hasFree()) {
-            cache.entries[base + got] = SlabIds.entry(slab.id, slab.take());
+            cache.setEntry(base + got, SlabIds.entry(slab.id, slab.take()));
             got++;
           }
           if (!slab.hasFree()) {
@@ -394,9 +394,9 @@ final class OffHeapMemoryManager implements MemoryManager {
         }
         if (got > 0) {
           // Hand out the last one taken; the rest stay cached.
-          cache.count[c] = got - 1;
+          cache.setCount(c, got - 1);
           cache.cachedBytes += (long) got * sc.blockSize;
-          return cache.entries[base + got - 1];
+          return cache.entry(base + got - 1);
         }
         sc.failures++;
       }
@@ -756,17 +756,17 @@ final class OffHeapMemoryManager implements MemoryManager {
       returnToSlab(slab, index);
       return;
     }
-    int n = cache.count[c];
+    int n = cache.count(c);
     if (n >= slab.sizeClass.cacheLimit) {
       flushClass(cache, c, Math.max(1, n / 2));
-      n = cache.count[c];
+      n = cache.count(c);
     }
     if (cache.cachedBytes + slab.stride > cacheBudget) {
       flush(cache);
       n = 0;
     }
-    cache.entries[c * cacheCapacity + n] = SlabIds.entry(slab.id, index);
-    cache.count[c] = n + 1;
+    cache.setEntry(c * cacheCapacity + n, SlabIds.entry(slab.id, index));
+    cache.setCount(c, n + 1);
     cache.cachedBytes += slab.stride;
   }
 
@@ -820,13 +820,13 @@ final class OffHeapMemoryManager implements MemoryManager {
    */
   private void flushClass(ThreadCache cache, int c, int n) {
     int base = c * cacheCapacity;
-    int count = cache.count[c];
+    int count = cache.count(c);
     n = Math.min(n, count);
     SizeClass sc = sizeClasses[c];
     List<Slab> empty = null;
     synchronized (sc) {
       for (int i = 0; i < n; i++) {
-        long entry = cache.entries[base + i];
+        long entry = cache.entry(base + i);
         Slab slab = slabIds.get(SlabIds.idOf(entry));
         cache.cachedBytes -= slab.stride;
         if (giveBackLocked(sc, slab, SlabIds.indexOf(entry))) {
@@ -843,15 +843,15 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
       pagesChanged();
     }
-    System.arraycopy(cache.entries, base + n, cache.entries, base, count - n);
-    cache.count[c] = count - n;
+    cache.moveEntries(base + n, base, count - n);
+    cache.setCount(c, count - n);
   }
 
   private void flush(ThreadCache cache) {
     cache.flushRequested = false;
     for (int c = 0; c < sizeClasses.length; c++) {
-      if (cache.count[c] > 0) {
-        flushClass(cache, c, cache.count[c]);
+      if (cache.count(c) > 0) {
+        flushClass(cache, c, cache.count(c));
       }
     }
   }
@@ -1034,7 +1034,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     long[] cached = new long[sizeClasses.length];
     for (ThreadCache c : allCaches) {
       for (int i = 0; i < cached.length; i++) {
-        cached[i] += c.count[i];
+        cached[i] += c.count(i);
       }
     }
     forEachRemotelyFreed(b -> cached[((Slab) b.region).classIndex]++);
@@ -1132,8 +1132,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     for (ThreadCache cache : allCaches) {
       for (int c = 0; c < sizeClasses.length; c++) {
-        for (int i = 0; i < cache.count[c]; i++) {
-          once.accept(cache.entries[c * cacheCapacity + i]);
+        for (int i = 0; i < cache.count(c); i++) {
+          once.accept(cache.entry(c * cacheCapacity + i));
         }
       }
     }

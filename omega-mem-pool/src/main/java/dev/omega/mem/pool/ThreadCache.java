@@ -24,10 +24,83 @@ import java.lang.ref.WeakReference;
  * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
  * which is exact once the owner has stopped and is happens-before ordered (thread join).
  *
+ * <p>False sharing. The counters and stash slots are written on every operation, by one thread
+ * each, and G1 copies surviving objects of different threads next to one another: the caches of two
+ * threads, or their arrays, could share a cache line and make each operation a line transfer. So
+ * the object is padded front and back by 128 bytes (two lines, against the adjacent-line
+ * prefetcher) through its superclasses, whose fields the JVM lays out first, and both arrays keep
+ * 128 unused bytes at each end (indexes go through {@link #count(int)} and {@link #entry(int)}).
+ * Two threads churning 16..1024 B ran at a median 51.6 ns per operation with iterations switching
+ * between about 30 and 50 ns as young collections moved objects, against 28 ns for one thread.
+ *
  * <p>Thread safety: confined to its owner thread, except {@link OffHeapMemoryManager} flushing the
  * cache of a thread that has died, or at close.
  */
-final class ThreadCache {
+final class ThreadCache extends ThreadCacheFields {
+  // Trailing padding: 16 longs after the hot fields of the superclass.
+  long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
+
+  /** Unused ints at each end of {@link #count}: 128 bytes. */
+  private static final int COUNT_PAD = 32;
+
+  /** Unused longs at each end of {@link #entries}: 128 bytes. */
+  private static final int ENTRY_PAD = 16;
+
+  ThreadCache(Thread owner, int classes, int capacity) {
+    super(
+        new WeakReference<>(owner),
+        owner.threadId(),
+        capacity,
+        new long[Math.max(1, classes * capacity) + 2 * ENTRY_PAD],
+        new int[classes + 2 * COUNT_PAD]);
+  }
+
+  /** A cache no thread owns: the marker of a slot being drained while it has no live holder. */
+  private ThreadCache() {
+    super(new WeakReference<>(null), -1, 0, new long[2 * ENTRY_PAD], new int[2 * COUNT_PAD]);
+  }
+
+  static ThreadCache marker() {
+    return new ThreadCache();
+  }
+
+  /** Blocks stashed for size class {@code c}. */
+  int count(int c) {
+    return counts[COUNT_PAD + c];
+  }
+
+  void setCount(int c, int n) {
+    counts[COUNT_PAD + c] = n;
+  }
+
+  /** Stash entry {@code i} ({@code c * capacity + k} for the k-th block of class c). */
+  long entry(int i) {
+    return entries[ENTRY_PAD + i];
+  }
+
+  void setEntry(int i, long entry) {
+    entries[ENTRY_PAD + i] = entry;
+  }
+
+  /** Moves {@code n} stash entries from {@code from} to {@code to} (ranges may overlap). */
+  void moveEntries(int from, int to, int n) {
+    System.arraycopy(entries, ENTRY_PAD + from, entries, ENTRY_PAD + to, n);
+  }
+
+  boolean ownerDead() {
+    Thread t = owner.get();
+    return t == null || !t.isAlive();
+  }
+}
+
+/** Leading padding of {@link ThreadCache}: see its note on false sharing. */
+abstract class ThreadCachePadding {
+  int p;
+  long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+}
+
+/** The fields of {@link ThreadCache}, between its paddings. */
+abstract class ThreadCacheFields extends ThreadCachePadding {
   final WeakReference<Thread> owner;
 
   /** The owner's {@link Thread#threadId()}: unique for the JVM's life, so it names the owner. */
@@ -35,7 +108,7 @@ final class ThreadCache {
 
   final int capacity;
   final long[] entries;
-  final int[] count;
+  final int[] counts;
 
   /** Set by another thread to ask the owner to flush at its next operation. */
   volatile boolean flushRequested;
@@ -68,29 +141,12 @@ final class ThreadCache {
   long requestedFreed;
   int leakCountdown;
 
-  ThreadCache(Thread owner, int classes, int capacity) {
-    this.owner = new WeakReference<>(owner);
-    this.ownerId = owner.threadId();
+  ThreadCacheFields(
+      WeakReference<Thread> owner, long ownerId, int capacity, long[] entries, int[] counts) {
+    this.owner = owner;
+    this.ownerId = ownerId;
     this.capacity = capacity;
-    this.entries = new long[Math.max(1, classes * capacity)];
-    this.count = new int[classes];
-  }
-
-  /** A cache no thread owns: the marker of a slot being drained while it has no live holder. */
-  private ThreadCache() {
-    this.owner = new WeakReference<>(null);
-    this.ownerId = -1;
-    this.capacity = 0;
-    this.entries = new long[0];
-    this.count = new int[0];
-  }
-
-  static ThreadCache marker() {
-    return new ThreadCache();
-  }
-
-  boolean ownerDead() {
-    Thread t = owner.get();
-    return t == null || !t.isAlive();
+    this.entries = entries;
+    this.counts = counts;
   }
 }
