@@ -257,18 +257,34 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
     if (due) {
       collectForThreshold();
-      lock.lock();
-      try {
-        checkOpen();
-        long address = cells.tryAllocate(bytes);
-        if (address >= 0) {
-          return newObject(address, referenceSlots, dataBytesWanted);
-        }
-      } finally {
-        lock.unlock();
+      HeapObject object = fromFreeCell(bytes, referenceSlots, dataBytesWanted, false);
+      if (object != null) {
+        return object;
       }
     }
     return allocateWithNewBlock(bytes, referenceSlots, dataBytesWanted, insidePause);
+  }
+
+  /**
+   * Under the lock: a new object in a free cell, or null when none is free (after giving the chunks
+   * with no live cell back to the manager, if {@code releaseEmpty}).
+   */
+  private HeapObject fromFreeCell(
+      long bytes, int referenceSlots, int dataBytesWanted, boolean releaseEmpty) {
+    lock.lock();
+    try {
+      checkOpen();
+      long address = cells.tryAllocate(bytes);
+      if (address >= 0) {
+        return newObject(address, referenceSlots, dataBytesWanted);
+      }
+      if (releaseEmpty) {
+        cells.releaseEmptyChunks();
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -287,16 +303,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         throw e;
       }
       RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
-      lock.lock();
-      try {
-        checkOpen();
-        long address = cells.tryAllocate(bytes);
-        if (address >= 0) {
-          return newObject(address, referenceSlots, dataBytesWanted);
-        }
-        cells.releaseEmptyChunks();
-      } finally {
-        lock.unlock();
+      HeapObject object = fromFreeCell(bytes, referenceSlots, dataBytesWanted, true);
+      if (object != null) {
+        return object;
       }
       try {
         block = manager.allocate(blockBytes);
