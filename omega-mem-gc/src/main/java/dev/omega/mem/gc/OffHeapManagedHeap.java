@@ -51,8 +51,9 @@ import java.util.function.Supplier;
  * <p>Concurrency scheme: one lock ({@link #lock}) is the mutator lock. Every mutator operation
  * (allocate, reference read and write, roots, closing a scope) holds it briefly, once, and barriers
  * run under it. Opening a scope does not: an empty scope roots nothing, and the lock taken to put
- * an object in it publishes it ({@link ScopeStack}). Each hold is a CAS and a fenced release; in
- * binary-trees (two holds per node fewer) that was worth 10–15 % of the wall time. A collector that
+ * an object in it publishes it ({@link ScopeStack}). Each hold is a CAS and a fenced release; two
+ * holds fewer per node took 10–15 % off building trees of depth 10 (JMH, mark-sweep), though the
+ * full binary-trees figure at depth 20 moved only for the generational collector. A collector that
  * needs a still graph runs inside {@link #stopTheWorld}, which holds the same lock: the safepoint
  * is "between two heap operations". Incremental collectors take the lock only for a bounded step
  * and rely on their barrier between steps. Cleanup callbacks of freed objects run at the end of the
@@ -239,8 +240,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     // callback running inside a pause allocates re-entrantly, and it never collects.
     boolean insidePause = lock.isHeldByCurrentThread();
     // One lock round trip on the common path: the trigger is checked in the same hold that takes
-    // the cell. Each round trip is a CAS and a fenced release; two per allocation were about a
-    // tenth of binary-trees' wall time.
+    // the cell (each round trip is a CAS and a fenced release; see the class note).
     boolean due;
     lock.lock();
     try {

@@ -862,8 +862,8 @@ final class OffHeapMemoryManager implements MemoryManager {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
         if (SLOTS.getVolatile(cacheSlots, slot) == cache) {
-          drainOrWake(
-              slot); // the holder is dead: takes its queue back to the slabs, frees the slot
+          // The holder is dead: this takes its queue back to the slabs and frees the slot.
+          drainOrWake(slot);
         }
         flush(cache);
         synchronized (this) {

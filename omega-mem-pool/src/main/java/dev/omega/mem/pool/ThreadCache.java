@@ -40,7 +40,7 @@ final class ThreadCache extends ThreadCacheFields {
   // Trailing padding: 16 longs after the hot fields of the superclass.
   long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 
-  /** Unused ints at each end of {@link #count}: 128 bytes. */
+  /** Unused ints at each end of {@link #counts}: 128 bytes. */
   private static final int COUNT_PAD = 32;
 
   /** Unused longs at each end of {@link #entries}: 128 bytes. */
@@ -50,14 +50,13 @@ final class ThreadCache extends ThreadCacheFields {
     super(
         new WeakReference<>(owner),
         owner.threadId(),
-        capacity,
         new long[Math.max(1, classes * capacity) + 2 * ENTRY_PAD],
         new int[classes + 2 * COUNT_PAD]);
   }
 
   /** A cache no thread owns: the marker of a slot being drained while it has no live holder. */
   private ThreadCache() {
-    super(new WeakReference<>(null), -1, 0, new long[2 * ENTRY_PAD], new int[2 * COUNT_PAD]);
+    super(new WeakReference<>(null), -1, new long[2 * ENTRY_PAD], new int[2 * COUNT_PAD]);
   }
 
   static ThreadCache marker() {
@@ -106,7 +105,6 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
   /** The owner's {@link Thread#threadId()}: unique for the JVM's life, so it names the owner. */
   final long ownerId;
 
-  final int capacity;
   final long[] entries;
   final int[] counts;
 
@@ -141,11 +139,9 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
   long requestedFreed;
   int leakCountdown;
 
-  ThreadCacheFields(
-      WeakReference<Thread> owner, long ownerId, int capacity, long[] entries, int[] counts) {
+  ThreadCacheFields(WeakReference<Thread> owner, long ownerId, long[] entries, int[] counts) {
     this.owner = owner;
     this.ownerId = ownerId;
-    this.capacity = capacity;
     this.entries = entries;
     this.counts = counts;
   }
