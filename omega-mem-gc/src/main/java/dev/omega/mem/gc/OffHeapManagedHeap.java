@@ -5,6 +5,7 @@ import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
 import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.UseAfterFreeException;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.GarbageCollector;
@@ -34,19 +35,24 @@ import java.util.function.Supplier;
  *
  * <pre>
  *   cell per object (pool)  [ ref slot 0 | ... | ref slot n-1 | payload bytes ]   slots hold ids
- *   object table (header)   cell[] (address in the {@link CellSpace}; -1 when the slot is free),
- *                           refSlots[], dataBytes[], mark[], refCount[], rootHolds[],
- *                           generation[], {@link IndexLists} (one list per generation), slotGen[]
+ *   object table (header)   int[8] per slot: slot generation | shape (reference slots,
+ *                           generation, extras) | data bytes | mark | count | root holds |
+ *                           cell address (in the {@link CellSpace}; -1 when the slot is free)
+ *   generation lists        {@link IndexLists}, one per generation
  * </pre>
  *
  * Cells come from the heap's own {@link CellSpace}, which takes chunks from the memory manager: an
  * object costs no manager call and no Java block object, and freeing one during a sweep is a push
  * on a dense array.
  *
- * <p>The header lives in a side table indexed by slot rather than inline in pool memory: marking
- * and counting then touch dense Java arrays (as mark bitmaps do in production collectors), and the
- * payload handed to programs cannot reach it. A slot's generation moves on when its object is
- * freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted as header.
+ * <p>The header lives in a side table indexed by slot rather than inline in pool memory, so the
+ * payload handed to programs cannot reach it, and a collector reads it without the checked pool
+ * access. It is one record per slot, not one array per field: every path touches several fields of
+ * the same object (allocation writes six, a sweep reads six, a count pass reads three of each
+ * child), and with one array per field each was a cache line and an array bounds check of its own
+ * (the bounds checks were the hottest instructions of the sweep). A slot's generation moves on when
+ * its object is freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted
+ * as header.
  *
  * <p>Concurrency scheme: one lock ({@link #lock}) is the mutator lock. Every mutator operation
  * (allocate, reference read and write, roots, closing a scope) holds it briefly, once, and barriers
@@ -75,21 +81,48 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private final GarbageCollector collector;
   private HeapEvents events = new HeapEvents() {};
 
-  private int[] slotGen = new int[1024];
-  private long[] cell = new long[1024];
-  private final CellSpace cells;
-  private int[] refSlots = new int[1024];
-  private int[] dataBytes = new int[1024];
-  private int[] mark = new int[1024];
-  private int[] refCount = new int[1024];
-  private int[] rootHolds = new int[1024];
-  private byte[] generation = new byte[1024];
+  /**
+   * The object table: {@link #W} ints per slot, one record per object, so that allocating, marking
+   * and sweeping an object touch one or two cache lines rather than one per field. Fields, by
+   * offset: {@link #SLOT_GEN}, {@link #SHAPE}, {@link #DATA}, {@link #MARK}, {@link #COUNT}, {@link
+   * #HOLDS}, {@link #CELL_HI} and {@link #CELL_LO}. Read under the lock, except the slot's
+   * generation, which {@link #isLive} reads without it.
+   */
+  private int[] header = new int[1024 * W];
+
+  /** Ints per slot in {@link #header}: 32 bytes. */
+  private static final int W = 8;
+
+  /** The slot's generation: advanced when its object is freed, so old ids and handles go stale. */
+  private static final int SLOT_GEN = 0;
 
   /**
-   * Per slot: bit 0 has cleanup callbacks, bit 1 has weak references (so frees skip the maps), bit
-   * 2 is being freed by {@link #freeAll}.
+   * Reference slots (bits 0-16, up to {@link #MAX_SLOTS}), the object's generation (bits 17-20) and
+   * its extras (bits 24-31): bit 0 has cleanup callbacks, bit 1 has weak references (so frees skip
+   * the maps), bit 2 is being freed by {@link #freeAll}.
    */
-  private byte[] extras = new byte[1024];
+  private static final int SHAPE = 1;
+
+  private static final int DATA = 2;
+  private static final int MARK = 3;
+
+  /** The reference count a collector keeps (the heap only zeroes it). */
+  private static final int COUNT = 4;
+
+  /** Root holds: global roots and scopes holding the object. */
+  private static final int HOLDS = 5;
+
+  /** The cell's address in the {@link CellSpace} (high and low half); -1 when the slot is free. */
+  private static final int CELL_HI = 6;
+
+  private static final int CELL_LO = 7;
+
+  private static final int REFS_MASK = (1 << 17) - 1;
+  private static final int GEN_SHIFT = 17;
+  private static final int GEN_MASK = 0xF;
+  private static final int EXTRAS_SHIFT = 24;
+
+  private final CellSpace cells;
 
   private static final byte HAS_CALLBACKS = 1;
   private static final byte HAS_WEAK_REFS = 2;
@@ -160,19 +193,55 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   private long idOf(int slot) {
-    return ((long) slotGen[slot] << 32) | (slot + 1);
+    return ((long) header[slot * W + SLOT_GEN] << 32) | (slot + 1);
+  }
+
+  private int refSlotsAt(int s) {
+    return header[s * W + SHAPE] & REFS_MASK;
+  }
+
+  private int generationAt(int s) {
+    return (header[s * W + SHAPE] >>> GEN_SHIFT) & GEN_MASK;
+  }
+
+  private void setGenerationAt(int s, int gen) {
+    int at = s * W + SHAPE;
+    header[at] = (header[at] & ~(GEN_MASK << GEN_SHIFT)) | gen << GEN_SHIFT;
+  }
+
+  private int extrasAt(int s) {
+    return header[s * W + SHAPE] >>> EXTRAS_SHIFT;
+  }
+
+  private void setExtrasAt(int s, int extras) {
+    int at = s * W + SHAPE;
+    header[at] = (header[at] & ((1 << EXTRAS_SHIFT) - 1)) | extras << EXTRAS_SHIFT;
+  }
+
+  private long cellAt(int s) {
+    return ((long) header[s * W + CELL_HI] << 32) | (header[s * W + CELL_LO] & 0xFFFF_FFFFL);
+  }
+
+  private void setCellAt(int s, long address) {
+    header[s * W + CELL_HI] = (int) (address >>> 32);
+    header[s * W + CELL_LO] = (int) address;
+  }
+
+  /** Slots the table has room for. */
+  private int tableCapacity() {
+    return header.length / W;
   }
 
   /**
-   * One array read: freeing a slot advances its generation, and an id with the new generation is
-   * minted only when the slot is handed out again, so a matching generation means live. (It used to
-   * read {@code cell[]} too; every SPI call validates its id, so that was a second cache line per
-   * call on the collectors' paths.)
+   * One read: freeing a slot advances its generation, and an id with the new generation is minted
+   * only when the slot is handed out again, so a matching generation means live. It shares the
+   * slot's record (and mostly its cache line) with the fields the SPI call that validates the id
+   * goes on to read.
    */
   @Override
   public boolean isLive(long id) {
     int slot = slotOf(id);
-    return slot >= 0 && slot < highWater && slotGen[slot] == (int) (id >>> 32);
+    return slot >= 0 && slot < highWater && header[slot * W + SLOT_GEN] == (int) (id >>> 32);
   }
 
   /** Slot of a live id given by a collector; a dead one is a collector bug. */
@@ -330,14 +399,24 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /** Gives the cell at {@code address} a table slot and an id. Called with the lock held. */
   private HeapObject newObject(long address, int referenceSlots, int dataBytesWanted) {
-    int slot = freeTop > 0 ? freeSlots[--freeTop] : newSlot();
-    cell[slot] = address;
-    refSlots[slot] = referenceSlots;
-    dataBytes[slot] = dataBytesWanted;
-    mark[slot] = 0;
-    refCount[slot] = 0;
-    rootHolds[slot] = 0;
-    extras[slot] = 0;
+    int slot;
+    if (freeTop > 0) {
+      slot = freeSlots[--freeTop];
+    } else {
+      try {
+        slot = newSlot();
+      } catch (OutOfMemoryException e) {
+        cells.free(address); // the cell was taken for this object: give it back
+        throw e;
+      }
+    }
+    int at = slot * W;
+    header[at + SHAPE] = referenceSlots; // generation 0, no extras
+    header[at + DATA] = dataBytesWanted;
+    header[at + MARK] = 0;
+    header[at + COUNT] = 0;
+    header[at + HOLDS] = 0;
+    setCellAt(slot, address);
     link(slot, 0);
     objects++;
     usedBytes += (long) referenceSlots * 8 + dataBytesWanted + HEADER_BYTES;
@@ -347,7 +426,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Scope scope = stack == null ? null : stack.innermost();
     if (scope != null) {
       scope.ids.push(id);
-      rootHolds[slot]++;
+      header[slot * W + HOLDS]++;
       events.onRootAdded(id);
     }
     return new HeapRef(this, id);
@@ -374,32 +453,46 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   private int newSlot() {
-    if (highWater == cell.length) {
-      int n = cell.length * 2;
-      slotGen = Arrays.copyOf(slotGen, n);
-      cell = Arrays.copyOf(cell, n);
-      refSlots = Arrays.copyOf(refSlots, n);
-      dataBytes = Arrays.copyOf(dataBytes, n);
-      mark = Arrays.copyOf(mark, n);
-      refCount = Arrays.copyOf(refCount, n);
-      rootHolds = Arrays.copyOf(rootHolds, n);
-      generation = Arrays.copyOf(generation, n);
-      extras = Arrays.copyOf(extras, n);
+    if (highWater == tableCapacity()) {
+      int n = grownTableCapacity(highWater);
+      header = Arrays.copyOf(header, n * W);
       genLists.ensureCapacity(n);
       freeSlots = Arrays.copyOf(freeSlots, n);
     }
     return highWater++;
   }
 
+  /** The most slots the table can have: its records must fit one Java array. */
+  static final int MAX_TABLE_SLOTS = Integer.MAX_VALUE / W;
+
+  /**
+   * The table's next size after {@code slots} slots: double, up to {@link #MAX_TABLE_SLOTS}; when
+   * it is there, allocation is refused (before any state changes) rather than overflowing the size.
+   */
+  static int grownTableCapacity(int slots) {
+    if (slots >= MAX_TABLE_SLOTS) {
+      throw new OutOfMemoryException(
+          "the managed heap's object table is full: at most "
+              + MAX_TABLE_SLOTS
+              + " objects can be live at once",
+          HEADER_BYTES,
+          Priority.NORMAL,
+          0,
+          0,
+          0);
+    }
+    return (int) Math.min((long) slots * 2, MAX_TABLE_SLOTS);
+  }
+
   private void link(int slot, int gen) {
     graphVersion++;
-    generation[slot] = (byte) gen;
+    setGenerationAt(slot, gen);
     genLists.link(gen, slot);
   }
 
   private void unlink(int slot) {
     graphVersion++;
-    int gen = generation[slot];
+    int gen = generationAt(slot);
     if (sweepCursor[gen] >= 0) {
       // Keep a pending lazy sweep's range valid when one of its ends leaves the list.
       if (slot == sweepCursor[gen]) {
@@ -416,11 +509,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       int s = slotOf(object);
-      Objects.checkIndex(slot, refSlots[s]);
+      Objects.checkIndex(slot, refSlotsAt(s));
       long newId = target == null ? 0 : idOf(slotOf(target));
       long offset = (long) slot * 8;
-      MemoryBlock block = cells.blockOf(cell[s]);
-      long at = CellSpace.offsetOf(cell[s]) + offset;
+      MemoryBlock block = cells.blockOf(cellAt(s));
+      long at = CellSpace.offsetOf(cellAt(s)) + offset;
       long oldId = block.getLong(at);
       block.setLong(at, newId);
       graphVersion++;
@@ -435,7 +528,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       int s = slotOf(object);
-      Objects.checkIndex(slot, refSlots[s]);
+      Objects.checkIndex(slot, refSlotsAt(s));
       long id = liveChild(s, slot);
       return id == 0 ? null : new HeapRef(this, id);
     } finally {
@@ -450,7 +543,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = slotOf(object);
       long id = idOf(s);
       globalRoots.merge(id, 1, Integer::sum);
-      rootHolds[s]++;
+      header[s * W + HOLDS]++;
       events.onRootAdded(id);
     } finally {
       lock.unlock();
@@ -472,7 +565,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       } else {
         globalRoots.put(id, holds - 1);
       }
-      rootHolds[s]--;
+      header[s * W + HOLDS]--;
       events.onRootRemoved(id);
       return true;
     } finally {
@@ -515,7 +608,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = slotOf(object);
       WeakRef ref = new WeakRef(idOf(s));
       weakRefs.computeIfAbsent(s, k -> new ArrayList<>(1)).add(ref);
-      extras[s] |= HAS_WEAK_REFS;
+      setExtrasAt(s, extrasAt(s) | HAS_WEAK_REFS);
       return ref;
     } finally {
       lock.unlock();
@@ -529,7 +622,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     try {
       int s = slotOf(object);
       callbacks.computeIfAbsent(s, k -> new ArrayList<>(1)).add(callback);
-      extras[s] |= HAS_CALLBACKS;
+      setExtrasAt(s, extrasAt(s) | HAS_CALLBACKS);
     } finally {
       lock.unlock();
     }
@@ -561,15 +654,15 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   int referenceSlotsOf(HeapRef ref) {
-    return (int) readLocked(() -> refSlots[slotOf(ref)]);
+    return (int) readLocked(() -> refSlotsAt(slotOf(ref)));
   }
 
   int dataBytesOf(HeapRef ref) {
-    return (int) readLocked(() -> dataBytes[slotOf(ref)]);
+    return (int) readLocked(() -> header[slotOf(ref) * W + DATA]);
   }
 
   int generationOf(HeapRef ref) {
-    return (int) readLocked(() -> generation[slotOf(ref)]);
+    return (int) readLocked(() -> generationAt(slotOf(ref)));
   }
 
   MemoryBlock dataOf(HeapRef ref) {
@@ -578,9 +671,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = slotOf(ref);
       return new PayloadBlock(
           ref,
-          cells.blockOf(cell[s]),
-          CellSpace.offsetOf(cell[s]) + (long) refSlots[s] * 8,
-          dataBytes[s]);
+          cells.blockOf(cellAt(s)),
+          CellSpace.offsetOf(cellAt(s)) + (long) refSlotsAt(s) * 8,
+          header[s * W + DATA]);
     } finally {
       lock.unlock();
     }
@@ -595,8 +688,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       collector.close();
       for (int s = 0; s < highWater; s++) {
-        if (cell[s] >= 0) {
-          rootHolds[s] = 0;
+        if (cellAt(s) >= 0) {
+          header[s * W + HOLDS] = 0;
           free(idOf(s));
         }
       }
@@ -649,7 +742,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       for (int s = 0; s < highWater; s++) {
-        if (cell[s] >= 0) {
+        if (cellAt(s) >= 0) {
           visitor.accept(idOf(s));
         }
       }
@@ -682,12 +775,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public int referenceSlots(long object) {
-    return refSlots[liveSlot(object)];
+    return refSlotsAt(liveSlot(object));
   }
 
   /** The id stored in reference slot {@code slot} of the object in table slot {@code s}. */
   private long slotValue(int s, int slot) {
-    return cells.blockOf(cell[s]).getLong(CellSpace.offsetOf(cell[s]) + (long) slot * 8);
+    return cells.blockOf(cellAt(s)).getLong(CellSpace.offsetOf(cellAt(s)) + (long) slot * 8);
   }
 
   /**
@@ -702,7 +795,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public long reference(long object, int slot) {
     int s = liveSlot(object);
-    Objects.checkIndex(slot, refSlots[s]);
+    Objects.checkIndex(slot, refSlotsAt(s));
     return liveChild(s, slot);
   }
 
@@ -710,14 +803,14 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   public int references(long object, long[] into, int offset) {
     int s = liveSlot(object);
     Objects.checkIndex(offset, into.length + 1);
-    int slots = refSlots[s];
+    int slots = refSlotsAt(s);
     if (into.length - offset < slots) {
       return -slots;
     }
     if (slots == 0) {
       return 0;
     }
-    long address = cell[s];
+    long address = cellAt(s);
     MemoryBlock block = cells.blockOf(address);
     long base = CellSpace.offsetOf(address);
     int at = offset;
@@ -741,13 +834,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int[] up = clearedGroupParents();
       long joins = 0;
       for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
-        mark[s] = newMark;
-        for (int i = 0; i < refSlots[s]; i++) {
+        header[s * W + MARK] = newMark;
+        for (int i = 0; i < refSlotsAt(s); i++) {
           long child = liveChild(s, i);
           if (child != 0) {
             int t = slotOf(child);
-            refCount[t] += delta;
-            if (generation[t] == gen) {
+            header[t * W + COUNT] += delta;
+            if (generationAt(t) == gen) {
               joins += join(up, s, t);
             }
           }
@@ -846,7 +939,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private long groupsFromPassAndMarks(int gen, int liveMark) {
     int[] up = groupParents;
     if (groupTally.length < highWater) {
-      groupTally = new int[cell.length];
+      groupTally = new int[tableCapacity()];
     }
     int[] tally = groupTally;
     long groups = passGroups;
@@ -854,13 +947,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     // Tally the live objects of each group; the log's distinct slots make each count once.
     for (int k = 0; k < markLogSize; k++) {
       int s = markLog[k];
-      if (generation[s] == gen && mark[s] == liveMark) {
+      if (generationAt(s) == gen && header[s * W + MARK] == liveMark) {
         tally[groupOf(up, s)]++;
       }
     }
     for (int k = 0; k < markLogSize; k++) {
       int s = markLog[k];
-      if (generation[s] != gen || mark[s] != liveMark) {
+      if (generationAt(s) != gen || header[s * W + MARK] != liveMark) {
         continue;
       }
       int r = groupOf(up, s);
@@ -876,14 +969,14 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
     if (partly > 0) {
       if (regroupParents.length < highWater) {
-        regroupParents = new int[cell.length];
+        regroupParents = new int[tableCapacity()];
       }
       int[] again = regroupParents;
       Arrays.fill(again, 0, highWater, -1);
       groups += groupsAmong(gen, liveMark, again, up);
       for (int k = 0; k < markLogSize; k++) {
         int s = markLog[k];
-        if (generation[s] == gen) {
+        if (generationAt(s) == gen) {
           tally[groupOf(up, s)] = 0;
         }
       }
@@ -900,16 +993,16 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private long groupsAmong(int gen, int liveMark, int[] into, int[] partlyLiveIn) {
     long groups = 0;
     for (int s = genLists.head(gen); s >= 0; s = genLists.next(s)) {
-      if (mark[s] == liveMark
+      if (header[s * W + MARK] == liveMark
           || (partlyLiveIn != null && groupTally[groupOf(partlyLiveIn, s)] != -1)) {
         continue;
       }
       groups++;
-      for (int i = 0; i < refSlots[s]; i++) {
+      for (int i = 0; i < refSlotsAt(s); i++) {
         long child = liveChild(s, i);
         if (child != 0) {
           int t = slotOf(child);
-          if (generation[t] == gen && mark[t] != liveMark) {
+          if (generationAt(t) == gen && header[t * W + MARK] != liveMark) {
             groups -= join(into, s, t);
           }
         }
@@ -929,8 +1022,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     if (markLog.length < capacity) {
       markLog = new int[capacity];
     }
-    if (logged.length < cell.length) {
-      logged = new boolean[cell.length];
+    if (logged.length < tableCapacity()) {
+      logged = new boolean[tableCapacity()];
     }
   }
 
@@ -957,7 +1050,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   /** {@link #groupParents}, grown to the table and with every slot a group of its own. */
   private int[] clearedGroupParents() {
     if (groupParents.length < highWater) {
-      groupParents = new int[cell.length];
+      groupParents = new int[tableCapacity()];
     }
     Arrays.fill(groupParents, 0, highWater, -1);
     return groupParents;
@@ -1001,19 +1094,19 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public long sizeBytes(long object) {
     int s = liveSlot(object);
-    return (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+    return (long) refSlotsAt(s) * 8 + header[s * W + DATA] + HEADER_BYTES;
   }
 
   @Override
   public int generation(long object) {
-    return generation[liveSlot(object)];
+    return generationAt(liveSlot(object));
   }
 
   @Override
   public void setGeneration(long object, int gen) {
     Objects.checkIndex(gen, generations);
     int s = liveSlot(object);
-    if (generation[s] != gen) {
+    if (generationAt(s) != gen) {
       unlink(s);
       link(s, gen);
     }
@@ -1021,31 +1114,31 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public int mark(long object) {
-    return mark[liveSlot(object)];
+    return header[liveSlot(object) * W + MARK];
   }
 
   @Override
   public void setMark(long object, int value) {
     int s = liveSlot(object);
-    if (mark[s] != value) {
-      mark[s] = value;
+    if (header[s * W + MARK] != value) {
+      header[s * W + MARK] = value;
       logMark(s);
     }
   }
 
   @Override
   public int referenceCount(long object) {
-    return refCount[liveSlot(object)];
+    return header[liveSlot(object) * W + COUNT];
   }
 
   @Override
   public void setReferenceCount(long object, int count) {
-    refCount[liveSlot(object)] = count;
+    header[liveSlot(object) * W + COUNT] = count;
   }
 
   @Override
   public int addToReferenceCount(long object, int delta) {
-    return refCount[liveSlot(object)] += delta;
+    return header[liveSlot(object) * W + COUNT] += delta;
   }
 
   @Override
@@ -1091,11 +1184,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     try {
       while (s >= 0) {
         int next = genLists.next(s);
-        if (byDyingFlag ? (extras[s] & DYING) != 0 : mark[s] != liveMark) {
+        if (byDyingFlag ? (extrasAt(s) & DYING) != 0 : header[s * W + MARK] != liveMark) {
           freedBytes += discard(s);
           freedObjects++;
         } else {
-          generation[s] = (byte) survivorGeneration;
+          setGenerationAt(s, survivorGeneration);
           if (last < 0) {
             first = s;
           } else if (genLists.next(last) != s) {
@@ -1143,16 +1236,16 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         for (; checked < count; checked++) {
           int s = liveSlot(ids[checked]);
           requireUnrooted(s);
-          if ((extras[s] & DYING) != 0) {
+          if ((extrasAt(s) & DYING) != 0) {
             throw new IllegalStateException(
                 "object id " + Long.toHexString(ids[checked]) + " is listed twice");
           }
-          extras[s] |= DYING;
-          perGeneration[generation[s]]++;
+          setExtrasAt(s, extrasAt(s) | DYING);
+          perGeneration[generationAt(s)]++;
         }
       } catch (RuntimeException e) {
         for (int k = 0; k < checked; k++) {
-          extras[slotOf(ids[k])] &= (byte) ~DYING;
+          setExtrasAt(slotOf(ids[k]), extrasAt(slotOf(ids[k])) & ~DYING);
         }
         throw e;
       }
@@ -1204,7 +1297,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       if (!weakRefs.isEmpty()) {
         for (Map.Entry<Integer, List<WeakRef>> entry : weakRefs.entrySet()) {
           int s = entry.getKey();
-          if (generation[s] == gen && mark[s] != liveMark) {
+          if (generationAt(s) == gen && header[s * W + MARK] != liveMark) {
             for (WeakRef ref : entry.getValue()) {
               ref.cleared = true;
             }
@@ -1233,7 +1326,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     int survivorGen = sweepSurvivorGen[gen];
     for (int n = 0; n < maxObjects && sweepCursor[gen] >= 0; n++) {
       int s = sweepCursor[gen];
-      if (mark[s] != liveMark) {
+      if (header[s * W + MARK] != liveMark) {
         freedObjects++;
         freedBytes += freeSlot(s); // its unlink moves the cursor on
       } else if (survivorGen != gen) {
@@ -1274,9 +1367,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /** A root is never garbage: freeing one is a collector bug, refused before anything changes. */
   private void requireUnrooted(int s) {
-    if (rootHolds[s] > 0) {
+    if (header[s * W + HOLDS] > 0) {
       throw new IllegalStateException(
-          "collector tried to free a rooted object (" + rootHolds[s] + " root holds)");
+          "collector tried to free a rooted object (" + header[s * W + HOLDS] + " root holds)");
     }
   }
 
@@ -1286,7 +1379,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
    */
   private long discard(int s) {
     requireUnrooted(s);
-    if ((extras[s] & (HAS_CALLBACKS | HAS_WEAK_REFS)) != 0) {
+    if ((extrasAt(s) & (HAS_CALLBACKS | HAS_WEAK_REFS)) != 0) {
       List<Runnable> cleanups = callbacks.remove(s);
       if (cleanups != null) {
         pendingCallbacks.addAll(cleanups);
@@ -1298,12 +1391,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         }
       }
     }
-    extras[s] = 0;
-    cells.free(cell[s]);
-    cell[s] = -1;
-    slotGen[s]++;
+    setExtrasAt(s, 0);
+    cells.free(cellAt(s));
+    setCellAt(s, -1);
+    header[s * W + SLOT_GEN]++;
     freeSlots[freeTop++] = s;
-    return (long) refSlots[s] * 8 + dataBytes[s] + HEADER_BYTES;
+    return (long) refSlotsAt(s) * 8 + header[s * W + DATA] + HEADER_BYTES;
   }
 
   @Override
@@ -1366,7 +1459,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       for (int g = 0; g < generations; g++) {
         long n = 0;
         for (int s = genLists.head(g); s >= 0; s = genLists.next(s)) {
-          if (cell[s] < 0 || generation[s] != g) {
+          if (cellAt(s) < 0 || generationAt(s) != g) {
             problems.add("generation list " + g + " holds slot " + s + " wrongly");
             break;
           }
@@ -1460,7 +1553,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         int s = slotOf(object);
         long id = idOf(s);
         ids.push(id);
-        rootHolds[s]++;
+        header[s * W + HOLDS]++;
         events.onRootAdded(id);
         return object;
       } finally {
@@ -1489,7 +1582,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         for (int i = 0; i < ids.size(); i++) {
           long id = ids.get(i);
           if (isLive(id)) {
-            rootHolds[slotOf(id)]--;
+            header[slotOf(id) * W + HOLDS]--;
             events.onRootRemoved(id);
           }
         }
