@@ -120,7 +120,9 @@ public interface HeapAccess {
 
   /**
    * Frees a garbage object: runs its cleanup callbacks, clears weak references to it, returns its
-   * memory, and makes every handle to it stale. The caller guarantees it is unreachable.
+   * memory, and makes every handle to it stale. The caller guarantees it is unreachable. Called in
+   * a pause, or from a barrier (a reference-counting collector frees there): the callbacks then run
+   * at the end of the pause, or of the mutator operation whose barrier freed it.
    *
    * @return the bytes it held, header included (what {@link #sizeBytes} said)
    */

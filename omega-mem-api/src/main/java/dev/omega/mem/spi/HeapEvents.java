@@ -3,7 +3,9 @@ package dev.omega.mem.spi;
 /**
  * What a collector hears from the heap: its barriers. Every method is called on the mutator thread
  * that caused the event, while the heap's mutator lock is held (so collectors see a consistent
- * graph), and must be quick. Object ids are those of {@link HeapAccess}; 0 means null.
+ * graph), and must be quick: bounded work, such as freeing a few objects whose count fell to zero
+ * ({@link HeapAccess#free} may be called here). Object ids are those of {@link HeapAccess}; 0 means
+ * null.
  */
 public interface HeapEvents {
 

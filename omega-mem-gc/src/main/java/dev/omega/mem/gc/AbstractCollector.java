@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
@@ -98,6 +99,23 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     childScratch.clear();
     pushChildren(object, childScratch);
     return childScratch;
+  }
+
+  /**
+   * Objects and bytes freed outside collections (reference counting frees in its barrier), counted
+   * apart: a barrier holds the heap lock but not {@link #collecting}, under which the statistics
+   * are read.
+   */
+  private final AtomicLong promptObjectsFreed = new AtomicLong();
+
+  private final AtomicLong promptBytesFreed = new AtomicLong();
+
+  /** Counts objects freed outside a collection, in the statistics' objects and bytes freed. */
+  protected final void countPromptFrees(long objects, long bytes) {
+    if (objects != 0) {
+      promptObjectsFreed.addAndGet(objects);
+      promptBytesFreed.addAndGet(bytes);
+    }
   }
 
   /** Frees a garbage object and counts it. Call inside a pause. */
@@ -427,8 +445,8 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       return new CollectionStatistics(
           name,
           perGeneration,
-          objectsFreed,
-          bytesFreed,
+          objectsFreed + promptObjectsFreed.get(),
+          bytesFreed + promptBytesFreed.get(),
           objectsPromoted,
           cyclesFound,
           pauses.snapshot());

@@ -64,7 +64,9 @@ import java.util.function.Supplier;
  * is "between two heap operations". Incremental collectors take the lock only for a bounded step
  * and rely on their barrier between steps. Cleanup callbacks of freed objects run at the end of the
  * pause, after the collector's work, with the lock held (re-entrant), so one may allocate; an
- * exception from one is counted and reported, and the collection goes on.
+ * exception from one is counted and reported, and the collection goes on. Objects a collector frees
+ * in a barrier (reference counting's prompt frees) have theirs run the same way at the end of that
+ * mutator operation.
  *
  * <p>Thread safety: thread-safe; scopes are confined to the thread that opened them.
  */
@@ -429,6 +431,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       header[slot * W + HOLDS]++;
       events.onRootAdded(id);
     }
+    afterBarrier();
     return new HeapRef(this, id);
   }
 
@@ -518,6 +521,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       block.setLong(at, newId);
       graphVersion++;
       events.onReferenceWrite(idOf(s), slot, isLive(oldId) ? oldId : 0, newId);
+      afterBarrier();
     } finally {
       lock.unlock();
     }
@@ -545,6 +549,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       globalRoots.merge(id, 1, Integer::sum);
       header[s * W + HOLDS]++;
       events.onRootAdded(id);
+      afterBarrier();
     } finally {
       lock.unlock();
     }
@@ -567,6 +572,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       header[s * W + HOLDS]--;
       events.onRootRemoved(id);
+      afterBarrier();
       return true;
     } finally {
       lock.unlock();
@@ -1428,7 +1434,35 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return System.nanoTime() - started;
   }
 
+  /**
+   * Ends a mutator operation whose barrier may have freed objects (reference counting frees in its
+   * barrier): their cleanup callbacks run now, with the lock held, as they do at a pause's end.
+   */
+  private void afterBarrier() {
+    if (!pendingCallbacks.isEmpty() && !inCollection) {
+      runPendingCallbacks();
+    }
+  }
+
+  /**
+   * True while {@link #runPendingCallbacks} runs, so that one a callback's allocation reaches
+   * returns at once: the outer loop runs what the callback added.
+   */
+  private boolean runningCallbacks;
+
   private void runPendingCallbacks() {
+    if (runningCallbacks) {
+      return;
+    }
+    runningCallbacks = true;
+    try {
+      drainPendingCallbacks();
+    } finally {
+      runningCallbacks = false;
+    }
+  }
+
+  private void drainPendingCallbacks() {
     while (!pendingCallbacks.isEmpty()) {
       List<Runnable> batch = new ArrayList<>(pendingCallbacks);
       pendingCallbacks.clear();
@@ -1555,6 +1589,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         ids.push(id);
         header[s * W + HOLDS]++;
         events.onRootAdded(id);
+        afterBarrier();
         return object;
       } finally {
         lock.unlock();
@@ -1587,6 +1622,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           }
         }
         ids.clear();
+        afterBarrier();
       } finally {
         lock.unlock();
       }

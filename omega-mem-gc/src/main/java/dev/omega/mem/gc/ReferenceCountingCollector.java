@@ -16,15 +16,24 @@ import java.util.Set;
  *
  * <p>Design note. Counts live in the header's count word and include root holds, so an object is
  * garbage exactly when its count is 0 and no garbage cycle holds it. The barrier increments the new
- * target and decrements the old one. A count reaching 0 puts the object on the zero-count list
- * (ZCT), as does its allocation; a count dropping to a non-zero value, or an object leaving the ZCT
- * with a non-zero count, makes it a possible cycle root (colour purple, buffered): those are the
- * only ways an object can end up held by nothing but a garbage cycle. Collection:
+ * target and decrements the old one. A count reaching 0 puts the object on the dead list, and an
+ * allocation puts the new object on the zero-count list (ZCT) until a root hold or a reference
+ * counts it; a count dropping to a non-zero value, or an object leaving either list with a non-zero
+ * count, makes it a possible cycle root (colour purple, buffered): those are the only ways an
+ * object can end up held by nothing but a garbage cycle.
+ *
+ * <p>Acyclic garbage is freed promptly, without a collection: each allocation first frees up to
+ * {@link #FREES_PER_ALLOCATION} objects from the dead list (Weizenbaum's lazy freeing), and freeing
+ * one decrements its children, which may join the list. So an allocation never pays for a whole
+ * structure at once, garbage is freed up to eight times as fast as a program allocates, and it is
+ * freed while it is still in the cache: binary-trees at depth 10 took a third of the time it took
+ * when every free waited for a collection (whose cascade then walked tens of megabytes no longer in
+ * the cache), and at depth 17 it runs with no collection at all. Collection:
  *
  * <ol>
- *   <li>Free the ZCT through a work list: freeing an object decrements its children, which may join
- *       the list. On a threshold or background collection this stops when {@code max_pause_time} is
- *       spent and goes on at the next one; explicit and allocation-failure collections finish.
+ *   <li>Free the dead list and the ZCT through a work list, cascading the same way. On a threshold
+ *       or background collection this stops when {@code max_pause_time} is spent and goes on at the
+ *       next one; explicit and allocation-failure collections finish.
  *   <li>If {@code enable_cycle_detection}: trial deletion over the buffered candidates. MarkGray
  *       subtracts internal references from each candidate's subgraph; Scan restores (ScanBlack)
  *       what is still externally referenced and colours the rest white; CollectWhite frees white
@@ -70,7 +79,22 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private static final int COLOUR = 3;
   private static final int BUFFERED = 4;
 
+  /** Objects born with count 0 and not rooted at birth: freed by the next collection if still 0. */
   private final LongStack zeroCounts = new LongStack();
+
+  /**
+   * Objects a decrement took to count 0: freed promptly, {@link #FREES_PER_ALLOCATION} at each
+   * allocation, and whatever is left by the next collection.
+   */
+  private final LongStack dead = new LongStack();
+
+  /**
+   * Prompt frees per allocation: more than the one object an allocation adds, so a program's
+   * garbage is freed at least as fast as it allocates, and few enough that no allocation pays for
+   * freeing a large structure at once (a collection finishes those).
+   */
+  static final int FREES_PER_ALLOCATION = 8;
+
   private final LongStack candidates = new LongStack();
   private static final int MIN_PURGE_AT = 1 << 16;
   private int purgeCandidatesAt = MIN_PURGE_AT;
@@ -165,7 +189,52 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   @Override
   public void onAllocate(long object) {
-    zeroCounts.push(object);
+    if (!dead.isEmpty()) {
+      freePromptly(FREES_PER_ALLOCATION);
+    }
+    zeroCounts.push(object); // on top, for onRootAdded
+  }
+
+  /**
+   * Frees up to {@code most} objects from {@link #dead}, cascading (a child whose count drops to 0
+   * joins the list), and counts them as freed outside collections. Runs in the allocation's
+   * barrier, under the heap lock, like every other barrier.
+   */
+  private void freePromptly(int most) {
+    long objects = 0;
+    long bytes = 0;
+    while (objects < most && !dead.isEmpty()) {
+      long freed = freeIfUnreferenced(dead.pop());
+      if (freed >= 0) {
+        objects++;
+        bytes += freed;
+      }
+    }
+    countPromptFrees(objects, bytes);
+  }
+
+  /**
+   * Frees {@code object} if it is still live with count 0, after decrementing its children; returns
+   * the bytes freed, or -1 if it was not freed. One that was referenced again since its count
+   * reached zero (or since it was born) may now hang in a garbage cycle that no decrement will ever
+   * report, so it becomes a cycle candidate.
+   */
+  private long freeIfUnreferenced(long object) {
+    if (!heap.isLive(object)) {
+      return -1;
+    }
+    if (heap.referenceCount(object) != 0) {
+      possibleRoot(object);
+      return -1;
+    }
+    LongStack children = children(object);
+    for (int i = 0; i < children.size(); i++) {
+      long child = children.get(i);
+      if (child != object) {
+        decrement(child);
+      }
+    }
+    return heap.free(object);
   }
 
   @Override
@@ -205,7 +274,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
   private void decrement(long object) {
     int count = heap.addToReferenceCount(object, -1);
     if (count == 0) {
-      zeroCounts.push(object);
+      dead.push(object);
     } else {
       possibleRoot(object);
     }
@@ -251,6 +320,11 @@ final class ReferenceCountingCollector extends AbstractCollector {
     return zeroCounts.size();
   }
 
+  /** Objects a decrement left at count 0 that are not freed yet, for tests. */
+  int deadCount() {
+    return dead.size();
+  }
+
   /** Buffered cycle candidates, for tests. */
   int candidateCount() {
     return candidates.size();
@@ -258,7 +332,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    return zeroCounts.size() > 100_000;
+    return zeroCounts.size() + dead.size() > 100_000;
   }
 
   // ------------------------------------------------------------------ collection
@@ -300,34 +374,24 @@ final class ReferenceCountingCollector extends AbstractCollector {
         Duration.ofNanos(System.nanoTime() - started));
   }
 
-  /** Frees zero-count objects with cascading; false if the budget ran out first. */
+  /**
+   * Frees what decrements left at count 0 and the births still at 0, with cascading; false if the
+   * budget ran out first.
+   */
   private boolean freeZeroCounts(long started, long budget) {
     int sinceCheck = 0;
-    while (!zeroCounts.isEmpty()) {
+    while (!dead.isEmpty() || !zeroCounts.isEmpty()) {
       if (++sinceCheck == 256) {
         sinceCheck = 0;
         if (System.nanoTime() - started > budget) {
           return false;
         }
       }
-      long object = zeroCounts.pop();
-      if (!heap.isLive(object)) {
-        continue;
+      long freed = freeIfUnreferenced(dead.isEmpty() ? zeroCounts.pop() : dead.pop());
+      if (freed >= 0) {
+        objectsFreed++;
+        bytesFreed += freed;
       }
-      if (heap.referenceCount(object) != 0) {
-        // Referenced since it reached zero (or since it was born): it may now hang in a garbage
-        // cycle that no decrement will ever report, so it becomes a cycle candidate.
-        possibleRoot(object);
-        continue;
-      }
-      LongStack children = children(object);
-      for (int i = 0; i < children.size(); i++) {
-        long child = children.get(i);
-        if (child != object) {
-          decrement(child);
-        }
-      }
-      release(object);
     }
     return true;
   }

@@ -470,6 +470,76 @@ class CollectorSpecificsTest {
   }
 
   /**
+   * Reference counting's defining promise: garbage whose count drops to zero is freed while the
+   * program runs, without a collection, a few objects at each allocation (so no allocation pays for
+   * a large structure at once); callbacks of those objects run before the allocation returns, and
+   * the statistics count the frees.
+   */
+  @Test
+  void referenceCounting_freesGarbagePromptly_aFewObjectsPerAllocation_withoutACollection() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
+    HeapObject head = heap.allocate(1, 0);
+    heap.addRoot(head);
+    hangChain(heap, head, 99);
+    int[] cleanups = {0};
+    heap.onCollect(heap.getReference(head, 0), () -> cleanups[0]++);
+    heap.onCollect(
+        heap.getReference(head, 0),
+        () -> {
+          throw new IllegalStateException("a failing cleanup");
+        });
+    heap.setReference(head, 0, null); // the chain's 99 objects are garbage now
+    assertEquals(100, heap.objectCount(), "nothing is freed inside the write itself");
+
+    int per = ReferenceCountingCollector.FREES_PER_ALLOCATION;
+    HeapObject keep = heap.allocate(0, 0);
+    heap.addRoot(keep);
+    assertEquals(1, cleanups[0], "the callback ran before the allocation that freed it returned");
+    assertEquals(1, heap.callbackFailures(), "a failing one is counted; the allocation went on");
+    assertEquals(100 + 1 - per, heap.objectCount(), "one allocation freed " + per + " objects");
+    try (HeapScope scope = heap.openScope()) {
+      for (int i = 0; i < 99 / per; i++) {
+        heap.allocate(0, 0);
+      }
+    }
+    // The chain is gone; the scope's births died with it, and wait for the next allocations.
+    assertEquals(2 + 99 / per, heap.objectCount());
+    assertEquals(99 / per, rc.deadCount());
+    heap.addRoot(heap.allocate(0, 0));
+    heap.addRoot(heap.allocate(0, 0));
+    assertEquals(4, heap.objectCount(), "head, keep and the two just made");
+    assertEquals(0, rc.deadCount());
+    var stats = heap.collector().getCollectionStatistics();
+    assertEquals(0, stats.collectionsPerGeneration().get(0), "no collection ran");
+    assertTrue(stats.objectsFreed() >= 99, "prompt frees are counted: " + stats.objectsFreed());
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
+  /** What allocations leave of a large dead structure, a collection frees (or any later ones). */
+  @Test
+  void referenceCounting_largeDeadStructure_isFinishedByACollection() {
+    OffHeapManagedHeap heap =
+        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
+    HeapObject head = heap.allocate(1, 0);
+    heap.addRoot(head);
+    hangChain(heap, head, 10_000);
+    heap.removeRoot(head);
+    HeapObject kept = heap.allocate(0, 0);
+    heap.addRoot(kept);
+    assertTrue(rc.deadCount() > 0, "the chain waits for more allocations or a collection");
+    assertTrue(heap.objectCount() > 10_000 - ReferenceCountingCollector.FREES_PER_ALLOCATION);
+    heap.collector().forceCollection();
+    assertEquals(1, heap.objectCount());
+    assertEquals(0, rc.deadCount());
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
+  /**
    * Objects allocated in a scope leave the zero-count list as soon as their root hold counts them,
    * so a program that allocates in scopes does not make every collection walk its births; objects
    * that are never rooted stay on it, so a cycle that nothing ever counted from outside (no

@@ -192,7 +192,8 @@ class ModelBasedIT {
             m.root = true;
             objects.add(m);
             if (!n.root()) {
-              // Rooted only while it is linked below or dropped at the next collection.
+              // Garbage from here on: a collector may free it at once (reference counting does,
+              // at the next allocation), so the model drops it below.
               heap.removeRoot(h);
               m.root = false;
             }
@@ -221,13 +222,6 @@ class ModelBasedIT {
           }
           case Collect c -> {
             heap.collector().forceCollection();
-            Set<ObjectModel> reachable = reachable(objects);
-            for (ObjectModel m : objects) {
-              if (!reachable.contains(m)) {
-                dead.add(m.handle);
-              }
-            }
-            objects.retainAll(reachable);
             for (ObjectModel m : objects) {
               assertEquals(m.tag, m.handle.data().getLong(0), "reachable object intact");
               for (int s = 0; s < m.slots.length; s++) {
@@ -243,6 +237,15 @@ class ModelBasedIT {
             assertEquals(objects.size(), heap.objectCount(), "exactly the unreachable are gone");
           }
         }
+        // What the model cannot reach is garbage the heap may free at any moment: the program
+        // uses it no more, and the next collection must have freed it.
+        Set<ObjectModel> reachable = reachable(objects);
+        for (ObjectModel m : objects) {
+          if (!reachable.contains(m)) {
+            dead.add(m.handle);
+          }
+        }
+        objects.retainAll(reachable);
         assertEquals(List.of(), manager.verifyIntegrity(), "after " + op);
       }
       assertEquals(List.of(), heap.verifyIntegrity());
