@@ -30,6 +30,11 @@ class CollectorSpecificsTest {
         provider);
   }
 
+  /** A heap on reference counting with the default configuration. */
+  private static OffHeapManagedHeap referenceCountingHeap() {
+    return heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+  }
+
   /**
    * Hangs a chain of {@code length} new one-slot objects from slot 0 of {@code head}, each
    * allocated in a scope (so rooted at birth) and held only by its predecessor once it closes.
@@ -206,8 +211,7 @@ class CollectorSpecificsTest {
 
   @Test
   void referenceCounting_detectCycles_reportsCyclesObjectsAndBytes() {
-    OffHeapManagedHeap heap =
-        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    OffHeapManagedHeap heap = referenceCountingHeap();
     HeapObject kept = heap.allocate(0, 8);
     heap.addRoot(kept);
     twoCycles(heap);
@@ -456,8 +460,7 @@ class CollectorSpecificsTest {
 
   @Test
   void referenceCounting_freesAtZeroThroughAWorkList_evenForLongChains() {
-    OffHeapManagedHeap heap =
-        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    OffHeapManagedHeap heap = referenceCountingHeap();
     HeapObject head = heap.allocate(1, 0);
     heap.addRoot(head);
     hangChain(heap, head, 200_000);
@@ -477,8 +480,7 @@ class CollectorSpecificsTest {
    */
   @Test
   void referenceCounting_freesGarbagePromptly_aFewObjectsPerAllocation_withoutACollection() {
-    OffHeapManagedHeap heap =
-        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    OffHeapManagedHeap heap = referenceCountingHeap();
     ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
     HeapObject head = heap.allocate(1, 0);
     heap.addRoot(head);
@@ -521,8 +523,7 @@ class CollectorSpecificsTest {
   /** What allocations leave of a large dead structure, a collection frees (or any later ones). */
   @Test
   void referenceCounting_largeDeadStructure_isFinishedByACollection() {
-    OffHeapManagedHeap heap =
-        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    OffHeapManagedHeap heap = referenceCountingHeap();
     ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
     HeapObject head = heap.allocate(1, 0);
     heap.addRoot(head);
@@ -547,8 +548,7 @@ class CollectorSpecificsTest {
    */
   @Test
   void referenceCounting_scopedBirthsLeaveTheZeroCountList_neverRootedCyclesAreStillFound() {
-    OffHeapManagedHeap heap =
-        heap(new BuiltInCollectors.ReferenceCounting(), GarbageCollectorConfig.builder());
+    OffHeapManagedHeap heap = referenceCountingHeap();
     ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
     HeapObject kept = heap.allocate(1, 8);
     heap.addRoot(kept);
