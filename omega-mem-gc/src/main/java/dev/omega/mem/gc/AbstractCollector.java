@@ -64,6 +64,13 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   protected abstract boolean collectNow(CollectionCause cause);
 
+  /**
+   * The oldest generation a step worked on that finishes no collection (a marking or sweeping step
+   * of an older generation's collection), for the step's {@link CollectionEvent}; -1 when only
+   * finished collections tell. {@link #collectNow} sets it; {@link #collect} clears it first.
+   */
+  protected int stepGeneration = -1;
+
   /** Runs {@code work} stopped and records the pause. */
   protected final long pause(Runnable work) {
     long nanos = heap.stopTheWorld(work);
@@ -274,10 +281,13 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       long bytesBefore = bytesFreed;
       long promotedBefore = objectsPromoted;
       pauseNanosThisCollection = 0;
+      stepGeneration = -1;
       boolean ran = collectNow(cause);
       if (ran) {
-        int generation = 0;
-        for (int g = collectionsPerGeneration.length - 1; g >= 0; g--) {
+        // A step of an older generation's collection counts no collection until its last step;
+        // without stepGeneration its event would name generation 0.
+        int generation = Math.max(0, stepGeneration);
+        for (int g = collectionsPerGeneration.length - 1; g > generation; g--) {
           if (collectionsPerGeneration[g] != generationsBefore[g]) {
             generation = g;
             break;

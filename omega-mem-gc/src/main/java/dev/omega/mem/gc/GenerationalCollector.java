@@ -58,6 +58,9 @@ final class GenerationalCollector extends AbstractCollector {
   private long allocatedSinceSweepStep;
   private boolean sweeping;
 
+  /** While {@link #sweeping}: the oldest generation the pending lazy sweeps are of. */
+  private int sweepUpTo;
+
   /**
    * The oldest generation an incremental marking under way collects (see the class note), or -1.
    * Only objects in generations 0..markingUpTo are shaded; older ones are where tracing stops.
@@ -220,6 +223,7 @@ final class GenerationalCollector extends AbstractCollector {
         grey.clear();
         youngerAfter.clear();
       } else {
+        stepGeneration = markingUpTo;
         if (markStep(budget)) {
           pause(this::finishMarking);
         }
@@ -236,6 +240,7 @@ final class GenerationalCollector extends AbstractCollector {
             });
         sweeping = false;
       } else {
+        stepGeneration = sweepUpTo;
         sweeping = !lazySweepStep(budget);
         // Generations being promoted cannot be collected again until every survivor has moved.
         if (promotingUpTo >= 0
@@ -251,6 +256,7 @@ final class GenerationalCollector extends AbstractCollector {
     if (!finish && upTo > 0) {
       // Collections of older generations (not only the oldest) mark in bounded steps: in
       // binary-trees the long pauses were generation-1 collections promoting 200k objects.
+      stepGeneration = upTo;
       pause(() -> startMarking(upTo));
       return true;
     }
@@ -351,6 +357,7 @@ final class GenerationalCollector extends AbstractCollector {
     promotionIsFull = upTo == generations - 1;
     promotingUpTo = Math.min(upTo, generations - 2);
     sweeping = true;
+    sweepUpTo = upTo;
     afterLazySweepStep(); // nothing to promote if the young generations were empty
     counted(upTo);
   }
@@ -440,6 +447,7 @@ final class GenerationalCollector extends AbstractCollector {
       if (lazily && g == generations - 1) {
         heap.beginSweep(g, current);
         sweeping = heap.sweepPending(g);
+        sweepUpTo = g;
       } else {
         sweepGeneration(g, current, targetOf(g)); // promoted() counts moves into the oldest
       }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
+import dev.omega.mem.api.gc.CollectionEvent;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
@@ -659,6 +660,7 @@ class CollectorSpecificsTest {
                 .generationalCount(3)
                 .maxPauseTime(Duration.ofMillis(1)));
     GenerationalCollector gc = (GenerationalCollector) heap.collector();
+    List<CollectionEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     BarrierScene scene = BarrierScene.build(heap);
     HeapObject a = scene.a();
     HeapObject b = scene.b();
@@ -667,10 +669,14 @@ class CollectorSpecificsTest {
       heap.allocate(0, 0); // garbage for the full collection to find
     }
     int young = 0;
+    gc.addCollectionListener(events::add);
     while (!gc.isMarkingOldGeneration()) {
       gc.collect(CollectionCause.THRESHOLD);
       assertTrue(++young < 500, "a threshold collection of the oldest generation came");
     }
+    // The step that began marking the oldest generation names it, though it finished nothing.
+    assertEquals(2, events.getLast().generation(), events.getLast().toString());
+    events.clear();
     heap.setReference(a, 0, hidden);
     heap.setReference(b, 0, null);
     HeapObject born;
@@ -686,6 +692,10 @@ class CollectorSpecificsTest {
     BarrierScene.stepThrough(
         () -> gc.isMarkingOldGeneration() || heap.sweepPending(2),
         () -> gc.collect(CollectionCause.THRESHOLD));
+    assertTrue(events.size() >= 2, "marking and sweeping took steps: " + events.size());
+    for (CollectionEvent step : events) {
+      assertEquals(2, step.generation(), "every step of it names the oldest generation: " + step);
+    }
     scene.assertHiddenKept();
     assertTrue(born.isLive());
     assertEquals(6, born.data().getLong(0));
