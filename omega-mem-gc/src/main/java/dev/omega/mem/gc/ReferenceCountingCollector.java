@@ -20,7 +20,8 @@ import java.util.Set;
  * allocation puts the new object on the zero-count list (ZCT) until a root hold or a reference
  * counts it; a count dropping to a non-zero value, or an object leaving either list with a non-zero
  * count, makes it a possible cycle root (colour purple, buffered): those are the only ways an
- * object can end up held by nothing but a garbage cycle.
+ * object can end up held by nothing but a garbage cycle. An object with no reference slots is never
+ * buffered (green in the paper): it is on no cycle, and a garbage cycle holding it frees it.
  *
  * <p>Acyclic garbage is freed promptly, without a collection: each allocation first frees up to
  * {@link #FREES_PER_ALLOCATION} objects from the dead list (Weizenbaum's lazy freeing), and freeing
@@ -281,6 +282,11 @@ final class ReferenceCountingCollector extends AbstractCollector {
   }
 
   private void possibleRoot(long object) {
+    if (heap.referenceSlots(object) == 0) {
+      // No slots, so on no cycle (Bacon & Rajan's green objects): a garbage cycle that holds it
+      // reaches it from its own candidates and frees it with itself.
+      return;
+    }
     int m = heap.mark(object);
     if ((m & BUFFERED) == 0) {
       if (candidates.size() >= purgeCandidatesAt) {

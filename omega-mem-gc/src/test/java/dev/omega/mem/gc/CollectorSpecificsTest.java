@@ -521,6 +521,39 @@ class CollectorSpecificsTest {
     heap.close();
   }
 
+  /**
+   * An object with no reference slots cannot be on a cycle, so a decrement that leaves it counted
+   * does not buffer it as a cycle candidate; a garbage cycle that holds one still frees it.
+   */
+  @Test
+  void referenceCounting_objectsWithoutSlots_areNeverCandidates_andDieWithTheCycleHoldingThem() {
+    OffHeapManagedHeap heap = referenceCountingHeap();
+    ReferenceCountingCollector rc = (ReferenceCountingCollector) heap.collector();
+    HeapObject holder = heap.allocate(1, 0);
+    heap.addRoot(holder);
+    int before = rc.candidateCount();
+    for (int i = 0; i < 1_000; i++) {
+      try (HeapScope scope = heap.openScope()) {
+        heap.setReference(holder, 0, heap.allocate(0, 8));
+      } // the leaf's count goes 2 -> 1
+    }
+    assertEquals(before, rc.candidateCount(), "no leaf was buffered");
+    HeapObject leaf;
+    try (HeapScope scope = heap.openScope()) {
+      HeapObject x = heap.allocate(2, 0);
+      HeapObject y = heap.allocate(1, 0);
+      leaf = heap.allocate(0, 8);
+      heap.setReference(x, 0, y);
+      heap.setReference(y, 0, x);
+      heap.setReference(x, 1, leaf);
+    }
+    heap.collector().forceCollection();
+    assertFalse(leaf.isLive(), "freed with the cycle that held it");
+    assertEquals(2, heap.objectCount(), "the holder and its last leaf");
+    assertEquals(List.of(), heap.verifyIntegrity());
+    heap.close();
+  }
+
   /** What allocations leave of a large dead structure, a collection frees (or any later ones). */
   @Test
   void referenceCounting_largeDeadStructure_isFinishedByACollection() {
