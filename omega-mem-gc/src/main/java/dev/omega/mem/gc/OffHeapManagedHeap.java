@@ -428,11 +428,24 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Scope scope = stack == null ? null : stack.innermost();
     if (scope != null) {
       scope.ids.push(id);
-      header[slot * W + HOLDS]++;
-      events.onRootAdded(id);
+      addRootHold(slot, id);
     }
     afterBarrier();
     return new HeapRef(this, id);
+  }
+
+  /**
+   * One more root hold on table slot {@code s} (id {@code id}), told to the collector. Lock held.
+   */
+  private void addRootHold(int s, long id) {
+    header[s * W + HOLDS]++;
+    events.onRootAdded(id);
+  }
+
+  /** One root hold fewer on table slot {@code s} (id {@code id}), told to the collector. */
+  private void dropRootHold(int s, long id) {
+    header[s * W + HOLDS]--;
+    events.onRootRemoved(id);
   }
 
   /** Whether an allocation of {@code bytes} crosses the collection trigger. Lock held. */
@@ -547,8 +560,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       int s = slotOf(object);
       long id = idOf(s);
       globalRoots.merge(id, 1, Integer::sum);
-      header[s * W + HOLDS]++;
-      events.onRootAdded(id);
+      addRootHold(s, id);
       afterBarrier();
     } finally {
       lock.unlock();
@@ -570,8 +582,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       } else {
         globalRoots.put(id, holds - 1);
       }
-      header[s * W + HOLDS]--;
-      events.onRootRemoved(id);
+      dropRootHold(s, id);
       afterBarrier();
       return true;
     } finally {
@@ -1251,7 +1262,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         }
       } catch (RuntimeException e) {
         for (int k = 0; k < checked; k++) {
-          setExtrasAt(slotOf(ids[k]), extrasAt(slotOf(ids[k])) & ~DYING);
+          int listed = slotOf(ids[k]);
+          setExtrasAt(listed, extrasAt(listed) & ~DYING);
         }
         throw e;
       }
@@ -1587,8 +1599,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         int s = slotOf(object);
         long id = idOf(s);
         ids.push(id);
-        header[s * W + HOLDS]++;
-        events.onRootAdded(id);
+        addRootHold(s, id);
         afterBarrier();
         return object;
       } finally {
@@ -1617,8 +1628,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         for (int i = 0; i < ids.size(); i++) {
           long id = ids.get(i);
           if (isLive(id)) {
-            header[slotOf(id) * W + HOLDS]--;
-            events.onRootRemoved(id);
+            dropRootHold(slotOf(id), id);
           }
         }
         ids.clear();
