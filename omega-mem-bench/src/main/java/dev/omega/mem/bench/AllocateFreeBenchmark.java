@@ -44,8 +44,10 @@ public class AllocateFreeBenchmark {
 
   @Setup
   public void setUp() {
+    HeapLayout.shift();
     omega = BenchSystems.builder(256L << 20).build();
     manager = omega.memoryManager();
+    HeapLayout.shift(); // the thread cache and the first slab come with the first allocation
     netty = PooledByteBufAllocator.DEFAULT;
   }
 

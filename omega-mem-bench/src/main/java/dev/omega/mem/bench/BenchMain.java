@@ -81,6 +81,15 @@ public final class BenchMain {
         means.get("on") / means.get("off"));
   }
 
+  /**
+   * Forks for the allocation and churn figures: each fork starts on a shifted heap layout ({@link
+   * HeapLayout}), and the figure is the median over all forks' iterations, so that no one lucky or
+   * unlucky placement of the allocator's objects decides it.
+   */
+  static int layouts(boolean full) {
+    return full ? 4 : 3;
+  }
+
   private static ChainedOptionsBuilder options(String benchmark, boolean full) {
     ChainedOptionsBuilder o =
         new OptionsBuilder()
@@ -118,7 +127,8 @@ public final class BenchMain {
       method = method.substring(method.lastIndexOf('.') + 1);
       String size = r.getParams().getParam("size");
       // The median iteration, as for the monitoring figure: one iteration slowed 30 % by a
-      // neighbour on this shared VM moves a mean of five by 6 %, and the ratio with it.
+      // neighbour on this shared VM moves a mean of five by 6 %, and the ratio with it. JMH pools
+      // the iterations of all forks, so with several forks it is a median over heap layouts too.
       scores.put(
           method + (size == null ? "" : "@" + size),
           r.getPrimaryResult().getStatistics().getPercentile(50));
@@ -143,7 +153,11 @@ public final class BenchMain {
 
   private static void allocateFree(boolean full) throws RunnerException {
     Collection<RunResult> results =
-        new Runner(options(AllocateFreeBenchmark.class.getSimpleName(), full).build()).run();
+        new Runner(
+                options(AllocateFreeBenchmark.class.getSimpleName(), full)
+                    .forks(layouts(full))
+                    .build())
+            .run();
     Map<String, Double> s = scores(results);
     for (String size : List.of("64", "4096")) {
       table(
@@ -168,7 +182,11 @@ public final class BenchMain {
     Map<Integer, Map<String, Double>> byThreads = new LinkedHashMap<>();
     for (int threads : new int[] {1, 2}) {
       Collection<RunResult> results =
-          new Runner(options(ChurnBenchmark.class.getSimpleName(), full).threads(threads).build())
+          new Runner(
+                  options(ChurnBenchmark.class.getSimpleName(), full)
+                      .forks(layouts(full))
+                      .threads(threads)
+                      .build())
               .run();
       byThreads.put(threads, scores(results));
       table(

@@ -44,6 +44,7 @@ public class ChurnBenchmark {
 
     @Setup
     public void setUp() {
+      HeapLayout.shift();
       omega = BenchSystems.builder(1L << 30).build();
       manager = omega.memoryManager();
     }
@@ -69,6 +70,7 @@ public class ChurnBenchmark {
 
     @Setup(Level.Trial)
     public void fill(Shared shared) {
+      HeapLayout.shift(); // this thread's cache and slabs come with its first allocation
       for (int i = 0; i < SLOTS; i++) {
         omega[i] = shared.manager.allocate(16 + next() % 1009);
         netty[i] = PooledByteBufAllocator.DEFAULT.directBuffer(16 + next() % 1009);

@@ -45,6 +45,7 @@ public class MonitorOverheadBenchmark {
 
   @Setup
   public void setUp() {
+    HeapLayout.shift();
     omega =
         BenchSystems.builder(64L << 20)
             .monitor(
@@ -57,6 +58,7 @@ public class MonitorOverheadBenchmark {
     if (monitoring.equals("listener")) {
       manager.addAllocationListener(new dev.omega.mem.api.AllocationListener() {});
     }
+    HeapLayout.shift();
     for (int i = 0; i < ring.length; i++) {
       ring[i] = manager.allocate(16 + i);
     }
