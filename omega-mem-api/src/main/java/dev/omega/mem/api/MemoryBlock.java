@@ -28,7 +28,10 @@ public interface MemoryBlock {
   /** Usable size in bytes: at least what was requested. */
   long size();
 
-  /** Whether this handle still names live memory (false after free, or after its pool closed). */
+  /**
+   * Whether this handle still names live memory (false after free, or after its pool closed, when
+   * every access throws {@link IllegalStateException}).
+   */
   boolean isValid();
 
   byte getByte(long offset);

@@ -94,7 +94,8 @@ public interface MemoryManager extends AutoCloseable {
   /**
    * Closes the manager and its pools. Blocks still allocated are reported on the {@code
    * omega.audit} log (with their allocation sites when leak tracking records them) and become
-   * invalid. Closing twice does nothing.
+   * invalid, as {@link MemoryPool#close()} says, fallback segments included. Closing twice does
+   * nothing.
    */
   @Override
   void close();

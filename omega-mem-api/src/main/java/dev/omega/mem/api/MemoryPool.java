@@ -56,8 +56,16 @@ public interface MemoryPool extends AutoCloseable {
   MemoryPoolConfig config();
 
   /**
-   * Releases the region. Blocks still allocated become invalid; they are reported on the {@code
-   * omega.audit} log. Closing twice does nothing.
+   * Releases the region. Blocks still allocated become invalid: every later access throws {@link
+   * IllegalStateException}; they are reported on the {@code omega.audit} log. Closing twice does
+   * nothing.
+   *
+   * <p>The physical memory goes back to the system at once. An access on another thread that races
+   * the close never faults or touches other memory: it completes on memory that is no longer the
+   * block's (reading zeros, its writes lost) or throws; a thread is refused from its next
+   * synchronization action after the close on. Where the implementation keeps the address range
+   * mapped until no handle to it is reachable, as Omega Memory's direct memory does, that is what
+   * makes racing accesses safe.
    */
   @Override
   void close();

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.util.Objects;
 
 /**
@@ -16,8 +17,10 @@ import java.util.Objects;
  * handle's generation. Its {@link #state} word records FREED and SEALED, so every later access
  * through a freed handle gets {@code UseAfterFreeException} even after the slot was handed to
  * someone else (whose handle is another object). The block holds no address: it names a {@link
- * Region} and an index in it, and computes {@code region.base + index * region.stride} on each
- * access, so compaction can move the region.
+ * Region} and an index in it, and computes {@code region.address + index * region.stride} on each
+ * access, so compaction can move the region. The bounds check compares with the region's limit,
+ * which drops to 0 when the pool closes, so a closed pool's blocks are refused by the same check
+ * ({@link PoolMemory} says why the memory under them stays mapped until they are unreachable).
  *
  * <p>Freeing, local and remote (the split mimalloc makes between a page's local and thread free
  * lists). A slab block carries an owner tag: the thread-cache slot of the thread that allocated it
@@ -160,20 +163,20 @@ class Block implements MemoryBlock {
     return region.stride - (state >>> SLACK_SHIFT);
   }
 
-  /** Address of the block's first byte in {@link Region#segment}. */
-  private long start() {
-    return region.base + (long) index * region.stride;
-  }
-
-  private long checkRead(long offset, long length) {
+  /**
+   * Absolute address of {@code offset} in this block, after the checks of a read: not freed, and
+   * {@code [offset, offset + length)} inside the block of a region whose memory is still there.
+   */
+  private long checkRead(Region r, long offset, long length) {
     if ((state & FREED) != 0) {
       throw freed();
     }
-    Objects.checkFromIndexSize(offset, length, region.stride);
-    return start() + offset;
+    checkBounds(r, offset, length);
+    return r.address + (long) index * r.stride + offset;
   }
 
-  private long checkWrite(long offset, long length) {
+  /** {@link #checkRead} for a write, which a sealed block refuses too. */
+  private long checkWrite(Region r, long offset, long length) {
     if ((state & (FREED | SEALED)) != 0) {
       if ((state & FREED) != 0) {
         throw freed();
@@ -187,8 +190,37 @@ class Block implements MemoryBlock {
               + size()
               + " bytes");
     }
-    Objects.checkFromIndexSize(offset, length, region.stride);
-    return start() + offset;
+    checkBounds(r, offset, length);
+    return r.address + (long) index * r.stride + offset;
+  }
+
+  /**
+   * Compares against the region's limit rather than the block's size: the limit is the size until
+   * the memory is released and 0 after, so this one comparison also refuses a closed pool's blocks.
+   */
+  private static void checkBounds(Region r, long offset, long length) {
+    if ((offset | length) < 0 || offset > r.limit - length) {
+      throw outside(r, offset, length);
+    }
+  }
+
+  private static RuntimeException outside(Region r, long offset, long length) {
+    if (r.isReleased()) {
+      return new IllegalStateException(
+          "block of "
+              + r.stride
+              + " bytes can no longer be used: its memory was returned when its pool closed");
+    }
+    return new IndexOutOfBoundsException(
+        "range ["
+            + offset
+            + ", "
+            + offset
+            + " + "
+            + length
+            + ") is out of bounds for a block of "
+            + r.stride
+            + " bytes");
   }
 
   private UseAfterFreeException freed() {
@@ -202,51 +234,104 @@ class Block implements MemoryBlock {
 
   @Override
   public final boolean isValid() {
-    return !isFreed() && region.segment.scope().isAlive();
+    return !isFreed() && !region.isReleased();
   }
+
+  // Each accessor branches on the region's memory: direct memory through the constant segment,
+  // which is what lets the JIT drop that segment's own checks (PoolMemory's note), and the fence
+  // keeps the region, and so the mapping, reachable until the access is done; checked memory
+  // through its arena's segment, at an offset relative to it.
 
   @Override
   public final byte getByte(long offset) {
-    return region.segment.get(ValueLayout.JAVA_BYTE, checkRead(offset, 1));
+    Region r = region;
+    long at = checkRead(r, offset, 1);
+    if (r.direct) {
+      byte value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_BYTE, at);
+      Reference.reachabilityFence(r);
+      return value;
+    }
+    return r.memory.segment.get(ValueLayout.JAVA_BYTE, at - r.memory.address);
   }
 
   @Override
   public final void setByte(long offset, byte value) {
-    region.segment.set(ValueLayout.JAVA_BYTE, checkWrite(offset, 1), value);
+    Region r = region;
+    long at = checkWrite(r, offset, 1);
+    if (r.direct) {
+      PoolMemory.EVERYTHING.set(ValueLayout.JAVA_BYTE, at, value);
+      Reference.reachabilityFence(r);
+    } else {
+      r.memory.segment.set(ValueLayout.JAVA_BYTE, at - r.memory.address, value);
+    }
   }
 
   @Override
   public final int getInt(long offset) {
-    return region.segment.get(ValueLayout.JAVA_INT_UNALIGNED, checkRead(offset, 4));
+    Region r = region;
+    long at = checkRead(r, offset, 4);
+    if (r.direct) {
+      int value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at);
+      Reference.reachabilityFence(r);
+      return value;
+    }
+    return r.memory.segment.get(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address);
   }
 
   @Override
   public final void setInt(long offset, int value) {
-    region.segment.set(ValueLayout.JAVA_INT_UNALIGNED, checkWrite(offset, 4), value);
+    Region r = region;
+    long at = checkWrite(r, offset, 4);
+    if (r.direct) {
+      PoolMemory.EVERYTHING.set(ValueLayout.JAVA_INT_UNALIGNED, at, value);
+      Reference.reachabilityFence(r);
+    } else {
+      r.memory.segment.set(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address, value);
+    }
   }
 
   @Override
   public final long getLong(long offset) {
-    return region.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, checkRead(offset, 8));
+    Region r = region;
+    long at = checkRead(r, offset, 8);
+    if (r.direct) {
+      long value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+      Reference.reachabilityFence(r);
+      return value;
+    }
+    return r.memory.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address);
   }
 
   @Override
   public final void setLong(long offset, long value) {
-    region.segment.set(ValueLayout.JAVA_LONG_UNALIGNED, checkWrite(offset, 8), value);
+    Region r = region;
+    long at = checkWrite(r, offset, 8);
+    if (r.direct) {
+      PoolMemory.EVERYTHING.set(ValueLayout.JAVA_LONG_UNALIGNED, at, value);
+      Reference.reachabilityFence(r);
+    } else {
+      r.memory.segment.set(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address, value);
+    }
   }
 
   @Override
   public final void copyFrom(byte[] source, int sourceIndex, long offset, int length) {
     Objects.checkFromIndexSize(sourceIndex, length, source.length);
-    long at = checkWrite(offset, length);
-    MemorySegment.copy(source, sourceIndex, region.segment, ValueLayout.JAVA_BYTE, at, length);
+    Region r = region;
+    long at = checkWrite(r, offset, length);
+    MemorySegment.copy(
+        source, sourceIndex, r.view(), ValueLayout.JAVA_BYTE, r.viewOffset(at), length);
+    Reference.reachabilityFence(r);
   }
 
   @Override
   public final void copyTo(long offset, byte[] target, int targetIndex, int length) {
     Objects.checkFromIndexSize(targetIndex, length, target.length);
-    long at = checkRead(offset, length);
-    MemorySegment.copy(region.segment, ValueLayout.JAVA_BYTE, at, target, targetIndex, length);
+    Region r = region;
+    long at = checkRead(r, offset, length);
+    MemorySegment.copy(
+        r.view(), ValueLayout.JAVA_BYTE, r.viewOffset(at), target, targetIndex, length);
+    Reference.reachabilityFence(r);
   }
 
   @Override
@@ -256,9 +341,13 @@ class Block implements MemoryBlock {
       throw new AccessViolationException(
           "copy target is not an Omega Memory block: " + target.getClass().getName());
     }
-    long from = checkRead(offset, length);
-    long to = other.checkWrite(targetOffset, length);
-    MemorySegment.copy(region.segment, from, other.region.segment, to, length);
+    Region r = region;
+    Region t = other.region;
+    long from = checkRead(r, offset, length);
+    long to = other.checkWrite(t, targetOffset, length);
+    MemorySegment.copy(r.view(), r.viewOffset(from), t.view(), t.viewOffset(to), length);
+    Reference.reachabilityFence(r);
+    Reference.reachabilityFence(t);
   }
 
   @Override
@@ -268,8 +357,10 @@ class Block implements MemoryBlock {
 
   @Override
   public final void fill(long offset, long length, byte value) {
-    long at = checkWrite(offset, length);
-    region.segment.asSlice(at, length).fill(value);
+    Region r = region;
+    long at = checkWrite(r, offset, length);
+    r.view().asSlice(r.viewOffset(at), length).fill(value);
+    Reference.reachabilityFence(r);
   }
 
   @Override

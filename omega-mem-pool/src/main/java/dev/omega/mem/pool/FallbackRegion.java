@@ -1,14 +1,16 @@
 package dev.omega.mem.pool;
 
 import dev.omega.mem.api.PageRun.PageState;
-import java.lang.foreign.Arena;
 
-/** A dedicated segment for a request the pool cannot serve; freed by closing its arena. */
+/** A dedicated segment for a request the pool cannot serve; its memory is released on free. */
 final class FallbackRegion extends Region {
-  final Arena arena;
+  FallbackRegion(PoolMemory memory, Object owner) {
+    super(memory, owner, memory.byteSize(), PageState.RUN, -1, 0, 1);
+  }
 
-  FallbackRegion(Arena arena, Object owner, long size) {
-    super(arena.allocate(size, 16), owner, size, PageState.RUN, -1, 0, 1);
-    this.arena = arena;
+  /** Refuses the block's accesses, then gives the memory back. */
+  void release() {
+    invalidate();
+    memory.release();
   }
 }

@@ -18,7 +18,6 @@ import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
-import java.lang.foreign.Arena;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -143,6 +142,10 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
   private final AtomicLong largeLiveBytes = new AtomicLong();
   private final AtomicLong fallbackBytes = new AtomicLong();
+
+  /** Fallback segments in use, released at {@link #close()} like the pool's pages. */
+  private final Set<FallbackRegion> liveFallbacks = ConcurrentHashMap.newKeySet();
+
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
 
   private int pressureIndex;
@@ -522,14 +525,15 @@ final class OffHeapMemoryManager implements MemoryManager {
         return null;
       }
     } while (!fallbackBytes.compareAndSet(current, current + size));
-    Arena arena = Arena.ofShared();
+    FallbackRegion region;
     try {
-      return new FallbackRegion(arena, this, size);
+      region = new FallbackRegion(PoolMemory.allocate(size, 16, pool.isDirect()), this);
     } catch (OutOfMemoryError e) {
-      arena.close();
       fallbackBytes.addAndGet(-size);
       return null;
     }
+    liveFallbacks.add(region);
+    return region;
   }
 
   private OutOfMemoryException refuse(long size, Priority priority) {
@@ -774,7 +778,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     largeLiveBytes.addAndGet(-region.stride);
     if (region instanceof FallbackRegion fallback) {
       fallbackBytes.addAndGet(-region.stride);
-      fallback.arena.close();
+      liveFallbacks.remove(fallback);
+      fallback.release();
     } else {
       pool.release(region);
       pagesChanged();
@@ -1164,5 +1169,9 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     pool.close();
+    for (FallbackRegion region : liveFallbacks) {
+      region.release();
+    }
+    liveFallbacks.clear();
   }
 }

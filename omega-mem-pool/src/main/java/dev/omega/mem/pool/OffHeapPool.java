@@ -12,7 +12,6 @@ import dev.omega.mem.api.PoolStatistics;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.spi.AllocationStrategy;
 import dev.omega.mem.spi.AllocationStrategyProvider;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * small blocks ({@link PageState#SLAB}). Layout:
  *
  * <pre>
- *   segment  [ page 0 | page 1 | ... | page n-1 ]      one FFM allocation, owned by a shared Arena
+ *   memory   [ page 0 | page 1 | ... | page n-1 ]      one off-heap allocation, a {@link PoolMemory}
  *   used     startPage -> Region                        every live region, address order
  *   strategy free runs, in page numbers                  decides where a new region goes
  * </pre>
@@ -53,8 +52,11 @@ final class OffHeapPool implements MemoryPool {
   final ReentrantLock lock = new ReentrantLock();
 
   private final TreeMap<Long, Region> used = new TreeMap<>();
-  private Arena arena;
-  private MemorySegment segment;
+  private final boolean direct;
+
+  /** The pages; null before {@link #initialize()} and after {@link #close()}. */
+  private PoolMemory memory;
+
   private AllocationStrategy strategy;
   private volatile boolean closed;
 
@@ -68,6 +70,16 @@ final class OffHeapPool implements MemoryPool {
   private long bytesMoved;
 
   OffHeapPool(MemoryPoolConfig config, AllocationStrategyProvider strategyProvider) {
+    this(config, strategyProvider, PoolMemory.directByDefault());
+  }
+
+  /**
+   * @param direct whether to use direct memory when this JVM allows it ({@link PoolMemory}); false
+   *     forces checked memory
+   */
+  OffHeapPool(
+      MemoryPoolConfig config, AllocationStrategyProvider strategyProvider, boolean direct) {
+    this.direct = direct;
     this.config = Objects.requireNonNull(config, "config is null");
     this.strategyProvider = Objects.requireNonNull(strategyProvider, "strategyProvider is null");
     this.pageSize = config.blockSize();
@@ -81,28 +93,30 @@ final class OffHeapPool implements MemoryPool {
       if (closed) {
         throw new IllegalStateException("pool is closed");
       }
-      if (segment != null) {
+      if (memory != null) {
         return false;
       }
-      Arena newArena = Arena.ofShared();
       try {
-        segment = newArena.allocate(config.poolSize(), pageSize);
-      } catch (OutOfMemoryError | IllegalArgumentException e) {
-        newArena.close();
+        memory = PoolMemory.allocate(config.poolSize(), pageSize, direct);
+      } catch (OutOfMemoryError e) {
         throw new OutOfMemoryException(
-            "cannot reserve pool_size " + config.poolSize() + " bytes off-heap: " + e.getMessage(),
+            "cannot reserve pool_size " + config.poolSize() + " bytes: " + e.getMessage(),
             config.poolSize(),
             Priority.NORMAL,
             0,
             0,
             0);
       }
-      arena = newArena;
       strategy = strategyProvider.create(totalPages);
       return true;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Whether this pool asked for direct memory (its fallback segments follow it). */
+  boolean isDirect() {
+    return direct;
   }
 
   long pageSize() {
@@ -121,7 +135,7 @@ final class OffHeapPool implements MemoryPool {
     if (closed) {
       throw new IllegalStateException("pool is closed");
     }
-    if (segment == null) {
+    if (memory == null) {
       throw new IllegalStateException("pool is not initialized: call initialize() first");
     }
   }
@@ -148,7 +162,7 @@ final class OffHeapPool implements MemoryPool {
       if (start < 0) {
         return null;
       }
-      R region = factory.create(segment, start, pages, pageSize);
+      R region = factory.create(memory, start, pages, pageSize);
       used.put(start, region);
       usedPages += pages;
       peakUsedPages = Math.max(peakUsedPages, usedPages);
@@ -203,8 +217,8 @@ final class OffHeapPool implements MemoryPool {
     return new Block(region, 0, (int) (region.stride - size), 0);
   }
 
-  private Region newRun(MemorySegment seg, long start, long pages, long pageBytes) {
-    return new Region(seg, this, pages * pageBytes, PageState.RUN, start, pages, pageBytes);
+  private Region newRun(PoolMemory mem, long start, long pages, long pageBytes) {
+    return new Region(mem, this, pages * pageBytes, PageState.RUN, start, pages, pageBytes);
   }
 
   /**
@@ -262,9 +276,10 @@ final class OffHeapPool implements MemoryPool {
     long moved = 0;
     lock.lock();
     try {
-      if (closed || segment == null) {
+      if (closed || memory == null) {
         return false;
       }
+      MemorySegment segment = memory.segment;
       int n = used.size();
       long[] starts = new long[n];
       long[] lengths = new long[n];
@@ -277,7 +292,7 @@ final class OffHeapPool implements MemoryPool {
           MemorySegment.copy(
               segment, region.startPage * pageSize, segment, target * pageSize, bytes);
           region.startPage = target;
-          region.base = target * pageSize;
+          region.address = memory.address + target * pageSize;
           moved += bytes;
         }
         moved2.put(target, region);
@@ -444,13 +459,13 @@ final class OffHeapPool implements MemoryPool {
           usedCount += run.pages();
         }
       }
-      if (segment != null && expected != totalPages) {
+      if (memory != null && expected != totalPages) {
         problems.add("runs end at page " + expected + ", pool has " + totalPages);
       }
       if (usedCount != usedPages) {
         problems.add("used pages counted " + usedPages + ", regions hold " + usedCount);
       }
-      if (segment != null && strategy.freeUnits() != totalPages - usedPages) {
+      if (memory != null && strategy.freeUnits() != totalPages - usedPages) {
         problems.add(
             "the strategy's free lists hold "
                 + strategy.freeUnits()
@@ -482,9 +497,15 @@ final class OffHeapPool implements MemoryPool {
             "pool_closed_with_live_blocks",
             "regions=" + used.size() + " pages=" + usedPages + " blocks=" + liveBlocks);
       }
+      // Refuse every block first, then give the pages back (PoolMemory's note: a racing access
+      // reads zeros from direct memory, and the JDK stops one on checked memory).
+      for (Region region : used.values()) {
+        region.invalidate();
+      }
       used.clear();
-      if (arena != null) {
-        arena.close();
+      if (memory != null) {
+        memory.release();
+        memory = null;
       }
     } finally {
       lock.unlock();
@@ -494,6 +515,6 @@ final class OffHeapPool implements MemoryPool {
   /** Makes the region object for a claimed run. */
   @FunctionalInterface
   interface RegionFactory<R extends Region> {
-    R create(MemorySegment segment, long startPage, long pages, long pageSize);
+    R create(PoolMemory memory, long startPage, long pages, long pageSize);
   }
 }

@@ -1,7 +1,6 @@
 package dev.omega.mem.pool;
 
 import dev.omega.mem.api.PageRun.PageState;
-import java.lang.foreign.MemorySegment;
 import java.util.function.IntConsumer;
 
 /**
@@ -30,13 +29,13 @@ final class Slab extends Region {
   boolean listed;
 
   Slab(
-      MemorySegment segment,
+      PoolMemory memory,
       Object owner,
       SizeClass sizeClass,
       long startPage,
       long pages,
       long pageSize) {
-    super(segment, owner, sizeClass.blockSize, PageState.SLAB, startPage, pages, pageSize);
+    super(memory, owner, sizeClass.blockSize, PageState.SLAB, startPage, pages, pageSize);
     this.sizeClass = sizeClass;
     this.classIndex = sizeClass.index;
     this.capacity = (int) (pages * pageSize / sizeClass.blockSize);

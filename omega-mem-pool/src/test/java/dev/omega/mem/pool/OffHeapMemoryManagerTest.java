@@ -243,6 +243,21 @@ class OffHeapMemoryManagerTest {
   }
 
   @Test
+  void close_releasesFallbackSegmentsStillInUse_likeThePoolsPages() {
+    MemoryManagerConfig config =
+        MemoryManagerConfig.builder().fallbackEnabled(true).fallbackLimit(3 * MIB).build();
+    OffHeapMemoryManager m = Fixtures.manager(1 * MIB, config, () -> false);
+    MemoryBlock big = m.allocate(2 * MIB);
+    MemoryBlock small = m.allocate(64);
+    big.setLong(0, 1);
+    m.close();
+    assertFalse(big.isValid());
+    assertFalse(small.isValid());
+    assertThrows(IllegalStateException.class, () -> big.getLong(0));
+    assertThrows(IllegalStateException.class, () -> small.getLong(0));
+  }
+
+  @Test
   void pressureListeners_hearLevelsCrossedUpAndDown() {
     MemoryManagerConfig config =
         MemoryManagerConfig.builder()
