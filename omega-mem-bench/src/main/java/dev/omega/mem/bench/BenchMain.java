@@ -52,33 +52,30 @@ public final class BenchMain {
     }
   }
 
-  private static void monitorOverhead(boolean full) throws RunnerException {
-    Map<String, Double> means = new LinkedHashMap<>();
-    Map<String, Double> medians = new LinkedHashMap<>();
-    for (RunResult r :
-        new Runner(options(MonitorOverheadBenchmark.class.getSimpleName(), full).build()).run()) {
-      String mode = r.getParams().getParam("monitoring");
-      means.put(mode, r.getPrimaryResult().getScore());
-      medians.put(mode, r.getPrimaryResult().getStatistics().getPercentile(50));
-    }
+  private static void monitorOverhead(boolean full) {
+    System.out.println("# running MonitorOverhead (paired phases on one system per layout) ...");
+    int systems = full ? 6 : 3;
+    MonitorOverhead.Figure f =
+        MonitorOverhead.measure(systems, full ? 10 : 5, Duration.ofMillis(full ? 300 : 200));
     System.out.println();
-    System.out.println("## monitoring overhead, churn 16..271 B, 1 thread (ns/op)");
-    System.out.printf(Locale.ROOT, "%-28s %12s %12s%n", "", "mean", "median");
-    for (String[] row :
-        List.of(
-            new String[] {"off", "monitor off"},
-            new String[] {"on", "monitor on (100 ms samples)"},
-            new String[] {"listener", "empty listener only"})) {
-      System.out.printf(
-          Locale.ROOT, "%-28s %12.1f %12.1f%n", row[1], means.get(row[0]), medians.get(row[0]));
-    }
-    // The median is the figure judged: on a shared VM single iterations spike by 30 % and more,
-    // which moves a mean of 15 iterations by several per cent either way.
+    System.out.println("## monitoring overhead, churn 16..271 B, 1 thread");
     System.out.printf(
         Locale.ROOT,
-        "on / off: %.3f by median, %.3f by mean (target <= 1.05)%n",
-        medians.get("on") / medians.get("off"),
-        means.get("on") / means.get("off"));
+        "monitor stopped: %.1f ns/op (median phase); %d rounds over %d heap layouts%n",
+        f.offNanos(),
+        f.rounds(),
+        systems);
+    System.out.printf(
+        Locale.ROOT,
+        "empty listener only / stopped: %.3f (median of the rounds)%n",
+        f.listenerRatio());
+    System.out.printf(
+        Locale.ROOT,
+        "monitor running (100 ms samples) / stopped: %.3f (median; rounds ranged %.3f..%.3f)"
+            + " (target <= 1.05)%n",
+        f.onRatio(),
+        f.lowOnRatio(),
+        f.highOnRatio());
   }
 
   /**

@@ -53,6 +53,14 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void monitorOverhead_measuresEveryRoundOfEverySystem() {
+    var figure = MonitorOverhead.measure(2, 2, Duration.ofMillis(5));
+    assertEquals(4, figure.rounds());
+    assertTrue(figure.offNanos() > 0);
+    assertTrue(figure.onRatio() > 0 && figure.listenerRatio() > 0);
+  }
+
+  @Test
   void memoryPerBlock_measuresEveryContender() {
     var figures = MemoryPerBlock.measure(20_000);
     assertEquals(4, figures.size());
