@@ -14,13 +14,22 @@ import java.util.regex.Pattern;
  *     fragmentation
  * @param maxFragmentationThreshold {@code max_fragmentation_threshold}: fragmentation above which a
  *     failed allocation triggers compaction (and the monitor raises an alert), 0 to 1
+ * @param preTouch {@code pre_touch}: commit every page of the pool when it is built, as the JVM's
+ *     {@code -XX:+AlwaysPreTouch} does for its heap. Off (the default), direct pool memory is
+ *     committed page by page as blocks first touch it: a pool costs resident memory for what was
+ *     used, and a pool larger than the memory the system will give fails when it fills (the
+ *     system's out-of-memory handling, not an exception). On, start-up pays for the whole pool,
+ *     no allocation takes a first-touch page fault, and a pool the system cannot back fails in
+ *     {@code initialize()} with an {@link OutOfMemoryException}. Checked memory (see the README) is
+ *     committed when built either way, since the JDK zeroes it.
  */
 public record MemoryPoolConfig(
     long poolSize,
     int blockSize,
     String allocationStrategy,
     boolean enableCompaction,
-    double maxFragmentationThreshold) {
+    double maxFragmentationThreshold,
+    boolean preTouch) {
 
   public static final long MIN_POOL_SIZE = 64L << 10;
   public static final long MAX_POOL_SIZE = 1L << 40;
@@ -61,7 +70,10 @@ public record MemoryPoolConfig(
     ConfigurationException.throwIfAny(problems);
   }
 
-  /** 100 MiB of 4 KiB pages, sequential placement, compaction on at 15 % fragmentation. */
+  /**
+   * 100 MiB of 4 KiB pages, sequential placement, compaction on at 15 % fragmentation, committed
+   * as used.
+   */
   public static MemoryPoolConfig defaults() {
     return builder().build();
   }
@@ -76,7 +88,8 @@ public record MemoryPoolConfig(
         .blockSize(blockSize)
         .allocationStrategy(allocationStrategy)
         .enableCompaction(enableCompaction)
-        .maxFragmentationThreshold(maxFragmentationThreshold);
+        .maxFragmentationThreshold(maxFragmentationThreshold)
+        .preTouch(preTouch);
   }
 
   /** Pages in the pool. */
@@ -91,6 +104,7 @@ public record MemoryPoolConfig(
     private String allocationStrategy = "sequential";
     private boolean enableCompaction = true;
     private double maxFragmentationThreshold = 0.15;
+    private boolean preTouch = false;
 
     private Builder() {}
 
@@ -119,9 +133,19 @@ public record MemoryPoolConfig(
       return this;
     }
 
+    public Builder preTouch(boolean value) {
+      this.preTouch = value;
+      return this;
+    }
+
     public MemoryPoolConfig build() {
       return new MemoryPoolConfig(
-          poolSize, blockSize, allocationStrategy, enableCompaction, maxFragmentationThreshold);
+          poolSize,
+          blockSize,
+          allocationStrategy,
+          enableCompaction,
+          maxFragmentationThreshold,
+          preTouch);
     }
   }
 }

@@ -527,7 +527,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     } while (!fallbackBytes.compareAndSet(current, current + size));
     FallbackRegion region;
     try {
-      region = new FallbackRegion(PoolMemory.allocate(size, 16, pool.isDirect()), this);
+      // A fallback segment follows its pool: pre-touched, its commit fails here, as a refusal,
+      // rather than as the system's out-of-memory handling when the program fills it.
+      region =
+          new FallbackRegion(
+              PoolMemory.allocate(size, 16, pool.isDirect(), pool.config().preTouch()), this);
     } catch (OutOfMemoryError e) {
       fallbackBytes.addAndGet(-size);
       return null;

@@ -97,7 +97,7 @@ final class OffHeapPool implements MemoryPool {
         return false;
       }
       try {
-        memory = PoolMemory.allocate(config.poolSize(), pageSize, direct);
+        memory = PoolMemory.allocate(config.poolSize(), pageSize, direct, config.preTouch());
       } catch (OutOfMemoryError e) {
         throw new OutOfMemoryException(
             "cannot reserve pool_size " + config.poolSize() + " bytes: " + e.getMessage(),

@@ -85,13 +85,18 @@ final class PoolMemory {
 
   /**
    * Reserves {@code bytes} aligned to {@code alignment} (a power of two): direct when {@code
-   * direct} and available, else checked.
+   * direct} and available, else checked. With {@code commit}, direct memory is committed now
+   * rather than as it is first touched ({@code pre_touch}); checked memory always is.
    *
    * @throws OutOfMemoryError when the system refuses the memory (the message says why)
    */
-  static PoolMemory allocate(long bytes, long alignment, boolean direct) {
+  static PoolMemory allocate(long bytes, long alignment, boolean direct, boolean commit) {
     if (direct && DIRECT_AVAILABLE) {
-      return new PoolMemory(Mmap.map(bytes, alignment), true, null);
+      MemorySegment mapped = Mmap.map(bytes, alignment);
+      if (commit) {
+        Mmap.commit(mapped);
+      }
+      return new PoolMemory(mapped, true, null);
     }
     Arena shared = Arena.ofShared();
     try {
@@ -134,6 +139,17 @@ final class PoolMemory {
   }
 
   /**
+   * Commits the pages of a fresh direct mapping by writing a zero to each (already zero, so no
+   * content changes): what {@code pre_touch} falls back to on kernels without {@code
+   * MADV_POPULATE_WRITE}, one page fault per page.
+   */
+  static void touchEachPage(MemorySegment segment) {
+    for (long offset = 0; offset < segment.byteSize(); offset += Mmap.OS_PAGE) {
+      segment.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+    }
+  }
+
+  /**
    * Bytes of direct mappings unmapped since the JVM started (by the garbage collector's cleanup).
    */
   static long unmappedBytes() {
@@ -172,6 +188,11 @@ final class PoolMemory {
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MADV_DONTNEED = 4;
 
+    /** Linux 5.14 and later: fault every page in, writable, or fail with an errno. */
+    private static final int MADV_POPULATE_WRITE = 23;
+
+    private static final int EINVAL = 22;
+
     /** The system's page: mappings start on one, and lengths are rounded up to one. */
     private static final long OS_PAGE = 4096;
 
@@ -182,6 +203,9 @@ final class PoolMemory {
     static final MethodHandle MMAP;
     static final MethodHandle MUNMAP;
     static final MethodHandle MADVISE;
+
+    /** {@link #MADVISE} capturing errno, for the advice that can fail for want of memory. */
+    static final MethodHandle MADVISE_ERRNO;
 
     static {
       Linker linker = Linker.nativeLinker();
@@ -213,6 +237,16 @@ final class PoolMemory {
                   ValueLayout.JAVA_LONG,
                   ValueLayout.JAVA_LONG,
                   ValueLayout.JAVA_INT));
+      MADVISE_ERRNO =
+          downcall(
+              linker,
+              "madvise",
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT),
+              Linker.Option.captureCallState("errno"));
     }
 
     private Mmap() {}
@@ -273,6 +307,41 @@ final class PoolMemory {
       } catch (Throwable e) {
         // A cleaner thread has no caller to tell; the range stays reserved, which is harmless.
       }
+    }
+
+    /**
+     * Commits every page of {@code segment} (a fresh mapping) now. {@code MADV_POPULATE_WRITE}
+     * faults them all in with one call and, unlike {@code MAP_POPULATE}, says when it could not;
+     * a kernel older than 5.14 refuses the advice (EINVAL), and then a write to each page does the
+     * same. When the system cannot back the pages, what was committed goes back and the pool is
+     * refused: a pre-touched pool must not start half resident.
+     */
+    static void commit(MemorySegment segment) {
+      long address = segment.address();
+      long length = roundUp(segment.byteSize(), OS_PAGE);
+      int result;
+      int errno;
+      try (Arena call = Arena.ofConfined()) {
+        MemorySegment state = call.allocate(CALL_STATE);
+        result = (int) MADVISE_ERRNO.invokeExact(state, address, length, MADV_POPULATE_WRITE);
+        errno = (int) ERRNO.get(state, 0L);
+      } catch (Throwable e) {
+        throw new IllegalStateException("madvise failed", e);
+      }
+      if (result == 0) {
+        return;
+      }
+      if (errno == EINVAL) {
+        touchEachPage(segment);
+        return;
+      }
+      discard(address, segment.byteSize());
+      throw new OutOfMemoryError(
+          "cannot commit "
+              + segment.byteSize()
+              + " bytes for pre_touch: madvise(MADV_POPULATE_WRITE) failed with errno "
+              + errno
+              + (errno == 12 ? " (ENOMEM: the system cannot back them)" : ""));
     }
 
     /** Hands the physical pages of {@code [address, address + bytes)} back to the system. */

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManagerConfig;
+import dev.omega.mem.spi.ManagerContext;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -43,14 +45,14 @@ class PoolMemoryTest {
     // cases below would quietly test checked memory twice.
     assertTrue(PoolMemory.class.getModule().isNativeAccessEnabled());
     assertTrue(PoolMemory.DIRECT_AVAILABLE);
-    assertTrue(PoolMemory.allocate(MiB, 4096, true).direct);
+    assertTrue(PoolMemory.allocate(MiB, 4096, true, false).direct);
   }
 
   @Test
   void release_ofDirectMemory_returnsItsPagesAtOnce_andLaterReadsSeeZeros() throws IOException {
     assumeTrue(PoolMemory.DIRECT_AVAILABLE);
     long bytes = 64 * MiB;
-    PoolMemory memory = PoolMemory.allocate(bytes, 4096, true);
+    PoolMemory memory = PoolMemory.allocate(bytes, 4096, true, false);
     long untouched = residentBytes();
     for (long at = 0; at < bytes; at += 4096) {
       PoolMemory.EVERYTHING.set(ValueLayout.JAVA_BYTE, memory.address + at, (byte) 1);
@@ -69,11 +71,83 @@ class PoolMemoryTest {
     memory.release(); // idempotent
   }
 
+  @ParameterizedTest(name = "pre_touch = {0}")
+  @ValueSource(booleans = {true, false})
+  void preTouch_commitsTheWholePoolWhenBuilt_andWithoutIt_aPoolCostsWhatItUses(boolean preTouch)
+      throws IOException {
+    assumeTrue(PoolMemory.DIRECT_AVAILABLE);
+    long bytes = 64 * MiB;
+    OffHeapPool pool =
+        new OffHeapPool(
+            Fixtures.poolConfig(bytes).toBuilder().preTouch(preTouch).build(),
+            Fixtures.FIRST_FIT,
+            true);
+    long before = residentBytes();
+    pool.initialize();
+    long built = residentBytes() - before;
+    if (preTouch) {
+      assertTrue(built > 56 * MiB, "pre-touched: " + built / MiB + " MiB resident when built");
+    } else {
+      assertTrue(built < 16 * MiB, "committed as used: " + built / MiB + " MiB when built");
+    }
+    MemoryBlock block = pool.allocateBlock(4096);
+    assertEquals(0, block.getLong(4088), "a committed page still reads zeros");
+    block.setLong(0, 42);
+    assertEquals(42, block.getLong(0));
+    pool.freeBlock(block);
+    long open = residentBytes();
+    pool.close();
+    if (preTouch) {
+      assertTrue(
+          open - residentBytes() > 56 * MiB,
+          "close gives the committed pages back: " + (open - residentBytes()) / MiB + " MiB");
+    }
+  }
+
+  @Test
+  void preTouch_commitsAFallbackSegmentWhenItIsAllocated() throws IOException {
+    assumeTrue(PoolMemory.DIRECT_AVAILABLE);
+    OffHeapMemoryManager manager =
+        new OffHeapMemoryManager(
+            new ManagerContext(
+                Fixtures.poolConfig(MiB).toBuilder().preTouch(true).build(),
+                MemoryManagerConfig.builder().fallbackEnabled(true).fallbackLimit(64 * MiB).build(),
+                Fixtures.FIRST_FIT,
+                () -> false));
+    try {
+      long before = residentBytes();
+      MemoryBlock big = manager.allocate(48 * MiB);
+      long committed = residentBytes() - before;
+      assertTrue(committed > 40 * MiB, "fallback committed: " + committed / MiB + " MiB");
+      assertEquals(0, big.getLong(48 * MiB - 8));
+      manager.deallocate(big);
+      assertTrue(
+          residentBytes() - before < 8 * MiB, "its free gives the pages back at once");
+    } finally {
+      manager.close();
+    }
+  }
+
+  @Test
+  void touchEachPage_commitsAMapping_withoutChangingIt() throws IOException {
+    assumeTrue(PoolMemory.DIRECT_AVAILABLE);
+    long bytes = 64 * MiB;
+    PoolMemory memory = PoolMemory.allocate(bytes, 4096, true, false);
+    long before = residentBytes();
+    PoolMemory.touchEachPage(memory.segment);
+    long touched = residentBytes() - before;
+    assertTrue(touched > 56 * MiB, "touched: " + touched / MiB + " MiB");
+    for (long at = 0; at < bytes; at += 4096 * 97) {
+      assertEquals(0, PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG, memory.address + at));
+    }
+    memory.release();
+  }
+
   @Test
   void directMemory_isUnmapped_whenNothingReachesIt() throws InterruptedException {
     assumeTrue(PoolMemory.DIRECT_AVAILABLE);
     long before = PoolMemory.unmappedBytes();
-    PoolMemory.allocate(8 * MiB, 4096, true).release();
+    PoolMemory.allocate(8 * MiB, 4096, true, false).release();
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (PoolMemory.unmappedBytes() - before < 8 * MiB && System.nanoTime() < deadline) {
       System.gc();
@@ -86,7 +160,7 @@ class PoolMemoryTest {
 
   @Test
   void checkedMemory_release_closesItsArena() {
-    PoolMemory memory = PoolMemory.allocate(MiB, 4096, false);
+    PoolMemory memory = PoolMemory.allocate(MiB, 4096, false, false);
     assertFalse(memory.direct);
     memory.segment.set(ValueLayout.JAVA_LONG, 8, 42);
     assertEquals(42, memory.segment.get(ValueLayout.JAVA_LONG, 8));

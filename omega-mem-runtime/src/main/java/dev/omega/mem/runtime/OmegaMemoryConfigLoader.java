@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  *
  * <pre>
  *   pool_size = 100MiB            block_size = 4096          allocation_strategy = sequential
- *   enable_compaction = true      max_fragmentation_threshold = 0.15
+ *   enable_compaction = true      max_fragmentation_threshold = 0.15   pre_touch = false
  *   collection_strategy = generational   collection_threshold = 0.8   max_pause_time = 100ms
  *   enable_cycle_detection = true        generational_count = 3
  *   enable_real_time_monitoring = true   metrics_collection_interval = 1s
@@ -54,6 +54,7 @@ public final class OmegaMemoryConfigLoader {
           "allocation_strategy",
           "enable_compaction",
           "max_fragmentation_threshold",
+          "pre_touch",
           "collection_strategy",
           "collection_threshold",
           "max_pause_time",
@@ -155,6 +156,7 @@ public final class OmegaMemoryConfigLoader {
     r.string("allocation_strategy", pool::allocationStrategy);
     r.bool("enable_compaction", pool::enableCompaction);
     r.number("max_fragmentation_threshold", pool::maxFragmentationThreshold);
+    r.bool("pre_touch", pool::preTouch);
 
     GarbageCollectorConfig.Builder gc = GarbageCollectorConfig.builder();
     r.string("collection_strategy", gc::collectionStrategy);

@@ -30,6 +30,7 @@ class OmegaMemoryConfigLoaderTest {
             allocation_strategy = random
             enable_compaction = false
             max_fragmentation_threshold = 0.3
+            pre_touch = true
             collection_strategy = mark-sweep
             collection_threshold = 0.7
             max_pause_time = 20ms
@@ -55,6 +56,7 @@ class OmegaMemoryConfigLoaderTest {
     assertEquals("random", c.pool().allocationStrategy());
     assertFalse(c.pool().enableCompaction());
     assertEquals(0.3, c.pool().maxFragmentationThreshold());
+    assertTrue(c.pool().preTouch());
     assertEquals("mark-sweep", c.garbageCollector().collectionStrategy());
     assertEquals(Duration.ofMillis(20), c.garbageCollector().maxPauseTime());
     assertEquals(2, c.garbageCollector().generationalCount());
@@ -103,6 +105,7 @@ class OmegaMemoryConfigLoaderTest {
         "max_pause_time = 1us | max_pause_time | PT0.000001S | from 100us to 10s",
         "generational_count = 9 | generational_count | 9 | 1 to 8",
         "enable_compaction = sometimes | enable_compaction | sometimes | true or false",
+        "pre_touch = 1GiB | pre_touch | 1GiB | true or false",
         "metrics_collection_interval = 1ms | metrics_collection_interval | PT0.001S | from 10ms to 1h",
         "leak_detection = loud | leak_detection | loud | one of DISABLED, SAMPLED, FULL",
         "critical_reserve = 0.9 | critical_reserve | 0.9 | a fraction from 0 to 0.5",
