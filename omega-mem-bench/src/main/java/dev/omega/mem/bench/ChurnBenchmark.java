@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,6 +44,12 @@ public class ChurnBenchmark {
     OmegaMemory omega;
     MemoryManager manager;
 
+    /**
+     * Every thread's slots, emptied here before the close: JMH may tear this state down before the
+     * threads' own, and closing with their blocks live reported 1,024 leaked blocks per fork.
+     */
+    final List<Slots> threads = new CopyOnWriteArrayList<>();
+
     @Setup
     public void setUp() {
       HeapLayout.shift();
@@ -51,6 +59,7 @@ public class ChurnBenchmark {
 
     @TearDown
     public void tearDown() {
+      threads.forEach(slots -> slots.empty(this));
       omega.close();
     }
   }
@@ -61,7 +70,9 @@ public class ChurnBenchmark {
     MemoryBlock[] omega = new MemoryBlock[SLOTS];
     ByteBuf[] netty = new ByteBuf[SLOTS];
     long[] malloc = new long[SLOTS];
+    MemorySegment[] mallocSegments = new MemorySegment[SLOTS];
     long seed = System.nanoTime() | 1;
+    private boolean emptied;
 
     int next() {
       seed = xorshift(seed);
@@ -70,20 +81,27 @@ public class ChurnBenchmark {
 
     @Setup(Level.Trial)
     public void fill(Shared shared) {
+      shared.threads.add(this);
       HeapLayout.shift(); // this thread's cache and slabs come with its first allocation
       for (int i = 0; i < SLOTS; i++) {
         omega[i] = shared.manager.allocate(16 + next() % 1009);
         netty[i] = PooledByteBufAllocator.DEFAULT.directBuffer(16 + next() % 1009);
         malloc[i] = NativeMalloc.mallocRaw(16 + next() % 1009);
+        mallocSegments[i] = NativeMalloc.malloc(16 + next() % 1009);
       }
     }
 
     @TearDown(Level.Trial)
-    public void empty(Shared shared) {
+    public synchronized void empty(Shared shared) {
+      if (emptied) {
+        return;
+      }
+      emptied = true;
       for (int i = 0; i < SLOTS; i++) {
         shared.manager.deallocate(omega[i]);
         netty[i].release();
         NativeMalloc.freeRaw(malloc[i]);
+        NativeMalloc.free(mallocSegments[i]);
       }
     }
   }
@@ -122,6 +140,38 @@ public class ChurnBenchmark {
     MemorySegment.ofAddress(address).reinterpret(size).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
     slots.malloc[i] = address;
     return address;
+  }
+
+  /**
+   * {@link #mallocRawCritical} holding a {@link MemorySegment} per slot instead of a {@code long}:
+   * the same downcalls, plus the store of an object reference into the slot array that {@link
+   * #omegaChecked} makes with its {@link MemoryBlock}. Under G1 that store into an old array runs
+   * the post-write barrier (a StoreLoad fence and a card mark), which a {@code long[]} never does,
+   * so the difference between the two malloc figures is the caller's cost of holding any handle
+   * object, not the allocator's.
+   */
+  @Benchmark
+  public long mallocCriticalSegment(Slots slots) {
+    int r = slots.next();
+    int i = r & (SLOTS - 1);
+    NativeMalloc.freeRaw(slots.mallocSegments[i].address());
+    long size = 16 + (r >>> 10) % 1009;
+    MemorySegment segment = MemorySegment.ofAddress(NativeMalloc.mallocRaw(size)).reinterpret(size);
+    segment.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
+    slots.mallocSegments[i] = segment;
+    return segment.address();
+  }
+
+  /** malloc through FFM as most programs call it: plain downcalls, segments held. */
+  @Benchmark
+  public long mallocFfm(Slots slots) {
+    int r = slots.next();
+    int i = r & (SLOTS - 1);
+    NativeMalloc.free(slots.mallocSegments[i]);
+    MemorySegment segment = NativeMalloc.malloc(16 + (r >>> 10) % 1009);
+    segment.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
+    slots.mallocSegments[i] = segment;
+    return segment.byteSize();
   }
 
   @Benchmark
