@@ -244,22 +244,37 @@ public final class BenchMain {
   }
 
   private static void collectors(boolean full) {
-    int runs = full ? 5 : 2;
+    int warmups = full ? 3 : 2;
+    int runs = full ? 5 : 3;
     System.out.println();
-    System.out.println(
-        "## full collection of 1,000,000 objects of cyclic garbage (rings of 10), median ms");
+    System.out.printf(
+        "## full collection of 1,000,000 objects of cyclic garbage (rings of 10), ms: the JVM's"
+            + " first, then the median (range) of %d after %d more%n",
+        runs,
+        warmups);
     for (String collector : CollectorFigures.COLLECTORS) {
+      CollectorFigures.Timings t =
+          CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, warmups, runs);
       System.out.printf(
           Locale.ROOT,
-          "%-22s %10.1f ms%n",
+          "%-22s first %6.1f   median %6.1f  (%.1f..%.1f)%n",
           collector,
-          CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, runs));
+          t.first(),
+          t.median(),
+          t.min(),
+          t.max());
     }
+    CollectorFigures.Timings young =
+        CollectorFigures.youngCollection(1_000_000, 700_000, warmups, runs);
     System.out.println();
     System.out.printf(
         Locale.ROOT,
-        "## young collection, 700,000 garbage while 1,000,000 live in old generations: %.1f ms (generational)%n",
-        CollectorFigures.youngCollection(1_000_000, 700_000, runs));
+        "## young collection, 700,000 garbage while 1,000,000 live in old generations"
+            + " (generational), ms: first %.1f, median %.1f (%.1f..%.1f)%n",
+        young.first(),
+        young.median(),
+        young.min(),
+        young.max());
     int depth = full ? 20 : 16;
     System.out.println();
     System.out.println(

@@ -50,10 +50,13 @@ final class CollectorFigures {
         .build();
   }
 
-  /** Milliseconds to collect {@code objects} objects of cyclic garbage (rings of 10). */
-  static double fullCollectionOfCycles(String collector, int objects, int runs) {
-    double[] times = new double[runs + 1];
-    for (int run = 0; run <= runs; run++) {
+  /**
+   * Milliseconds to collect {@code objects} objects of cyclic garbage (rings of 10): {@link
+   * Timings} of the first collection of the JVM and of {@code runs} after {@code warmups} more.
+   */
+  static Timings fullCollectionOfCycles(String collector, int objects, int warmups, int runs) {
+    double[] times = new double[1 + warmups + runs];
+    for (int run = 0; run < times.length; run++) {
       try (OmegaMemory omega = system(collector, 1L << 30, Duration.ofMillis(100))) {
         ManagedHeap heap = omega.heap();
         try (HeapScope scope = heap.openScope()) {
@@ -77,15 +80,34 @@ final class CollectorFigures {
         }
       }
     }
-    return median(Arrays.copyOfRange(times, 1, times.length));
+    return Timings.of(times, warmups);
   }
 
   /**
-   * Milliseconds of one young collection: {@code garbage} young garbage, {@code live} old objects.
+   * The first of a series of timed collections, each in a new system of the same JVM, and the
+   * median of those after the warm-up ones. The first runs the collector's loops before the JIT
+   * has compiled them, which a long-running program's collections do not: on 2 CPUs the first two
+   * or three full collections of a million objects took 1.5 to 4 times the steady figure, so
+   * a median of five after one warm-up mixed compiled and half-compiled runs.
    */
-  static double youngCollection(int live, int garbage, int runs) {
-    double[] times = new double[runs + 1];
-    for (int run = 0; run <= runs; run++) {
+  record Timings(double first, double median, double min, double max) {
+    static Timings of(double[] times, int warmups) {
+      double[] measured = Arrays.copyOfRange(times, 1 + warmups, times.length);
+      return new Timings(
+          times[0],
+          CollectorFigures.median(measured),
+          Arrays.stream(measured).min().orElseThrow(),
+          Arrays.stream(measured).max().orElseThrow());
+    }
+  }
+
+  /**
+   * Milliseconds of one young collection: {@code garbage} young garbage, {@code live} old objects;
+   * as {@link #fullCollectionOfCycles}.
+   */
+  static Timings youngCollection(int live, int garbage, int warmups, int runs) {
+    double[] times = new double[1 + warmups + runs];
+    for (int run = 0; run < times.length; run++) {
       // The threshold is raised so the garbage piles up in generation 0 for one young collection.
       try (OmegaMemory omega =
           system("generational", 1L << 30, Duration.ofMillis(100), garbage + 1)) {
@@ -115,7 +137,7 @@ final class CollectorFigures {
         }
       }
     }
-    return median(Arrays.copyOfRange(times, 1, times.length));
+    return Timings.of(times, warmups);
   }
 
   /**
