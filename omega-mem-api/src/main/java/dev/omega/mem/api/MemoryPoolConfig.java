@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
  *     {@code -XX:+AlwaysPreTouch} does for its heap. Off (the default), direct pool memory is
  *     committed page by page as blocks first touch it: a pool costs resident memory for what was
  *     used, and a pool larger than the memory the system will give fails when it fills (the
- *     system's out-of-memory handling, not an exception). On, start-up pays for the whole pool,
- *     no allocation takes a first-touch page fault, and a pool the system cannot back fails in
- *     {@code initialize()} with an {@link OutOfMemoryException}. Checked memory (see the README) is
+ *     system's out-of-memory handling, not an exception). On, start-up pays for the whole pool, no
+ *     allocation takes a first-touch page fault, and a pool the system cannot back fails in {@code
+ *     initialize()} with an {@link OutOfMemoryException}. Checked memory (see the README) is
  *     committed when built either way, since the JDK zeroes it.
  */
 public record MemoryPoolConfig(
@@ -71,8 +71,8 @@ public record MemoryPoolConfig(
   }
 
   /**
-   * 100 MiB of 4 KiB pages, sequential placement, compaction on at 15 % fragmentation, committed
-   * as used.
+   * 100 MiB of 4 KiB pages, sequential placement, compaction on at 15 % fragmentation, committed as
+   * used.
    */
   public static MemoryPoolConfig defaults() {
     return builder().build();

@@ -192,8 +192,7 @@ public final class BenchMain {
               + " thread(s) (ns per op per thread)",
           byThreads.get(threads),
           "omegaChecked",
-          List.of(
-              "mallocRawCritical", "mallocCriticalSegment", "mallocFfm", "nettyPooledDirect"));
+          List.of("mallocRawCritical", "mallocCriticalSegment", "mallocFfm", "nettyPooledDirect"));
     }
     // 256 threads on a few cores: only Omega's own scaling is the target, so only Omega runs, in
     // a plain loop (see ManyThreads for why not JMH), alternating 2 and 256 threads three times.
@@ -250,8 +249,7 @@ public final class BenchMain {
     System.out.printf(
         "## full collection of 1,000,000 objects of cyclic garbage (rings of 10), ms: the JVM's"
             + " first, then the median (range) of %d after %d more%n",
-        runs,
-        warmups);
+        runs, warmups);
     for (String collector : CollectorFigures.COLLECTORS) {
       CollectorFigures.Timings t =
           CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, warmups, runs);

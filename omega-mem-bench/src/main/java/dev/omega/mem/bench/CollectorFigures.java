@@ -85,10 +85,10 @@ final class CollectorFigures {
 
   /**
    * The first of a series of timed collections, each in a new system of the same JVM, and the
-   * median of those after the warm-up ones. The first runs the collector's loops before the JIT
-   * has compiled them, which a long-running program's collections do not: on 2 CPUs the first two
-   * or three full collections of a million objects took 1.5 to 4 times the steady figure, so
-   * a median of five after one warm-up mixed compiled and half-compiled runs.
+   * median of those after the warm-up ones. The first runs the collector's loops before the JIT has
+   * compiled them, which a long-running program's collections do not: on 2 CPUs the first two or
+   * three full collections of a million objects took 1.5 to 4 times the steady figure, so a median
+   * of five after one warm-up mixed compiled and half-compiled runs.
    */
   record Timings(double first, double median, double min, double max) {
     static Timings of(double[] times, int warmups) {

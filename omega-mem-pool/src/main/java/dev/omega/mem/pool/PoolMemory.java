@@ -85,8 +85,8 @@ final class PoolMemory {
 
   /**
    * Reserves {@code bytes} aligned to {@code alignment} (a power of two): direct when {@code
-   * direct} and available, else checked. With {@code commit}, direct memory is committed now
-   * rather than as it is first touched ({@code pre_touch}); checked memory always is.
+   * direct} and available, else checked. With {@code commit}, direct memory is committed now rather
+   * than as it is first touched ({@code pre_touch}); checked memory always is.
    *
    * @throws OutOfMemoryError when the system refuses the memory (the message says why)
    */
@@ -204,9 +204,6 @@ final class PoolMemory {
     static final MethodHandle MUNMAP;
     static final MethodHandle MADVISE;
 
-    /** {@link #MADVISE} capturing errno, for the advice that can fail for want of memory. */
-    static final MethodHandle MADVISE_ERRNO;
-
     static {
       Linker linker = Linker.nativeLinker();
       MMAP =
@@ -229,15 +226,6 @@ final class PoolMemory {
               FunctionDescriptor.of(
                   ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
       MADVISE =
-          downcall(
-              linker,
-              "madvise",
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.JAVA_INT));
-      MADVISE_ERRNO =
           downcall(
               linker,
               "madvise",
@@ -311,31 +299,21 @@ final class PoolMemory {
 
     /**
      * Commits every page of {@code segment} (a fresh mapping) now. {@code MADV_POPULATE_WRITE}
-     * faults them all in with one call and, unlike {@code MAP_POPULATE}, says when it could not;
-     * a kernel older than 5.14 refuses the advice (EINVAL), and then a write to each page does the
+     * faults them all in with one call and, unlike {@code MAP_POPULATE}, says when it could not; a
+     * kernel older than 5.14 refuses the advice (EINVAL), and then a write to each page does the
      * same. When the system cannot back the pages, what was committed goes back and the pool is
      * refused: a pre-touched pool must not start half resident.
      */
     static void commit(MemorySegment segment) {
-      long address = segment.address();
-      long length = roundUp(segment.byteSize(), OS_PAGE);
-      int result;
-      int errno;
-      try (Arena call = Arena.ofConfined()) {
-        MemorySegment state = call.allocate(CALL_STATE);
-        result = (int) MADVISE_ERRNO.invokeExact(state, address, length, MADV_POPULATE_WRITE);
-        errno = (int) ERRNO.get(state, 0L);
-      } catch (Throwable e) {
-        throw new IllegalStateException("madvise failed", e);
-      }
-      if (result == 0) {
+      int errno = advise(segment.address(), segment.byteSize(), MADV_POPULATE_WRITE);
+      if (errno == 0) {
         return;
       }
       if (errno == EINVAL) {
         touchEachPage(segment);
         return;
       }
-      discard(address, segment.byteSize());
+      discard(segment.address(), segment.byteSize());
       throw new OutOfMemoryError(
           "cannot commit "
               + segment.byteSize()
@@ -346,12 +324,19 @@ final class PoolMemory {
 
     /** Hands the physical pages of {@code [address, address + bytes)} back to the system. */
     static void discard(long address, long bytes) {
-      long length = roundUp(bytes, OS_PAGE);
-      try {
-        int result = (int) MADVISE.invokeExact(address, length, MADV_DONTNEED);
-        if (result != 0) {
-          throw new IllegalStateException("madvise(MADV_DONTNEED) failed on a pool mapping");
-        }
+      int errno = advise(address, bytes, MADV_DONTNEED);
+      if (errno != 0) {
+        throw new IllegalStateException(
+            "madvise(MADV_DONTNEED) failed on a pool mapping with errno " + errno);
+      }
+    }
+
+    /** {@code madvise} over whole system pages; 0, or the errno it failed with. */
+    private static int advise(long address, long bytes, int advice) {
+      try (Arena call = Arena.ofConfined()) {
+        MemorySegment state = call.allocate(CALL_STATE);
+        int result = (int) MADVISE.invokeExact(state, address, roundUp(bytes, OS_PAGE), advice);
+        return result == 0 ? 0 : (int) ERRNO.get(state, 0L);
       } catch (RuntimeException | Error e) {
         throw e;
       } catch (Throwable e) {

@@ -121,8 +121,7 @@ class PoolMemoryTest {
       assertTrue(committed > 40 * MiB, "fallback committed: " + committed / MiB + " MiB");
       assertEquals(0, big.getLong(48 * MiB - 8));
       manager.deallocate(big);
-      assertTrue(
-          residentBytes() - before < 8 * MiB, "its free gives the pages back at once");
+      assertTrue(residentBytes() - before < 8 * MiB, "its free gives the pages back at once");
     } finally {
       manager.close();
     }
