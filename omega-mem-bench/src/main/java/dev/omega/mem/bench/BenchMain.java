@@ -192,7 +192,7 @@ public final class BenchMain {
               + " thread(s) (ns per op per thread)",
           byThreads.get(threads),
           "omegaChecked",
-          List.of("mallocRawCritical", "mallocCriticalSegment", "mallocFfm", "nettyPooledDirect"));
+          List.of("mallocRawCritical", "mallocRawHoldingObject", "mallocFfm", "nettyPooledDirect"));
     }
     // 256 threads on a few cores: only Omega's own scaling is the target, so only Omega runs, in
     // a plain loop (see ManyThreads for why not JMH), alternating 2 and 256 threads three times.

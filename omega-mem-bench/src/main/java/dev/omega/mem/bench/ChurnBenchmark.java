@@ -71,6 +71,7 @@ public class ChurnBenchmark {
     ByteBuf[] netty = new ByteBuf[SLOTS];
     long[] malloc = new long[SLOTS];
     MemorySegment[] mallocSegments = new MemorySegment[SLOTS];
+    Handle[] handles = new Handle[SLOTS];
     long seed = System.nanoTime() | 1;
     private boolean emptied;
 
@@ -88,6 +89,7 @@ public class ChurnBenchmark {
         netty[i] = PooledByteBufAllocator.DEFAULT.directBuffer(16 + next() % 1009);
         malloc[i] = NativeMalloc.mallocRaw(16 + next() % 1009);
         mallocSegments[i] = NativeMalloc.malloc(16 + next() % 1009);
+        handles[i] = new Handle(NativeMalloc.mallocRaw(16 + next() % 1009));
       }
     }
 
@@ -102,6 +104,7 @@ public class ChurnBenchmark {
         netty[i].release();
         NativeMalloc.freeRaw(malloc[i]);
         NativeMalloc.free(mallocSegments[i]);
+        NativeMalloc.freeRaw(handles[i].address());
       }
     }
   }
@@ -142,27 +145,33 @@ public class ChurnBenchmark {
     return address;
   }
 
+  /** The smallest object handle there is: one pointer. */
+  record Handle(long address) {}
+
   /**
-   * {@link #mallocRawCritical} holding a {@link MemorySegment} per slot instead of a {@code long}:
-   * the same downcalls, plus the store of an object reference into the slot array that {@link
-   * #omegaChecked} makes with its {@link MemoryBlock}. Under G1 that store into an old array runs
-   * the post-write barrier (a StoreLoad fence and a card mark), which a {@code long[]} never does,
-   * so the difference between the two malloc figures is the caller's cost of holding any handle
-   * object, not the allocator's.
+   * {@link #mallocRawCritical} that also keeps a new {@link Handle} per block in an object array,
+   * as {@link #omegaChecked} keeps its {@link MemoryBlock}: what any allocator that hands out an
+   * object per block costs its caller on top of the allocation. The object is allocated and zeroed,
+   * the allocation stream passes through the cache, and storing it in a long-lived array runs the
+   * collector's post-write barrier (under G1, a fence and a card mark), none of which a {@code
+   * long[]} of pointers pays. Omega's distance to this row is its allocator against malloc.
    */
   @Benchmark
-  public long mallocCriticalSegment(Slots slots) {
+  public long mallocRawHoldingObject(Slots slots) {
     int r = slots.next();
     int i = r & (SLOTS - 1);
-    NativeMalloc.freeRaw(slots.mallocSegments[i].address());
+    NativeMalloc.freeRaw(slots.handles[i].address());
     long size = 16 + (r >>> 10) % 1009;
-    MemorySegment segment = MemorySegment.ofAddress(NativeMalloc.mallocRaw(size)).reinterpret(size);
-    segment.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
-    slots.mallocSegments[i] = segment;
-    return segment.address();
+    long address = NativeMalloc.mallocRaw(size);
+    MemorySegment.ofAddress(address).reinterpret(size).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, r);
+    slots.handles[i] = new Handle(address);
+    return address;
   }
 
-  /** malloc through FFM as most programs call it: plain downcalls, segments held. */
+  /**
+   * malloc through FFM as most programs call it: plain downcalls (with the thread-state transition
+   * that critical ones skip), a {@link MemorySegment} held per block.
+   */
   @Benchmark
   public long mallocFfm(Slots slots) {
     int r = slots.next();

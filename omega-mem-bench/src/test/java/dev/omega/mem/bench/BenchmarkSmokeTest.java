@@ -40,11 +40,26 @@ class BenchmarkSmokeTest {
     for (int i = 0; i < 10_000; i++) {
       assertTrue(b.omegaChecked(shared, slots) >= 16);
       assertTrue(b.mallocRawCritical(slots) != 0);
+      assertTrue(b.mallocRawHoldingObject(slots) != 0);
+      assertTrue(b.mallocFfm(slots) >= 16);
       assertTrue(b.nettyPooledDirect(slots) >= 16);
     }
     slots.empty(shared);
     assertEquals(0, shared.manager.getMemoryUsage());
     shared.tearDown();
+  }
+
+  @Test
+  void churn_sharedTearDownFirst_freesEveryThreadsBlocksBeforeTheClose() {
+    ChurnBenchmark.Shared shared = new ChurnBenchmark.Shared();
+    shared.setUp();
+    ChurnBenchmark.Slots slots = new ChurnBenchmark.Slots();
+    slots.fill(shared);
+    var manager = shared.manager;
+    assertTrue(manager.getMemoryUsage() > 0);
+    shared.tearDown();
+    assertEquals(0, manager.getMemoryUsage(), "every block was freed before the close");
+    slots.empty(shared); // JMH's later call: already emptied, so nothing touches the closed system
   }
 
   @Test
