@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.testkit.ArrayMemoryManager;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +32,7 @@ class CellSpaceTest {
   @ParameterizedTest
   @ValueSource(longs = {64 << 10, 2 << 20, 1 << 30})
   void randomAllocateAndFree_neverOverlaps_keepsContents_andReturnsEveryChunk(long capacity) {
-    FakeMemoryManager manager = new FakeMemoryManager(capacity);
+    ArrayMemoryManager manager = new ArrayMemoryManager(capacity);
     CellSpace space = new CellSpace(manager, capacity);
     SplittableRandom random = new SplittableRandom(capacity);
     List<long[]> live = new ArrayList<>(); // address, bytes, stamp
@@ -98,7 +99,7 @@ class CellSpaceTest {
 
   @Test
   void emptyChunk_isKeptOnlyWhileItIsItsClassOnlyRoom() {
-    FakeMemoryManager manager = new FakeMemoryManager(64L << 20);
+    ArrayMemoryManager manager = new ArrayMemoryManager(64L << 20);
     CellSpace space = new CellSpace(manager, 64L << 20);
     int perChunk = space.chunkBytes() / 16;
     List<Long> cells = new ArrayList<>();
@@ -118,7 +119,7 @@ class CellSpaceTest {
 
   @Test
   void largeObject_getsItsOwnBlock_returnedWhenFreed() {
-    FakeMemoryManager manager = new FakeMemoryManager(64L << 20);
+    ArrayMemoryManager manager = new ArrayMemoryManager(64L << 20);
     CellSpace space = new CellSpace(manager, 64L << 20);
     long bytes = space.largestCell() + 1;
     assertEquals(-1, space.tryAllocate(bytes));

@@ -13,6 +13,7 @@ import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.spi.HeapAccess;
+import dev.omega.mem.testkit.ArrayMemoryManager;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,7 @@ class CollectorSpecificsTest {
       GarbageCollectorProvider provider, GarbageCollectorConfig.Builder config) {
     return new OffHeapManagedHeap(
         config.collectionStrategy(provider.name()).build(),
-        new FakeMemoryManager(64L << 20),
+        new ArrayMemoryManager(64L << 20),
         provider);
   }
 

@@ -2,7 +2,7 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.spi.GarbageCollectorProvider;
 
-class GenerationalCollectorTest extends GarbageCollectorContract {
+class GenerationalCollectorTest extends BuiltInCollectorContract {
   @Override
   protected GarbageCollectorProvider provider() {
     return new BuiltInCollectors.Generational();

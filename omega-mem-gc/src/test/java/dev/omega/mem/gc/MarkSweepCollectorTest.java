@@ -2,7 +2,7 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.spi.GarbageCollectorProvider;
 
-class MarkSweepCollectorTest extends GarbageCollectorContract {
+class MarkSweepCollectorTest extends BuiltInCollectorContract {
   @Override
   protected GarbageCollectorProvider provider() {
     return new BuiltInCollectors.MarkSweep();

@@ -11,6 +11,7 @@ import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.api.gc.WeakHeapReference;
+import dev.omega.mem.testkit.ArrayMemoryManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +30,7 @@ class ObjectTableTest {
             .collectionStrategy("mark-sweep")
             .generationalCount(8)
             .build(),
-        new FakeMemoryManager(64L << 20),
+        new ArrayMemoryManager(64L << 20),
         new BuiltInCollectors.MarkSweep());
   }
 

@@ -11,7 +11,7 @@ import dev.omega.mem.spi.HeapAccess;
  * this form only when candidates are half of the heap, so the plain contract run would leave small
  * graphs of it untested.
  */
-class ReferenceCountingOverTheHeapTest extends GarbageCollectorContract {
+class ReferenceCountingOverTheHeapTest extends BuiltInCollectorContract {
   @Override
   protected GarbageCollectorProvider provider() {
     return fixed(ReferenceCountingCollector.TrialDeletion.OVER_THE_HEAP);

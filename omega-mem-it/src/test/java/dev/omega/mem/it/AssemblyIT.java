@@ -74,6 +74,30 @@ class AssemblyIT {
   }
 
   @Test
+  void userWrittenTracingCollector_chosenByName_reclaimsUnreachableObjects() {
+    try (OmegaMemory omega =
+        OmegaMemory.builder()
+            .garbageCollector(
+                GarbageCollectorConfig.builder().collectionStrategy("tracing").build())
+            .monitor(quietMonitor())
+            .build()) {
+      assertInstanceOf(TracingCollectorProvider.Tracing.class, omega.garbageCollector());
+      ManagedHeap heap = omega.heap();
+      HeapObject kept = heap.allocate(1, 8);
+      heap.addRoot(kept);
+      HeapObject ring = heap.allocate(1, 8);
+      heap.setReference(ring, 0, heap.allocate(1, 8));
+      heap.setReference(heap.getReference(ring, 0), 0, ring);
+      heap.setReference(kept, 0, heap.allocate(0, 8));
+      assertTrue(omega.garbageCollector().forceCollection());
+      assertEquals(2, heap.objectCount(), "the root and its child stay; the ring goes");
+      assertFalse(ring.isLive());
+      assertEquals(2, omega.garbageCollector().getCollectionStatistics().objectsFreed());
+      heap.removeRoot(kept);
+    }
+  }
+
+  @Test
   void epsilon_whenHeapIsFull_failsCleanlyWithOutOfMemory() {
     try (OmegaMemory omega =
         OmegaMemory.builder()
@@ -193,7 +217,7 @@ class AssemblyIT {
     assertTrue(
         e.getMessage()
             .contains(
-                "no garbage collector named [g1]; found [epsilon, faulty, generational, incremental, mark-sweep, reference-counting]; add dev.omega.mem:omega-mem-gc"),
+                "no garbage collector named [g1]; found [epsilon, faulty, generational, incremental, mark-sweep, reference-counting, tracing]; add dev.omega.mem:omega-mem-gc"),
         e.getMessage());
   }
 

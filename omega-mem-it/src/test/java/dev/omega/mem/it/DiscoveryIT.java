@@ -23,7 +23,13 @@ class DiscoveryIT {
   void collectors_builtInAndUserWritten() {
     assertEquals(
         Set.of(
-            "epsilon", "faulty", "generational", "incremental", "mark-sweep", "reference-counting"),
+            "epsilon",
+            "faulty",
+            "generational",
+            "incremental",
+            "mark-sweep",
+            "reference-counting",
+            "tracing"),
         catalog.collectors().keySet());
     assertTrue(catalog.collectors().get("generational").traits().generational());
     assertTrue(catalog.collectors().get("incremental").traits().incremental());

@@ -1,4 +1,4 @@
-package dev.omega.mem.gc;
+package dev.omega.mem.testkit;
 
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.DomainConfig;
@@ -20,19 +20,23 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A manager over Java byte arrays with a byte budget: enough for the heap's tests without the pool
- * module. It counts live blocks so tests can prove the heap returns every byte.
+ * A manager over Java byte arrays with a byte budget: enough for tests of a heap or a collector
+ * without the pool module. It counts live blocks so tests can prove the heap returns every byte.
+ *
+ * <p>Thread safety: thread-safe (every operation is synchronized).
  */
-final class FakeMemoryManager implements MemoryManager {
+public final class ArrayMemoryManager implements MemoryManager {
   private final long capacity;
   private long used;
   private long live;
 
-  FakeMemoryManager(long capacity) {
+  /** A manager that refuses allocations past {@code capacity} bytes in use. */
+  public ArrayMemoryManager(long capacity) {
     this.capacity = capacity;
   }
 
-  synchronized long liveBlocks() {
+  /** Blocks allocated and not yet freed. */
+  public synchronized long liveBlocks() {
     return live;
   }
 

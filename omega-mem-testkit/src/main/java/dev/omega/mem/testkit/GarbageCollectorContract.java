@@ -1,4 +1,4 @@
-package dev.omega.mem.gc;
+package dev.omega.mem.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,32 +10,48 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.MemoryManager;
 import dev.omega.mem.api.UseAfterFreeException;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.gc.WeakHeapReference;
 import dev.omega.mem.spi.GarbageCollectorProvider;
-import dev.omega.mem.testkit.InvariantChecker;
+import dev.omega.mem.spi.ManagedHeapProvider;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The contract every collector passes, built-in or user-written: subclass it and return the
- * provider. After a full collection exactly the unreachable objects are gone, and every reachable
- * one is intact, contents included. The heap's invariants are checked after every test.
+ * The contract every collector passes, built-in or user-written. After a full collection exactly
+ * the unreachable objects are gone, and every reachable one is intact, contents included; the
+ * heap's invariants are checked after every test.
+ *
+ * <p>To run it on your collector, add {@code omega-mem-testkit} and {@code omega-mem-gc} (the heap)
+ * as test dependencies, subclass this and return your provider:
+ *
+ * <pre>{@code
+ * class MyCollectorTest extends GarbageCollectorContract {
+ *   protected GarbageCollectorProvider provider() { return new MyCollectorProvider(); }
+ * }
+ * }</pre>
+ *
+ * The heap comes from the {@link ManagedHeapProvider} that {@link ServiceLoader} finds, over an
+ * {@link ArrayMemoryManager}, so the test needs neither the pool nor the runtime.
  */
 public abstract class GarbageCollectorContract {
-  protected FakeMemoryManager manager;
-  protected OffHeapManagedHeap heap;
+  protected ArrayMemoryManager manager;
+  protected ManagedHeap heap;
 
   protected abstract GarbageCollectorProvider provider();
 
@@ -49,14 +65,38 @@ public abstract class GarbageCollectorContract {
   @RegisterExtension final InvariantChecker invariants = new InvariantChecker();
 
   @BeforeEach
-  void createHeap() {
-    manager = invariants.track(new FakeMemoryManager(256L << 20));
-    heap = invariants.track(new OffHeapManagedHeap(config(), manager, provider()));
+  public void createHeap() {
+    manager = invariants.track(new ArrayMemoryManager(256L << 20));
+    heap = invariants.track(newHeap(config(), manager));
     invariants.closeAfter(
         () -> {
           heap.close();
           assertEquals(0, manager.liveBlocks(), "heap returned every block on close");
         });
+  }
+
+  /**
+   * A heap over {@code manager} collected by {@link #provider()}: by default from the one {@link
+   * ManagedHeapProvider} on the class path.
+   */
+  protected ManagedHeap newHeap(GarbageCollectorConfig config, MemoryManager manager) {
+    ManagedHeapProvider heaps =
+        ServiceLoader.load(ManagedHeapProvider.class)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "no ManagedHeapProvider on the class path: add omega-mem-gc as a test"
+                            + " dependency"));
+    return heaps.create(config, manager, provider());
+  }
+
+  /**
+   * How many cleanup callbacks have thrown in {@code heap}, where the heap tells; empty (the check
+   * is skipped) otherwise. The public API reports such failures in the log, not as a count.
+   */
+  protected OptionalLong callbackFailures(ManagedHeap heap) {
+    return OptionalLong.empty();
   }
 
   private HeapObject node(int slots, long tag) {
@@ -70,7 +110,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void chain_rootedStaysIntact_unrootedIsCollected() {
+  public void chain_rootedStaysIntact_unrootedIsCollected() {
     HeapObject head = node(1, 0);
     heap.addRoot(head);
     HeapObject prev = head;
@@ -94,7 +134,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void tree_subtreeCutOffIsCollected() {
+  public void tree_subtreeCutOffIsCollected() {
     HeapObject root = node(2, 1);
     heap.addRoot(root);
     HeapObject left = buildTree(6);
@@ -121,7 +161,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void cycles_selfTwoAndLong_areCollectedWhenUnreachable() {
+  public void cycles_selfTwoAndLong_areCollectedWhenUnreachable() {
     try (HeapScope building = heap.openScope()) {
       buildCycles();
     }
@@ -147,7 +187,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void doublyLinkedList_rootedIntact_thenCollected() {
+  public void doublyLinkedList_rootedIntact_thenCollected() {
     HeapObject head = node(2, 0);
     heap.addRoot(head);
     HeapObject prev = head;
@@ -166,7 +206,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void weakReference_doesNotKeepAlive_andIsClearedOnCollection() {
+  public void weakReference_doesNotKeepAlive_andIsClearedOnCollection() {
     HeapObject strong = node(0, 1);
     heap.addRoot(strong);
     HeapObject weakOnly = node(0, 2);
@@ -181,7 +221,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void roots_areCounted() {
+  public void roots_areCounted() {
     HeapObject o = node(0, 5);
     heap.addRoot(o);
     heap.addRoot(o);
@@ -195,7 +235,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void scopes_rootWhatTheyAllocate_untilClosed_andNest() {
+  public void scopes_rootWhatTheyAllocate_untilClosed_andNest() {
     HeapObject outerObject;
     HeapObject innerObject;
     try (HeapScope outer = heap.openScope()) {
@@ -215,7 +255,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void scopes_closedOutOfOrder_throw() {
+  public void scopes_closedOutOfOrder_throw() {
     HeapScope outer = heap.openScope();
     HeapScope inner = heap.openScope();
     assertThrows(IllegalStateException.class, outer::close);
@@ -224,7 +264,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void randomGraphs_matchBfsOracle() {
+  public void randomGraphs_matchBfsOracle() {
     for (int seed = 1; seed <= 12; seed++) {
       randomGraph(seed, 1500, 3);
     }
@@ -285,7 +325,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void cleanupCallbacks_runOnce_andOneThatThrowsDoesNotStopCollection() {
+  public void cleanupCallbacks_runOnce_andOneThatThrowsDoesNotStopCollection() {
     AtomicInteger ran = new AtomicInteger();
     for (int i = 0; i < 10; i++) {
       HeapObject o = node(0, i);
@@ -302,17 +342,20 @@ public abstract class GarbageCollectorContract {
     collect();
     assertEquals(10, ran.get());
     assertEquals(0, heap.objectCount());
-    assertEquals(1, heap.callbackFailures());
+    OptionalLong failures = callbackFailures(heap);
+    if (failures.isPresent()) {
+      assertEquals(1, failures.getAsLong());
+    }
   }
 
   @Test
-  void staleHandles_throw_andForeignHandlesAreRefused() {
+  public void staleHandles_throw_andForeignHandlesAreRefused() {
     HeapObject o = node(1, 1);
     collect();
     assertThrows(UseAfterFreeException.class, () -> o.data().getLong(0));
     assertThrows(UseAfterFreeException.class, () -> heap.addRoot(o));
     assertThrows(UseAfterFreeException.class, () -> heap.setReference(o, 0, null));
-    OffHeapManagedHeap other = new OffHeapManagedHeap(config(), manager, provider());
+    ManagedHeap other = newHeap(config(), manager);
     HeapObject foreign = other.allocate(0, 0);
     HeapObject mine = node(1, 2);
     heap.addRoot(mine);
@@ -327,7 +370,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
+  public void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
     assertTrue(heap.collector().startCollectionCycle());
     int threads = 16;
     AtomicInteger corrupt = new AtomicInteger();
@@ -383,7 +426,8 @@ public abstract class GarbageCollectorContract {
    * must survive, and closing the scopes must let all of them go.
    */
   @Test
-  void deeplyNestedScopes_onManyThreads_holdTheirObjectsThroughCollections() throws Exception {
+  public void deeplyNestedScopes_onManyThreads_holdTheirObjectsThroughCollections()
+      throws Exception {
     int threads = 8;
     int depth = 40;
     AtomicInteger lost = new AtomicInteger();
@@ -460,10 +504,10 @@ public abstract class GarbageCollectorContract {
    * order. A deadlock here once hung the reliability suite.
    */
   @Test
-  void mutatorTriggeredCollections_withBackgroundCycle_neverDeadlock() throws Exception {
+  public void mutatorTriggeredCollections_withBackgroundCycle_neverDeadlock() throws Exception {
     // Not given to the invariant checker: after a deadlock its checks would wait forever too.
-    FakeMemoryManager small = new FakeMemoryManager(2L << 20);
-    OffHeapManagedHeap tight = new OffHeapManagedHeap(config(), small, provider());
+    ArrayMemoryManager small = new ArrayMemoryManager(2L << 20);
+    ManagedHeap tight = newHeap(config(), small);
     // Ballast past the collection threshold keeps the background thread collecting every few ms
     // and the mutators' own threshold collections frequent, so the two overlap often.
     HeapObject ballast = tight.allocate(1, 8);
@@ -512,7 +556,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void statistics_countFreedObjectsAndPauses() {
+  public void statistics_countFreedObjectsAndPauses() {
     for (int i = 0; i < 100; i++) {
       node(0, i);
     }
@@ -528,7 +572,7 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  void startAndStopCollectionCycle_reportWhetherTheyChangedAnything() {
+  public void startAndStopCollectionCycle_reportWhetherTheyChangedAnything() {
     assertTrue(heap.collector().startCollectionCycle());
     assertFalse(heap.collector().startCollectionCycle());
     assertTrue(heap.collector().isCollectionCycleRunning());

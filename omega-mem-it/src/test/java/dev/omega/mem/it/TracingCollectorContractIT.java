@@ -1,0 +1,16 @@
+package dev.omega.mem.it;
+
+import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.testkit.GarbageCollectorContract;
+
+/**
+ * The collector contract run on a collector from outside the gc module, as a plugin author runs it:
+ * the testkit's contract, the heap found by {@code ServiceLoader}, and only the provider given
+ * here.
+ */
+class TracingCollectorContractIT extends GarbageCollectorContract {
+  @Override
+  protected GarbageCollectorProvider provider() {
+    return new TracingCollectorProvider();
+  }
+}
