@@ -5,8 +5,11 @@ package dev.omega.mem.spi;
  * never touches memory, so it is pure arithmetic, cheap to test against a model, and swappable.
  *
  * <p>All units start free. The pool calls {@link #allocate} for a run and {@link #free} with
- * exactly a run it was given; it never frees a unit twice. A strategy may still detect misuse and
- * throw {@link IllegalStateException}, leaving its state unchanged.
+ * exactly a run it was given; it never frees a unit twice. A strategy still refuses misuse, leaving
+ * its state unchanged, as the contract every strategy passes checks ({@code
+ * dev.omega.mem.testkit.AllocationStrategyContract}): a bad argument throws {@link
+ * IllegalArgumentException}, a free of units that are free or outside the range {@link
+ * IllegalStateException}.
  *
  * <p>Thread safety: none; the pool serialises every call.
  */
@@ -23,6 +26,7 @@ public interface AllocationStrategy {
    *
    * @param units at least 1
    * @return the first unit of the run, or {@code -1} when no free run is long enough
+   * @throws IllegalArgumentException if {@code units} is below 1 or above {@link #totalUnits()}
    */
   long allocate(long units);
 
@@ -50,7 +54,12 @@ public interface AllocationStrategy {
     return true;
   }
 
-  /** Returns a run previously claimed. */
+  /**
+   * Returns a run previously claimed.
+   *
+   * @throws IllegalStateException if the run leaves {@code [0, totalUnits())} or any unit of it is
+   *     already free (a double free)
+   */
   void free(long start, long units);
 
   long freeUnits();
@@ -71,6 +80,8 @@ public interface AllocationStrategy {
    * @param starts first unit of each used run, ascending
    * @param lengths length of each used run
    * @param count number of used runs
+   * @throws IllegalArgumentException if the runs are not ascending, non-empty, disjoint and inside
+   *     the range; the strategy keeps its state
    */
   void reset(long[] starts, long[] lengths, int count);
 

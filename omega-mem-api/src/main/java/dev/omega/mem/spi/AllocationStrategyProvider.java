@@ -9,6 +9,10 @@ public interface AllocationStrategyProvider {
   /** One line for listings: the algorithm and its complexity. */
   String description();
 
-  /** A strategy over {@code totalUnits} units, all free. */
+  /**
+   * A strategy over {@code totalUnits} units, all free.
+   *
+   * @throws IllegalArgumentException if {@code totalUnits} is not between 1 and 2<sup>32</sup> - 1
+   */
   AllocationStrategy create(long totalUnits);
 }

@@ -8,7 +8,9 @@ import java.util.TreeMap;
 /**
  * A user-written strategy, the way a user would write one: worst fit (take the longest free run),
  * registered in this module's {@code META-INF/services} and chosen with {@code allocation_strategy
- * = worst-fit}. Deliberately simple: O(n) per request over a {@link TreeMap} of free runs.
+ * = worst-fit}. Deliberately simple: O(n) per request over a {@link TreeMap} of free runs. It
+ * refuses misuse as {@link AllocationStrategy} asks, and passes the strategy contract ({@link
+ * WorstFitStrategyContractIT}).
  */
 public final class WorstFitStrategyProvider implements AllocationStrategyProvider {
   @Override
@@ -31,6 +33,10 @@ public final class WorstFitStrategyProvider implements AllocationStrategyProvide
     private final TreeMap<Long, Long> free = new TreeMap<>();
 
     WorstFit(long total) {
+      if (total < 1 || total >= 1L << 32) {
+        throw new IllegalArgumentException(
+            "totalUnits " + total + " must be between 1 and " + ((1L << 32) - 1));
+      }
       this.total = total;
       free.put(0L, total);
     }
@@ -47,6 +53,10 @@ public final class WorstFitStrategyProvider implements AllocationStrategyProvide
 
     @Override
     public long allocate(long units) {
+      if (units < 1 || units > total) {
+        throw new IllegalArgumentException(
+            "units " + units + " must be between 1 and totalUnits " + total);
+      }
       Map.Entry<Long, Long> best = null;
       for (Map.Entry<Long, Long> e : free.entrySet()) {
         if (best == null || e.getValue() > best.getValue()) {
@@ -67,6 +77,21 @@ public final class WorstFitStrategyProvider implements AllocationStrategyProvide
 
     @Override
     public void free(long start, long units) {
+      if (units < 1 || start < 0 || start + units > total) {
+        throw new IllegalStateException(
+            "run [" + start + ", " + (start + units) + ") is outside [0, " + total + ")");
+      }
+      // A free run that overlaps this one: the last one starting before its end.
+      Map.Entry<Long, Long> overlapping = free.lowerEntry(start + units);
+      if (overlapping != null && overlapping.getKey() + overlapping.getValue() > start) {
+        throw new IllegalStateException(
+            "run ["
+                + start
+                + ", "
+                + (start + units)
+                + ") is partly free already (a double free?): free run at "
+                + overlapping.getKey());
+      }
       long s = start;
       long len = units;
       Map.Entry<Long, Long> before = free.lowerEntry(s);
@@ -104,6 +129,21 @@ public final class WorstFitStrategyProvider implements AllocationStrategyProvide
 
     @Override
     public void reset(long[] starts, long[] lengths, int count) {
+      long end = 0;
+      for (int i = 0; i < count; i++) {
+        if (starts[i] < end || lengths[i] < 1 || starts[i] + lengths[i] > total) {
+          throw new IllegalArgumentException(
+              "used runs must be ascending, disjoint, non-empty and inside [0, "
+                  + total
+                  + "); run "
+                  + i
+                  + " starts at "
+                  + starts[i]
+                  + " with length "
+                  + lengths[i]);
+        }
+        end = starts[i] + lengths[i];
+      }
       free.clear();
       long cursor = 0;
       for (int i = 0; i < count; i++) {

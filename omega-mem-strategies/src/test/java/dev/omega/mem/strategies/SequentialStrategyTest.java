@@ -1,6 +1,7 @@
 package dev.omega.mem.strategies;
 
 import dev.omega.mem.spi.AllocationStrategyProvider;
+import dev.omega.mem.testkit.AllocationStrategyContract;
 
 class SequentialStrategyTest extends AllocationStrategyContract {
   @Override

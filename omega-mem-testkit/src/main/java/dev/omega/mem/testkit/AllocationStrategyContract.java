@@ -1,4 +1,4 @@
-package dev.omega.mem.strategies;
+package dev.omega.mem.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,7 +28,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void create_freshStrategy_hasOneFreeRunCoveringEverything() {
+  public void create_freshStrategy_hasOneFreeRunCoveringEverything() {
     AllocationStrategy s = strategy(100);
     assertEquals(100, s.totalUnits());
     assertEquals(100, s.freeUnits());
@@ -38,7 +38,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void allocate_untilFull_givesDisjointRunsThenMinusOne() {
+  public void allocate_untilFull_givesDisjointRunsThenMinusOne() {
     AllocationStrategy s = strategy(64);
     Model model = new Model(64);
     for (int i = 0; i < 16; i++) {
@@ -53,7 +53,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void free_neighbours_coalesceIntoOneRun() {
+  public void free_neighbours_coalesceIntoOneRun() {
     AllocationStrategy s = strategy(30);
     long a = s.allocate(10);
     long b = s.allocate(10);
@@ -68,7 +68,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void free_twice_throwsAndChangesNothing() {
+  public void free_twice_throwsAndChangesNothing() {
     AllocationStrategy s = strategy(16);
     long a = s.allocate(4);
     s.allocate(4);
@@ -81,7 +81,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void free_outsideRange_throws() {
+  public void free_outsideRange_throws() {
     AllocationStrategy s = strategy(16);
     assertThrows(IllegalStateException.class, () -> s.free(14, 4));
     assertThrows(IllegalStateException.class, () -> s.free(-1, 1));
@@ -89,7 +89,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void allocate_badUnits_throwsIllegalArgument() {
+  public void allocate_badUnits_throwsIllegalArgument() {
     AllocationStrategy s = strategy(16);
     assertThrows(IllegalArgumentException.class, () -> s.allocate(0));
     assertThrows(IllegalArgumentException.class, () -> s.allocate(-3));
@@ -98,13 +98,13 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void create_badTotal_throwsIllegalArgument() {
+  public void create_badTotal_throwsIllegalArgument() {
     assertThrows(IllegalArgumentException.class, () -> strategy(0));
     assertThrows(IllegalArgumentException.class, () -> strategy(1L << 32));
   }
 
   @Test
-  void allocate_whenFragmented_findsTheRunThatFits() {
+  public void allocate_whenFragmented_findsTheRunThatFits() {
     AllocationStrategy s = strategy(40);
     long[] runs = new long[8];
     for (int i = 0; i < 8; i++) {
@@ -121,7 +121,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void allocateBatch_whenAllFit_claimsDisjointRuns() {
+  public void allocateBatch_whenAllFit_claimsDisjointRuns() {
     AllocationStrategy s = strategy(100);
     long[] starts = new long[10];
     assertTrue(s.allocateBatch(7, 10, starts));
@@ -133,7 +133,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void allocateBatch_whenNotAllFit_claimsNothing() {
+  public void allocateBatch_whenNotAllFit_claimsNothing() {
     AllocationStrategy s = strategy(100);
     long a = s.allocate(50);
     long[] starts = new long[11];
@@ -144,7 +144,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void reset_replansAroundTheGivenUsedRuns() {
+  public void reset_replansAroundTheGivenUsedRuns() {
     AllocationStrategy s = strategy(50);
     s.allocate(10);
     s.reset(new long[] {0, 20}, new long[] {5, 5}, 2);
@@ -157,7 +157,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void reset_withOverlappingRuns_throwsAndKeepsState() {
+  public void reset_withOverlappingRuns_throwsAndKeepsState() {
     AllocationStrategy s = strategy(50);
     s.allocate(10);
     assertThrows(
@@ -166,7 +166,7 @@ public abstract class AllocationStrategyContract {
   }
 
   @Test
-  void randomOperations_matchBitmapModel() {
+  public void randomOperations_matchBitmapModel() {
     for (long seed = 1; seed <= 20; seed++) {
       StrategyModelCheck.run(provider(), seed, 2_000, 257);
     }
@@ -226,11 +226,17 @@ public abstract class AllocationStrategyContract {
     }
   }
 
-  /** Random allocate/free/batch sequences checked step by step against {@link Model}. */
-  static final class StrategyModelCheck {
+  /**
+   * Random allocate/free/batch sequences checked step by step against {@link Model}: for a
+   * property-based test over seeds and sizes (jqwik or your own loop).
+   */
+  public static final class StrategyModelCheck {
     private StrategyModelCheck() {}
 
-    static void run(AllocationStrategyProvider provider, long seed, int steps, int total) {
+    /**
+     * Runs {@code steps} random operations from {@code seed} on a strategy of {@code total} units.
+     */
+    public static void run(AllocationStrategyProvider provider, long seed, int steps, int total) {
       Random random = new Random(seed);
       AllocationStrategy s = provider.create(total);
       Model model = new Model(total);
