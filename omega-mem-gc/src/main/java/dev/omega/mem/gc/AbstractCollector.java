@@ -7,8 +7,10 @@ import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.GarbageCollector;
+import dev.omega.mem.spi.BackgroundCollection;
 import dev.omega.mem.spi.HeapAccess;
 import dev.omega.mem.spi.HeapEvents;
+import dev.omega.mem.spi.PauseRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +41,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   protected long cyclesFound;
   private final List<CollectionListener> listeners = new CopyOnWriteArrayList<>();
   private long pauseNanosThisCollection;
-  private Thread background;
-  private volatile boolean running;
+  private final BackgroundCollection background;
 
   AbstractCollector(
       String name, GarbageCollectorConfig config, HeapAccess heap, int generationSlots) {
@@ -48,6 +49,12 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     this.config = config;
     this.heap = heap;
     this.collectionsPerGeneration = new long[generationSlots];
+    this.background =
+        new BackgroundCollection(
+            "omega-gc-" + name,
+            Duration.ofMillis(Math.min(50, config.maxPauseTime().toMillis())),
+            this::shouldCollectInBackground,
+            () -> collect(CollectionCause.BACKGROUND));
     heap.install(this);
   }
 
@@ -388,33 +395,8 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   @Override
-  public synchronized boolean startCollectionCycle() {
-    if (running) {
-      return false;
-    }
-    running = true;
-    background =
-        Thread.ofPlatform()
-            .daemon()
-            .name("omega-gc-" + name)
-            .start(
-                () -> {
-                  long sleepMillis = Math.max(1, Math.min(50, config.maxPauseTime().toMillis()));
-                  while (running) {
-                    try {
-                      if (shouldCollectInBackground()) {
-                        collect(CollectionCause.BACKGROUND);
-                      }
-                      Thread.sleep(sleepMillis);
-                    } catch (InterruptedException e) {
-                      return;
-                    } catch (RuntimeException e) {
-                      System.getLogger("omega.gc")
-                          .log(System.Logger.Level.WARNING, "background collection failed", e);
-                    }
-                  }
-                });
-    return true;
+  public boolean startCollectionCycle() {
+    return background.start();
   }
 
   /** Whether the background thread should collect now: occupancy past the threshold by default. */
@@ -424,24 +406,13 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   @Override
-  public synchronized boolean stopCollectionCycle() {
-    if (!running) {
-      return false;
-    }
-    running = false;
-    background.interrupt();
-    try {
-      background.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    background = null;
-    return true;
+  public boolean stopCollectionCycle() {
+    return background.stop();
   }
 
   @Override
   public boolean isCollectionCycleRunning() {
-    return running;
+    return background.isRunning();
   }
 
   @Override

@@ -7,12 +7,12 @@ import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.api.gc.GarbageCollector;
-import dev.omega.mem.api.gc.PauseStatistics;
+import dev.omega.mem.spi.BackgroundCollection;
 import dev.omega.mem.spi.CollectorTraits;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.spi.HeapAccess;
+import dev.omega.mem.spi.PauseRecorder;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -29,8 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * recursion), then one {@link HeapAccess#sweep} frees every object without it. Epochs make clearing
  * marks free. O(live + edges) to mark, O(objects) to sweep. It needs no barrier: the heap's lock
  * keeps the graph still during the pause, and nothing is remembered between collections.
- * Collections are serialised by {@link #collecting}; the background thread collects when occupancy
- * passes {@code collection_threshold}.
+ * Collections are serialised by {@link #collecting}; the SPI's {@link BackgroundCollection}
+ * collects when occupancy passes {@code collection_threshold}, and its {@link PauseRecorder} keeps
+ * the pause distribution, as they do for the built-in collectors.
  */
 public final class TracingCollectorProvider implements GarbageCollectorProvider {
   static final String NAME = "tracing";
@@ -51,25 +52,28 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
   }
 
   static final class Tracing implements GarbageCollector {
-    private final GarbageCollectorConfig config;
     private final HeapAccess heap;
     private final ReentrantLock collecting = new ReentrantLock();
     private final List<CollectionListener> listeners = new CopyOnWriteArrayList<>();
     private int epoch;
     private long[] stack = new long[1024];
 
+    private final PauseRecorder pauses = new PauseRecorder();
+    private final BackgroundCollection background;
+
     // Guarded by collecting.
     private long collections;
     private long objectsFreed;
     private long bytesFreed;
-    private final List<Long> pauses = new ArrayList<>();
-
-    private Thread background;
-    private volatile boolean running;
 
     Tracing(GarbageCollectorConfig config, HeapAccess heap) {
-      this.config = config;
       this.heap = heap;
+      this.background =
+          new BackgroundCollection(
+              "tracing-collector",
+              config.maxPauseTime(),
+              () -> heap.usedBytes() > config.collectionThreshold() * heap.capacityBytes(),
+              () -> collect(CollectionCause.BACKGROUND));
     }
 
     @Override
@@ -101,7 +105,7 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
         collections++;
         objectsFreed += freed[0];
         bytesFreed += freed[1];
-        pauses.add(pause);
+        pauses.record(pause);
         event = new CollectionEvent(NAME, cause, 0, pause, freed[0], freed[1], 0);
       } finally {
         collecting.unlock();
@@ -145,29 +149,10 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
       collecting.lock();
       try {
         return new CollectionStatistics(
-            NAME, List.of(collections), objectsFreed, bytesFreed, 0, 0, pauseStatistics());
+            NAME, List.of(collections), objectsFreed, bytesFreed, 0, 0, pauses.snapshot());
       } finally {
         collecting.unlock();
       }
-    }
-
-    private PauseStatistics pauseStatistics() {
-      if (pauses.isEmpty()) {
-        return PauseStatistics.empty();
-      }
-      long[] sorted = pauses.stream().mapToLong(Long::longValue).sorted().toArray();
-      long total = Arrays.stream(sorted).sum();
-      long max = sorted[sorted.length - 1];
-      long millisecond = 1_000_000;
-      long within = Arrays.stream(sorted).filter(p -> p <= millisecond).count();
-      return new PauseStatistics(
-          sorted.length,
-          total,
-          max,
-          sorted[(sorted.length - 1) / 2],
-          sorted[(int) Math.ceil(sorted.length * 0.99) - 1],
-          List.of(millisecond),
-          List.of(within, sorted.length - within));
     }
 
     @Override
@@ -208,51 +193,18 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
     }
 
     @Override
-    public synchronized boolean startCollectionCycle() {
-      if (running) {
-        return false;
-      }
-      running = true;
-      background =
-          Thread.ofPlatform()
-              .daemon()
-              .name("tracing-collector")
-              .start(
-                  () -> {
-                    while (running) {
-                      try {
-                        if (heap.usedBytes()
-                            > config.collectionThreshold() * heap.capacityBytes()) {
-                          collect(CollectionCause.BACKGROUND);
-                        }
-                        Thread.sleep(Math.max(1, config.maxPauseTime().toMillis()));
-                      } catch (InterruptedException e) {
-                        return;
-                      }
-                    }
-                  });
-      return true;
+    public boolean startCollectionCycle() {
+      return background.start();
     }
 
     @Override
-    public synchronized boolean stopCollectionCycle() {
-      if (!running) {
-        return false;
-      }
-      running = false;
-      background.interrupt();
-      try {
-        background.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      background = null;
-      return true;
+    public boolean stopCollectionCycle() {
+      return background.stop();
     }
 
     @Override
     public boolean isCollectionCycleRunning() {
-      return running;
+      return background.isRunning();
     }
 
     @Override
