@@ -215,7 +215,9 @@ public interface HeapAccess {
 
   /**
    * Runs {@code work} with every mutator stopped (no reference write, allocation or root change
-   * happens meanwhile) and returns how long mutators were stopped, in nanoseconds.
+   * happens meanwhile) and returns how long mutators were stopped, in nanoseconds. On a heap that
+   * has closed meanwhile (a collection a mutator started as the heap was closed), {@code work} does
+   * not run.
    */
   long stopTheWorld(Runnable work);
 }

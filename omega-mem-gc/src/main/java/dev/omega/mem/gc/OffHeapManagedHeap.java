@@ -698,12 +698,20 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    // The collector's background thread is stopped first and without the heap lock: it may be
+    // waiting for a collection in flight (a mutator past the threshold holds the collector's lock)
+    // whose pause waits for the heap lock. Joining it with the heap lock held deadlocked a close
+    // that raced live mutators (the stress suite's, after a test timed out). Collections that still
+    // start find the heap closed and do nothing ({@link #stopTheWorld}).
+    collector.close();
     lock.lock();
     try {
       if (closed) {
         return;
       }
-      collector.close();
       for (int s = 0; s < highWater; s++) {
         if (cellAt(s) >= 0) {
           header[s * W + HOLDS] = 0;
@@ -1435,7 +1443,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     boolean outer = !inCollection;
     try {
       inCollection = true;
-      work.run();
+      if (!closed) {
+        work.run();
+      }
     } finally {
       if (outer) {
         inCollection = false;
