@@ -172,24 +172,22 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
 
     @Override
     public CycleReport detectCycles() {
-      // A trace frees garbage cycles with the rest; it does not tell them apart.
-      long before = objectsFreed();
-      long bytes = bytesFreed();
-      long started = System.nanoTime();
-      forceCollection();
-      return new CycleReport(
-          0,
-          objectsFreed() - before,
-          bytesFreed() - bytes,
-          Duration.ofNanos(System.nanoTime() - started));
-    }
-
-    private long objectsFreed() {
-      return getCollectionStatistics().objectsFreed();
-    }
-
-    private long bytesFreed() {
-      return getCollectionStatistics().bytesFreed();
+      // A trace frees garbage cycles with the rest; it does not tell them apart. The lock (it is
+      // re-entrant) keeps another collection from landing between the two readings.
+      collecting.lock();
+      try {
+        long objects = objectsFreed;
+        long bytes = bytesFreed;
+        long started = System.nanoTime();
+        forceCollection();
+        return new CycleReport(
+            0,
+            objectsFreed - objects,
+            bytesFreed - bytes,
+            Duration.ofNanos(System.nanoTime() - started));
+      } finally {
+        collecting.unlock();
+      }
     }
 
     @Override
