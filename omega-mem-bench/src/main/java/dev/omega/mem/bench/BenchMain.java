@@ -251,28 +251,17 @@ public final class BenchMain {
             + " first, then the median (range) of %d after %d more%n",
         runs, warmups);
     for (String collector : CollectorFigures.COLLECTORS) {
-      CollectorFigures.Timings t =
-          CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, warmups, runs);
       System.out.printf(
           Locale.ROOT,
-          "%-22s first %6.1f   median %6.1f  (%.1f..%.1f)%n",
+          "%-22s %s%n",
           collector,
-          t.first(),
-          t.median(),
-          t.min(),
-          t.max());
+          CollectorFigures.fullCollectionOfCycles(collector, 1_000_000, warmups, runs).describe());
     }
-    CollectorFigures.Timings young =
-        CollectorFigures.youngCollection(1_000_000, 700_000, warmups, runs);
     System.out.println();
-    System.out.printf(
-        Locale.ROOT,
+    System.out.println(
         "## young collection, 700,000 garbage while 1,000,000 live in old generations"
-            + " (generational), ms: first %.1f, median %.1f (%.1f..%.1f)%n",
-        young.first(),
-        young.median(),
-        young.min(),
-        young.max());
+            + " (generational), ms: "
+            + CollectorFigures.youngCollection(1_000_000, 700_000, warmups, runs).describe());
     int depth = full ? 20 : 16;
     System.out.println();
     System.out.println(

@@ -91,6 +91,12 @@ final class CollectorFigures {
    * of five after one warm-up mixed compiled and half-compiled runs.
    */
   record Timings(double first, double median, double min, double max) {
+    /** As the run prints it: {@code first F, median M (min..max)}, in ms. */
+    String describe() {
+      return String.format(
+          Locale.ROOT, "first %6.1f, median %6.1f (%.1f..%.1f)", first, median, min, max);
+    }
+
     static Timings of(double[] times, int warmups) {
       double[] measured = Arrays.copyOfRange(times, 1 + warmups, times.length);
       return new Timings(
