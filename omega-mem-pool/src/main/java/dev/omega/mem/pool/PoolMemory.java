@@ -192,6 +192,7 @@ final class PoolMemory {
     private static final int MADV_POPULATE_WRITE = 23;
 
     private static final int EINVAL = 22;
+    private static final int ENOMEM = 12;
 
     /** The system's page: mappings start on one, and lengths are rounded up to one. */
     private static final long OS_PAGE = 4096;
@@ -277,7 +278,7 @@ final class PoolMemory {
                 + length
                 + " bytes failed with errno "
                 + errno
-                + (errno == 12 ? " (ENOMEM: the system has no room for it)" : ""));
+                + (errno == ENOMEM ? " (ENOMEM: the system has no room for it)" : ""));
       }
       long start = roundUp(raw, alignment);
       long mapped = length;
@@ -319,7 +320,7 @@ final class PoolMemory {
               + segment.byteSize()
               + " bytes for pre_touch: madvise(MADV_POPULATE_WRITE) failed with errno "
               + errno
-              + (errno == 12 ? " (ENOMEM: the system cannot back them)" : ""));
+              + (errno == ENOMEM ? " (ENOMEM: the system cannot back them)" : ""));
     }
 
     /** Hands the physical pages of {@code [address, address + bytes)} back to the system. */
