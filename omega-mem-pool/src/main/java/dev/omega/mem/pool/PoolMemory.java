@@ -181,7 +181,7 @@ final class PoolMemory {
    * The Linux system calls of direct memory. Constants are those of Linux on x86-64 and AArch64,
    * the only platforms {@link #directAvailable()} admits.
    */
-  private static final class Mmap {
+  static final class Mmap {
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_PRIVATE = 2;
@@ -191,8 +191,8 @@ final class PoolMemory {
     /** Linux 5.14 and later: fault every page in, writable, or fail with an errno. */
     private static final int MADV_POPULATE_WRITE = 23;
 
-    private static final int EINVAL = 22;
-    private static final int ENOMEM = 12;
+    static final int EINVAL = 22;
+    static final int ENOMEM = 12;
 
     /** The system's page: mappings start on one, and lengths are rounded up to one. */
     private static final long OS_PAGE = 4096;
@@ -306,7 +306,14 @@ final class PoolMemory {
      * refused: a pre-touched pool must not start half resident.
      */
     static void commit(MemorySegment segment) {
-      int errno = advise(segment.address(), segment.byteSize(), MADV_POPULATE_WRITE);
+      settleCommit(segment, advise(segment.address(), segment.byteSize(), MADV_POPULATE_WRITE));
+    }
+
+    /**
+     * What {@link #commit} does with the errno {@code madvise} answered (0: none). Apart from the
+     * call so that tests can hand it the answers a test machine does not give, ENOMEM above all.
+     */
+    static void settleCommit(MemorySegment segment, int errno) {
       if (errno == 0) {
         return;
       }

@@ -142,6 +142,49 @@ class PoolMemoryTest {
     memory.release();
   }
 
+  /**
+   * What a refused {@code MADV_POPULATE_WRITE} leaves: part of the mapping faulted in. The refusal
+   * must give that part back and say why, or a pool that failed to start would still hold memory.
+   * This machine never refuses, so the errno is handed to the step that judges it.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {PoolMemory.Mmap.ENOMEM, 14})
+  void preTouch_refusedCommit_givesBackWhatWasCommitted_andNamesTheErrno(int errno)
+      throws IOException {
+    assumeTrue(PoolMemory.DIRECT_AVAILABLE);
+    long bytes = 64 * MiB;
+    PoolMemory memory = PoolMemory.allocate(bytes, 4096, true, false);
+    long before = residentBytes();
+    PoolMemory.touchEachPage(memory.segment.asSlice(0, bytes / 2));
+    long half = residentBytes();
+    assertTrue(half - before > 24 * MiB, "half committed: " + (half - before) / MiB + " MiB");
+
+    OutOfMemoryError refused =
+        assertThrows(
+            OutOfMemoryError.class, () -> PoolMemory.Mmap.settleCommit(memory.segment, errno));
+
+    String message = refused.getMessage();
+    assertTrue(message.contains(bytes + " bytes for pre_touch"), message);
+    assertTrue(message.contains("errno " + errno), message);
+    assertEquals(errno == PoolMemory.Mmap.ENOMEM, message.contains("ENOMEM"), message);
+    long given = half - residentBytes();
+    assertTrue(given > 24 * MiB, "the committed half goes back: " + given / MiB + " MiB");
+    memory.release();
+  }
+
+  /** Kernels before 5.14 refuse the advice itself (EINVAL): each page is written instead. */
+  @Test
+  void preTouch_onAKernelWithoutPopulateWrite_commitsByTouchingEachPage() throws IOException {
+    assumeTrue(PoolMemory.DIRECT_AVAILABLE);
+    long bytes = 64 * MiB;
+    PoolMemory memory = PoolMemory.allocate(bytes, 4096, true, false);
+    long before = residentBytes();
+    PoolMemory.Mmap.settleCommit(memory.segment, PoolMemory.Mmap.EINVAL);
+    long committed = residentBytes() - before;
+    assertTrue(committed > 56 * MiB, "committed: " + committed / MiB + " MiB");
+    memory.release();
+  }
+
   @Test
   void directMemory_isUnmapped_whenNothingReachesIt() throws InterruptedException {
     assumeTrue(PoolMemory.DIRECT_AVAILABLE);
