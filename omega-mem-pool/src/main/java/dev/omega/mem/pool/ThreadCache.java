@@ -129,12 +129,12 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
   /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
   long cachedBytes;
 
-  long hits;
+  /** Allocations above the small sizes: with {@link #misses}, what tells hits from allocations. */
+  long largeAllocations;
+
   long misses;
   long allocations;
   long deallocations;
-  long allocatedBytes;
-  long freedBytes;
   long requestedAllocated;
   long requestedFreed;
   int leakCountdown;

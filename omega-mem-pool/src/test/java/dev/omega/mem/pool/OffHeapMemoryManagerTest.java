@@ -388,6 +388,41 @@ class OffHeapMemoryManagerTest {
     assertTrue(s.peakBytes() >= 100 * 112);
   }
 
+  /**
+   * Hits are derived (allocations less misses less large ones) rather than counted on the hot path,
+   * so large and small allocations are mixed here, across a thread that dies.
+   */
+  @Test
+  void statistics_hitsAndMisses_countSmallAllocationsOnly_andBytesFollowLargeBlocks()
+      throws Exception {
+    OffHeapMemoryManager m = track(Fixtures.manager(16 * MIB));
+    List<MemoryBlock> large = new ArrayList<>();
+    Runnable work =
+        () -> {
+          for (int i = 0; i < 50; i++) {
+            m.deallocate(m.allocate(64));
+            large.add(m.allocate(100_000));
+          }
+        };
+    Thread other = new Thread(work);
+    other.start();
+    other.join();
+    for (int i = 0; i < 30; i++) {
+      m.deallocate(m.allocate(64));
+    }
+    MemoryStatistics s = m.getStatistics();
+    assertEquals(130, s.allocations());
+    assertEquals(80, s.threadCacheHits() + s.threadCacheMisses(), "only the small ones count");
+    assertTrue(s.threadCacheMisses() >= 2 && s.threadCacheHits() >= 70, s.toString());
+    assertEquals(50, s.liveBlocks());
+    long each = m.getMemoryUsage() / 50;
+    assertTrue(each >= 100_000 && each < 100_000 + 4096, "a page run per large block: " + each);
+    assertEquals(m.getMemoryUsage(), s.allocatedBytes());
+    large.forEach(m::deallocate);
+    assertEquals(0, m.getMemoryUsage());
+    assertEquals(0, m.getStatistics().requestedBytes());
+  }
+
   @Test
   void statistics_blocksLeftInADeadThreadsCache_areNotLive() throws Exception {
     OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
