@@ -35,7 +35,36 @@ final class NativeMalloc {
             free, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), Linker.Option.critical(false));
   }
 
+  /**
+   * glibc's {@code malloc_trim}, absent from other C libraries: gives the pages of free chunks back
+   * to the system, so resident-set growth measures what an allocation run really takes rather than
+   * what an earlier run left resident.
+   */
+  private static final MethodHandle TRIM =
+      Linker.nativeLinker()
+          .defaultLookup()
+          .find("malloc_trim")
+          .map(
+              f ->
+                  Linker.nativeLinker()
+                      .downcallHandle(
+                          f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)))
+          .orElse(null);
+
   private NativeMalloc() {}
+
+  /** {@link #TRIM}; false when the C library has no {@code malloc_trim}. */
+  static boolean trim() {
+    if (TRIM == null) {
+      return false;
+    }
+    try {
+      int released = (int) TRIM.invokeExact(0L);
+      return released >= 0;
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
 
   static MemorySegment malloc(long size) {
     try {
