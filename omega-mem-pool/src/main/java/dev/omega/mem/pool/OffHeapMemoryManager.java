@@ -994,8 +994,12 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   @Override
   public long getMemoryUsage() {
+    return allocatedBytes(liveSmallBlocks());
+  }
+
+  /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
+  private long allocatedBytes(long[] live) {
     long bytes = largeLiveBytes.get();
-    long[] live = liveSmallBlocks();
     for (SizeClass sc : sizeClasses) {
       bytes += live[sc.index] * sc.blockSize;
     }
@@ -1065,10 +1069,9 @@ final class OffHeapMemoryManager implements MemoryManager {
   public MemoryStatistics getStatistics() {
     long[] s = sums();
     long[] live = liveSmallBlocks();
-    long allocated = largeLiveBytes.get();
+    long allocated = allocatedBytes(live);
     List<SizeClassStatistics> perClass = new ArrayList<>();
     for (SizeClass sc : sizeClasses) {
-      allocated += live[sc.index] * sc.blockSize;
       synchronized (sc) {
         perClass.add(
             new SizeClassStatistics(
