@@ -53,14 +53,13 @@ final class NativeMalloc {
 
   private NativeMalloc() {}
 
-  /** {@link #TRIM}; false when the C library has no {@code malloc_trim}. */
-  static boolean trim() {
+  /** {@link #TRIM}; nothing when the C library has no {@code malloc_trim}. */
+  static void trim() {
     if (TRIM == null) {
-      return false;
+      return;
     }
     try {
-      int released = (int) TRIM.invokeExact(0L);
-      return released >= 0;
+      int ignored = (int) TRIM.invokeExact(0L);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }
