@@ -26,6 +26,13 @@ final class SizeClass {
   long refills;
   long failures;
 
+  /**
+   * Blocks out of this class's slabs: handed out, or parked in thread caches and remote queues.
+   * Written under the lock; {@link OffHeapMemoryManager#getMemoryUsage()} reads it without, so that
+   * call takes no lock (a 64-bit JVM never tears a {@code long}).
+   */
+  long outstanding;
+
   SizeClass(int index, int blockSize, long slabPages, int cacheLimit) {
     this.index = index;
     this.blockSize = blockSize;

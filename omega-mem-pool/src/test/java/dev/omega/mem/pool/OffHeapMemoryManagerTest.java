@@ -418,6 +418,7 @@ class OffHeapMemoryManagerTest {
     long each = m.getMemoryUsage() / 50;
     assertTrue(each >= 100_000 && each < 100_000 + 4096, "a page run per large block: " + each);
     assertEquals(m.getMemoryUsage(), s.allocatedBytes());
+    assertEquals(List.of(), m.verifyIntegrity(), "usage agrees with what the slabs account for");
     large.forEach(m::deallocate);
     assertEquals(0, m.getMemoryUsage());
     assertEquals(0, m.getStatistics().requestedBytes());
