@@ -1062,19 +1062,22 @@ final class OffHeapMemoryManager implements MemoryManager {
     long[] live = new long[sizeClasses.length];
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
-        long slabFree = 0;
-        for (Slab slab : sc.partial) {
-          slabFree += slab.freeCount();
-        }
-        live[sc.index] = Math.max(0, capacity(sc) - slabFree - free[sc.index]);
+        live[sc.index] = Math.max(0, outOfSlabs(sc) - free[sc.index]);
       }
     }
     return live;
   }
 
-  /** Blocks in the class's slabs; the caller holds the class lock. */
-  private long capacity(SizeClass sc) {
-    return sc.slabs * (sc.slabPages * pool.pageSize() / sc.blockSize);
+  /**
+   * Blocks of the class's slabs that are not on a slab's free stack, counted from the slabs; the
+   * caller holds the class lock. {@link SizeClass#outstanding} keeps the same number as it goes.
+   */
+  private long outOfSlabs(SizeClass sc) {
+    long free = 0;
+    for (Slab slab : sc.partial) {
+      free += slab.freeCount();
+    }
+    return sc.slabs * (sc.slabPages * pool.pageSize() / sc.blockSize) - free;
   }
 
   @Override
@@ -1178,18 +1181,15 @@ final class OffHeapMemoryManager implements MemoryManager {
     forEachRemotelyFreed(b -> once.accept(SlabIds.entry(((Slab) b.region).id, b.index)));
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
-        long slabFree = 0;
-        for (Slab slab : sc.partial) {
-          slabFree += slab.freeCount();
-        }
-        if (sc.outstanding != capacity(sc) - slabFree) {
+        long counted = outOfSlabs(sc);
+        if (sc.outstanding != counted) {
           problems.add(
               "class "
                   + sc.blockSize
                   + ": "
                   + sc.outstanding
                   + " blocks counted out of slabs, but the slabs miss "
-                  + (capacity(sc) - slabFree));
+                  + counted);
         }
       }
     }

@@ -27,7 +27,9 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -432,10 +434,8 @@ public abstract class GarbageCollectorContract {
     int depth = 40;
     AtomicInteger lost = new AtomicInteger();
     AtomicInteger collections = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicBoolean done =
-        new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    AtomicBoolean done = new AtomicBoolean();
     Thread collecting =
         Thread.ofPlatform()
             .start(
