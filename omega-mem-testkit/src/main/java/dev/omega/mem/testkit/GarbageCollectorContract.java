@@ -23,10 +23,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -377,7 +379,7 @@ public abstract class GarbageCollectorContract {
     int threads = 16;
     AtomicInteger corrupt = new AtomicInteger();
     List<Thread> all = new ArrayList<>();
-    List<HeapObject> kept = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<HeapObject> kept = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
       int id = t;
       all.add(
@@ -519,7 +521,7 @@ public abstract class GarbageCollectorContract {
       tail = next;
     }
     assertTrue(tight.collector().startCollectionCycle());
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     List<Thread> all = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
       all.add(
@@ -536,7 +538,7 @@ public abstract class GarbageCollectorContract {
                     }
                   }));
     }
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     for (Thread t : all) {
       t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       if (t.isAlive()) {
