@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A {@link MemoryDomain}: quotas checked before the manager is asked, by reserving the bytes and
  * the block count with CAS loops and handing them back if the manager refuses. So a domain never
- * holds more than its quota even under concurrent requests, and a refusal changes nothing.
+ * holds more than its quota even under concurrent requests, and a refusal changes nothing. A block
+ * reserves the usable size of its size class (or pages) and remembers what it reserved, which its
+ * free gives back, so {@link #usedBytes()} is exactly the sum over the domain's live blocks.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -101,7 +103,15 @@ final class Domain implements MemoryDomain {
       }
       throw e;
     }
+    block.reserved = usable;
     live.add(block);
+    if (closed) {
+      // close() walked the live set before this block joined it: free it here, as close would.
+      if (live.remove(block)) {
+        release(block);
+      }
+      throw new IllegalStateException("domain " + name() + " is closed");
+    }
     return block;
   }
 
@@ -141,11 +151,19 @@ final class Domain implements MemoryDomain {
       throw new AccessViolationException(
           "domain " + name() + " cannot free a block it did not allocate");
     }
-    manager.free(d);
+    release(d);
     live.remove(d);
-    bytes.addAndGet(-d.size());
-    blocks.decrementAndGet();
     return true;
+  }
+
+  /**
+   * Frees a block of this domain and gives back exactly what it reserved; a second free throws in
+   * the manager before any count changes, so racing frees give the quota back once.
+   */
+  private void release(DomainBlock d) {
+    manager.free(d);
+    bytes.addAndGet(-d.reserved);
+    blocks.decrementAndGet();
   }
 
   @Override

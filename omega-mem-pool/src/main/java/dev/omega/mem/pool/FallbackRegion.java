@@ -8,7 +8,10 @@ final class FallbackRegion extends Region {
     super(memory, owner, memory.byteSize(), PageState.RUN, -1, 0, 1);
   }
 
-  /** Refuses the block's accesses, then gives the memory back. */
+  /**
+   * Refuses the block's accesses, then gives the memory back; the caller ran a grace period after
+   * its free, so no access is still in flight.
+   */
   void release() {
     invalidate();
     memory.release();

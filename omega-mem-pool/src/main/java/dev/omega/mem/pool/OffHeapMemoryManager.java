@@ -29,11 +29,11 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -55,18 +55,18 @@ import java.util.function.LongConsumer;
  * it throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave
  * {@code critical_reserve} of the pool free.
  *
- * <p>The common path, as measured (perfasm, 2 vCPU): a thread finds its cache in a table indexed by
- * thread id (not {@code ThreadLocal}: 3 ns a lookup), pops a {@code long} entry naming slab id and
- * block index (no reference store, so no GC write barrier on a free), and looks the slab up in
- * {@link SlabIds}; its cost is a chain of about nine dependent loads, not instruction count. A free
- * by the allocating thread is a plain load and store of the handle's state; a free by another
- * thread takes a CAS and queues the block for the allocating thread ({@link Block}'s note).
+ * <p>The common path: a thread finds its cache in a table indexed by thread id (not {@code
+ * ThreadLocal}, a hash lookup), pops a {@code long} entry naming slab id and block index (no
+ * reference store, so no GC write barrier on a free), and looks the slab up in {@link SlabIds}. A
+ * free is one CAS on the handle (so of two racing frees exactly one wins) and a push on the freeing
+ * thread's limbo; the limbo goes to the stash after a grace period ({@link AccessGuard}, {@link
+ * ThreadCache}), so no access through a freed handle reaches the block's next owner. Large blocks
+ * and fallback segments wait for a grace period in their free. A thread that dies leaves its cache
+ * and limbo behind; the slow paths (a refill, statistics, the out-of-memory chain) give them back.
  *
- * <p>Compaction moves pages under blocks that other threads may be using. The manager compacts on
- * its own only when {@code enable_compaction} is on and an allocation failed for fragmentation; a
- * program that reads or writes blocks on other threads at that moment can lose those writes. Such
- * programs should turn {@code enable_compaction} off and call {@link MemoryPool#compact()} at quiet
- * points (like a safepoint).
+ * <p>Compaction is safe while other threads use blocks ({@link OffHeapPool}'s note), so the manager
+ * runs it on its own when {@code enable_compaction} is on and an allocation failed for
+ * fragmentation.
  *
  * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle; a
  * free by a thread other than the allocating one also allocates the node that queues it.
@@ -98,28 +98,21 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /**
    * Each thread's cache at {@code threadId & (CACHE_SLOTS - 1)}, where it is claimed first come.
-   * Finding it there is a register read, a field read and an array read; {@code ThreadLocal.get()}
-   * measured about 3 ns, two of them per allocate-free pair, a fifth of the whole pair. A thread
-   * whose slot another live thread holds falls back to the thread-local.
+   * Finding it there is a register read, a field read and an array read, where {@code
+   * ThreadLocal.get()} is a hash lookup. A thread whose slot another live thread holds falls back
+   * to the thread-local.
    */
   private final ThreadCache[] cacheSlots = new ThreadCache[CACHE_SLOTS];
 
-  /**
-   * 256 slots: a slot's tag (slot + 1) must fit {@link Block#OWNER_MASK}, and the slot table must
-   * be a power of two.
-   */
   private static final int CACHE_SLOTS = 256;
 
   private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(ThreadCache[].class);
 
-  /** Holds a slot while a thread other than its holder drains the slot's remote queue. */
-  private static final ThreadCache DRAINING = ThreadCache.marker();
+  /** Refills between two looks for caches of threads that have died. */
+  private static final int DEAD_CACHE_SWEEP_INTERVAL = 256;
 
-  /**
-   * Per slot, the owned blocks that other threads freed ({@link Block#QUEUED}): only the slot's
-   * live holder, or a thread that holds the slot as {@link #DRAINING}, takes them out.
-   */
-  private final ConcurrentLinkedQueue<Block>[] remoteFrees = newQueues();
+  /** Longest an allocation waits for other threads to flush their caches before it goes on. */
+  private static final long FLUSH_WAIT_NANOS = 20_000_000;
 
   private final ConcurrentLinkedQueue<ThreadCache> allCaches = new ConcurrentLinkedQueue<>();
   private final LeakTracker leaks;
@@ -205,46 +198,25 @@ final class OffHeapMemoryManager implements MemoryManager {
     return caches.get();
   }
 
-  @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array cannot be created directly
-  private static ConcurrentLinkedQueue<Block>[] newQueues() {
-    ConcurrentLinkedQueue<Block>[] queues = new ConcurrentLinkedQueue[CACHE_SLOTS];
-    for (int i = 0; i < queues.length; i++) {
-      queues[i] = new ConcurrentLinkedQueue<>();
-    }
-    return queues;
-  }
-
   /**
-   * Puts a new cache in its slot when the slot is free or its holder's thread has died, with a CAS:
-   * a slot has at most one live holder, the one thread that frees the slot's blocks without a CAS.
+   * Puts a new cache in its slot when the slot is free or its holder's thread has died, with a CAS.
    * Readers on the hot path read the element plainly and compare {@code ownerId} (a final field, so
    * safely published); a thread that finds another cache there uses the thread-local.
    */
   private void claimSlot(ThreadCache cache) {
     int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
     ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
-    if ((holder == null || (holder != DRAINING && holder.ownerDead()))
+    if ((holder == null || holder.ownerDead())
         && SLOTS.compareAndSet(cacheSlots, slot, holder, cache)) {
-      cache.tag = slot + 1;
-      cache.callerTag = slot + 1;
-      // Blocks freed for the slot while it had no live holder are this cache's to take.
-      cache.attention = !remoteFrees[slot].isEmpty();
+      return;
     }
   }
 
-  /** What other threads asked of this cache's owner: a flush, or its remotely freed blocks. */
+  /** What other threads asked of this cache's owner: a flush. */
   private void serveRequests(ThreadCache cache) {
     cache.attention = false;
     if (cache.flushRequested) {
       flush(cache);
-    }
-    takeBackRemoteFrees(cache);
-  }
-
-  /** Moves the blocks other threads freed for this cache's slot into it (none without a slot). */
-  private void takeBackRemoteFrees(ThreadCache cache) {
-    if (cache.tag > 0) {
-      drainRemote(cache.tag - 1, cache);
     }
   }
 
@@ -314,11 +286,17 @@ final class OffHeapMemoryManager implements MemoryManager {
       int c = SizeClasses.classOf(classOf, size);
       int n = cache.count(c);
       long entry;
+      if (n == 0 && cache.limboCount > 0) {
+        retireLimbo(cache);
+        n = cache.count(c);
+      }
       if (n > 0) {
         entry = cache.entry(c * cacheCapacity + n - 1);
         cache.setCount(c, n - 1);
       } else {
-        cache.misses++;
+        if ((++cache.misses & (DEAD_CACHE_SWEEP_INTERVAL - 1)) == 0) {
+          flushDeadCaches();
+        }
         entry = refill(cache, c, size, priority);
         if (entry < 0) {
           return allocateLarge(cache, size, priority, domain, true);
@@ -329,7 +307,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       int index = SlabIds.indexOf(entry);
       cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
       int slack = (int) (slab.stride - size);
-      block = newBlock(cache, slab, index, slack, cache.tag, domain);
+      block = newBlock(cache, slab, index, slack, domain);
     } else {
       return allocateLarge(cache, size, priority, domain, false);
     }
@@ -343,17 +321,16 @@ final class OffHeapMemoryManager implements MemoryManager {
    * leak record) when leak detection picks this allocation, else a plain {@link Block}. Domain
    * blocks are not tracked: a domain lists its own live blocks.
    */
-  private Block newBlock(
-      ThreadCache cache, Region region, int index, int slack, int owner, Domain domain) {
+  private Block newBlock(ThreadCache cache, Region region, int index, int slack, Domain domain) {
     if (domain != null) {
-      return new DomainBlock(region, index, slack, owner, domain);
+      return new DomainBlock(region, index, slack, domain);
     }
     if (leaks != null && tracksNext(cache)) {
-      TrackedBlock tracked = new TrackedBlock(region, index, slack, owner);
+      TrackedBlock tracked = new TrackedBlock(region, index, slack);
       leaks.track(tracked, null);
       return tracked;
     }
-    return new Block(region, index, slack, owner);
+    return new Block(region, index, slack);
   }
 
   /**
@@ -456,7 +433,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     // Below one page (1 MiB at most) for a page run, 0 for a fallback segment.
     int slack = (int) (region.stride - size);
-    Block block = newBlock(cache, region, 0, slack, 0, domain);
+    Block block = newBlock(cache, region, 0, slack, domain);
     largeLiveBytes.addAndGet(region.stride);
     if (!small) {
       cache.largeAllocations++;
@@ -476,15 +453,9 @@ final class OffHeapMemoryManager implements MemoryManager {
       ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
     switch (attempt) {
       case 0 -> {
-        takeBackRemoteFrees(cache);
         flush(cache);
         flushDeadCaches();
-        for (ThreadCache other : allCaches) {
-          if (other != cache) {
-            other.flushRequested = true;
-            other.attention = true;
-          }
-        }
+        askOthersToFlush(cache, bytes);
         return true;
       }
       case 1 -> {
@@ -561,13 +532,15 @@ final class OffHeapMemoryManager implements MemoryManager {
                   + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
           default -> "the pool is exhausted after flushing caches, collecting and compacting";
         };
-    long waiting = remotelyFreedBytes();
-    if (waiting > 0) {
+    long parked = parkedBytes(null);
+    if (parked > 0) {
       reason +=
           "; "
-              + waiting
-              + " bytes freed by other threads wait for the live threads that allocated them,"
-              + " which take them back at their next allocation or free";
+              + parked
+              + " bytes are parked in the caches of live threads that did not answer a flush"
+              + " within "
+              + FLUSH_WAIT_NANOS / 1_000_000
+              + " ms";
     }
     pool.lock.lock();
     try {
@@ -621,15 +594,14 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   void free(Block b) {
-    ThreadCache cache = cache();
-    int freed = b.markFreed(cache.callerTag);
-    if (freed == Block.ALREADY) {
+    if (!b.markFreed()) {
       AuditLog.violation("double_free", "size=" + b.size());
       throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
     }
     if (leaks != null) {
       leaks.untrack(b);
     }
+    ThreadCache cache = cache();
     if (cache.attention) {
       serveRequests(cache);
     }
@@ -637,91 +609,103 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (listenerArray.length != 0 && isSampled(cache.deallocations)) {
       started = System.nanoTime() | 1;
     }
-    if (freed == Block.QUEUED) {
-      // Counted now, as the program sees it freed; the slot goes to its owner (Block's note).
-      count(cache, b.requestedSize());
-      queueRemote(b);
+    long requested = b.requestedSize();
+    count(cache, requested);
+    if (b.region instanceof Slab slab) {
+      park(cache, slab, b.index);
     } else {
-      release(cache, b.region, b.index, b.requestedSize());
+      releaseRegion(b.region);
     }
     if (started != 0) {
-      deallocationSampled(b.size(), started);
+      deallocationSampled(requested, started);
     }
   }
 
-  /** Hands an owned block another thread freed to the owner's slot queue, and tells the owner. */
-  private void queueRemote(Block b) {
-    int slot = b.owner() - 1;
-    remoteFrees[slot].add(b);
-    drainOrWake(slot);
+  /**
+   * Puts a freed slab block in the cache's limbo, where it waits for a grace period; a full limbo
+   * is retired first.
+   */
+  private void park(ThreadCache cache, Slab slab, int index) {
+    if (cacheCapacity == 0) {
+      AccessGuard.synchronize();
+      returnToSlab(slab, index);
+      return;
+    }
+    int n = cache.limboCount;
+    if (n == ThreadCache.LIMBO_CAPACITY || cache.limboBytes + slab.stride > cacheBudget) {
+      retireLimbo(cache);
+      n = 0;
+    }
+    cache.setLimboEntry(n, SlabIds.entry(slab.id, index));
+    cache.limboCount = n + 1;
+    cache.limboBytes += slab.stride;
+    cache.limboTicket = AccessGuard.ticket();
+  }
+
+  /** Moves the cache's limbo into its stash once a grace period covers it (running one if not). */
+  private void retireLimbo(ThreadCache cache) {
+    AccessGuard.awaitSafe(cache.limboTicket);
+    int n = cache.limboCount;
+    cache.limboCount = 0;
+    cache.limboBytes = 0;
+    for (int i = 0; i < n; i++) {
+      long entry = cache.limboEntry(i);
+      stash(cache, slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
+    }
+  }
+
+  /** Returns the cache's limbo to the slabs once a grace period covers it (dead threads, flush). */
+  private void limboToSlabs(ThreadCache cache) {
+    int n = cache.limboCount;
+    if (n == 0) {
+      return;
+    }
+    AccessGuard.awaitSafe(cache.limboTicket);
+    cache.limboCount = 0;
+    cache.limboBytes = 0;
+    for (int i = 0; i < n; i++) {
+      long entry = cache.limboEntry(i);
+      returnToSlab(slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
+    }
   }
 
   /**
-   * Makes sure someone takes the slot's queue: its live holder (woken through {@code attention}),
-   * or this thread, which holds the slot as {@link #DRAINING} while no live thread does. A drainer
-   * looks at the queue again after letting the slot go, so a block queued meanwhile is not left.
+   * Asks every other live cache to flush at its next operation and, when they hold enough to serve
+   * {@code bytes}, waits a little for them to answer: an allocation is not refused while other
+   * threads that are still working hold the memory it needs.
    */
-  private void drainOrWake(int slot) {
-    while (true) {
-      ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
-      if (holder == DRAINING) {
-        return;
+  private void askOthersToFlush(ThreadCache cache, long bytes) {
+    for (ThreadCache other : allCaches) {
+      if (other != cache) {
+        other.flushRequested = true;
+        other.attention = true;
       }
-      if (holder != null && !holder.ownerDead()) {
-        holder.attention = true;
-        return;
-      }
-      if (SLOTS.compareAndSet(cacheSlots, slot, holder, DRAINING)) {
-        drainRemote(slot, null);
-        SLOTS.setVolatile(cacheSlots, slot, null);
-        if (remoteFrees[slot].isEmpty()) {
-          return;
+    }
+    long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
+    while (parkedBytes(cache) >= bytes && System.nanoTime() < deadline) {
+      boolean pending = false;
+      for (ThreadCache other : allCaches) {
+        if (other != cache && other.flushRequested && !other.ownerDead()) {
+          pending = true;
+          break;
         }
       }
+      if (!pending) {
+        return;
+      }
+      LockSupport.parkNanos(100_000);
     }
   }
 
-  /** Bytes of blocks in the slots' remote queues that no thread has taken back yet. */
-  private long remotelyFreedBytes() {
-    long[] bytes = {0};
-    forEachRemotelyFreed(b -> bytes[0] += b.size());
-    return bytes[0];
-  }
-
-  /**
-   * Visits the blocks waiting in the slots' remote queues that are free: those still REMOTE. One
-   * that lost REMOTE to a racing owner free is a second free the drain will drop; its slot is
-   * already in the owner's cache. Weakly consistent, like the queues.
-   */
-  private void forEachRemotelyFreed(Consumer<Block> visitor) {
-    for (ConcurrentLinkedQueue<Block> queue : remoteFrees) {
-      for (Block b : queue) {
-        if (b.stillRemote()) {
-          visitor.accept(b);
-        }
+  /** Bytes parked in caches and limbos other than {@code except}'s; racy, for decisions only. */
+  private long parkedBytes(ThreadCache except) {
+    long bytes = 0;
+    for (ThreadCache c : allCaches) {
+      if (c != except) {
+        bytes += c.cachedBytes + c.limboBytes;
       }
     }
-  }
-
-  /**
-   * Takes the blocks other threads freed for {@code slot}: into the holder's cache {@code into}, or
-   * back to their slabs when {@code into} is null (the slot is held as {@link #DRAINING}). A block
-   * whose REMOTE flag is gone was also freed by its owner at the same moment: that was a double
-   * free, the owner's free already reused the slot, so this one is reported and dropped.
-   */
-  private void drainRemote(int slot, ThreadCache into) {
-    ConcurrentLinkedQueue<Block> queue = remoteFrees[slot];
-    for (Block b; (b = queue.poll()) != null; ) {
-      Slab slab = (Slab) b.region;
-      if (!b.stillRemote()) {
-        AuditLog.violation("double_free", "size=" + b.size() + " threads=racing");
-        uncount(into != null ? into : cache(), b.requestedSize());
-      } else if (into != null) {
-        stash(into, slab, b.index);
-      } else {
-        returnToSlab(slab, b.index);
-      }
-    }
+    return bytes;
   }
 
   /** Reports a timed free, out of line like {@link #allocationSampled}. */
@@ -732,25 +716,10 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
   }
 
-  private void release(ThreadCache cache, Region region, int index, long requested) {
-    count(cache, requested);
-    if (region instanceof Slab slab) {
-      stash(cache, slab, index);
-    } else {
-      releaseRegion(region);
-    }
-  }
-
   /** Counts a free in {@code cache}'s counters. */
   private static void count(ThreadCache cache, long requested) {
     cache.deallocations++;
     cache.requestedFreed += requested;
-  }
-
-  /** Takes back a free counted by {@link #count} that turned out to be a second free. */
-  private static void uncount(ThreadCache cache, long requested) {
-    cache.deallocations--;
-    cache.requestedFreed -= requested;
   }
 
   /** Puts a freed slab block in the cache, flushing first when the class or the cache is full. */
@@ -774,7 +743,9 @@ final class OffHeapMemoryManager implements MemoryManager {
     cache.cachedBytes += slab.stride;
   }
 
+  /** Gives a large block's pages or segment back, after a grace period. */
   private void releaseRegion(Region region) {
+    AccessGuard.synchronize(); // no access that saw the block live is still in flight
     largeLiveBytes.addAndGet(-region.stride);
     if (region instanceof FallbackRegion fallback) {
       fallbackBytes.addAndGet(-region.stride);
@@ -855,6 +826,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private void flush(ThreadCache cache) {
     cache.flushRequested = false;
+    limboToSlabs(cache);
     for (int c = 0; c < sizeClasses.length; c++) {
       if (cache.count(c) > 0) {
         flushClass(cache, c, cache.count(c));
@@ -867,10 +839,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     for (ThreadCache cache : allCaches) {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-        if (SLOTS.getVolatile(cacheSlots, slot) == cache) {
-          // The holder is dead: this takes its queue back to the slabs and frees the slot.
-          drainOrWake(slot);
-        }
+        SLOTS.compareAndSet(cacheSlots, slot, cache, null);
         flush(cache);
         synchronized (this) {
           retiredAllocations += cache.allocations;
@@ -996,17 +965,18 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   @Override
   public long getMemoryUsage() {
-    // The blocks out of slabs, less those parked free in caches and remote queues: no lock and no
-    // walk over slabs, where getStatistics() counts per class. Racy like the counters, so exact
-    // when the manager is quiet.
+    // The blocks out of slabs, less those parked free in caches and limbos: no lock and no walk
+    // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
+    // the manager is quiet. Caches of threads that died are given back first.
+    flushDeadCaches();
     long bytes = largeLiveBytes.get();
     for (SizeClass sc : sizeClasses) {
       bytes += sc.outstanding * sc.blockSize;
     }
     for (ThreadCache c : allCaches) {
-      bytes -= c.cachedBytes;
+      bytes -= c.cachedBytes + c.limboBytes;
     }
-    return Math.max(0, bytes - remotelyFreedBytes());
+    return Math.max(0, bytes);
   }
 
   /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
@@ -1045,7 +1015,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /**
    * Blocks of each size class the program holds: taken from slabs, and neither parked in a thread
-   * cache (dead threads' included, until retired) nor waiting in a remote-free queue. Derived from
+   * cache nor waiting in a limbo (dead threads' included, until retired). Derived from
    * the slabs rather than counted on the hot path, where two byte counters per allocate-free pair
    * cost about 1 ns of a 24 ns churn operation. Read racily like the counters, so exact when the
    * manager is quiet; a block moving between cache and slab meanwhile can be missed or counted
@@ -1057,8 +1027,13 @@ final class OffHeapMemoryManager implements MemoryManager {
       for (int i = 0; i < free.length; i++) {
         free[i] += c.count(i);
       }
+      for (int i = 0, n = c.limboCount; i < n; i++) {
+        Slab slab = slabIds.get(SlabIds.idOf(c.limboEntry(i)));
+        if (slab != null) {
+          free[slab.classIndex]++;
+        }
+      }
     }
-    forEachRemotelyFreed(b -> free[((Slab) b.region).classIndex]++);
     long[] live = new long[sizeClasses.length];
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
@@ -1082,6 +1057,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   @Override
   public MemoryStatistics getStatistics() {
+    flushDeadCaches();
     long[] s = sums();
     long[] live = liveSmallBlocks();
     long allocated = allocatedBytes(live);
@@ -1148,7 +1124,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   public List<String> verifyIntegrity() {
     List<String> problems = new ArrayList<>(pool.checkInvariants());
     // Every free slab block must be in exactly one place: a slab's free stack, a thread cache, or
-    // a slot's remote queue (still REMOTE). A block in two would be handed out twice.
+    // a limbo. A block in two would be handed out twice.
     Set<Long> free = new HashSet<>();
     LongConsumer once =
         entry -> {
@@ -1177,8 +1153,10 @@ final class OffHeapMemoryManager implements MemoryManager {
           once.accept(cache.entry(c * cacheCapacity + i));
         }
       }
+      for (int i = 0; i < cache.limboCount; i++) {
+        once.accept(cache.limboEntry(i));
+      }
     }
-    forEachRemotelyFreed(b -> once.accept(SlabIds.entry(((Slab) b.region).id, b.index)));
     for (SizeClass sc : sizeClasses) {
       synchronized (sc) {
         long counted = outOfSlabs(sc);
@@ -1221,6 +1199,10 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     pool.close();
+    for (FallbackRegion region : liveFallbacks) {
+      region.invalidate();
+    }
+    AccessGuard.synchronize();
     for (FallbackRegion region : liveFallbacks) {
       region.release();
     }

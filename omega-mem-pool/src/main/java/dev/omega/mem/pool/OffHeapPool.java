@@ -37,10 +37,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * checker verifies this). Page operations take {@link #lock}; block accesses never do.
  *
  * <p>Compaction slides used regions down in address order (O(r) regions plus the bytes copied) and
- * re-plans the strategy; blocks keep working because they address memory through their region.
- * Compaction copies bytes that other threads may be writing, so it must run while no other thread
- * accesses this pool's blocks: {@link #compact()} is meant for quiet points (the manager calls it
- * only from its out-of-memory path, documented there), as a moving collector needs a safepoint.
+ * re-plans the strategy; blocks keep working because they address memory through their region. It
+ * is safe while other threads use the pool's blocks: under the pool lock it marks every region it
+ * will move {@link Region#MOVING}, runs a grace period ({@link AccessGuard#synchronize()}) so that
+ * every access that read an old address has left, copies, and publishes each new address. Accesses
+ * that start meanwhile wait for the move and then run on the new address, so no write is lost and
+ * none lands on memory another region now holds. Freed pages, likewise, return to the strategy
+ * only after a grace period, so no access through a freed handle reaches a new owner.
  *
  * <p>Thread safety: all public methods are thread-safe.
  */
@@ -214,7 +217,7 @@ final class OffHeapPool implements MemoryPool {
     } finally {
       lock.unlock();
     }
-    return new Block(region, 0, (int) (region.stride - size), 0);
+    return new Block(region, 0, (int) (region.stride - size));
   }
 
   private Region newRun(PoolMemory mem, long start, long pages, long pageBytes) {
@@ -247,6 +250,7 @@ final class OffHeapPool implements MemoryPool {
       AuditLog.violation("double_free", "size=" + b.size());
       throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
     }
+    AccessGuard.synchronize(); // no access that saw the block live is still in flight
     release(b.region);
     lock.lock();
     try {
@@ -284,7 +288,21 @@ final class OffHeapPool implements MemoryPool {
       long[] starts = new long[n];
       long[] lengths = new long[n];
       TreeMap<Long, Region> moved2 = new TreeMap<>();
+      List<Region> moving = new ArrayList<>();
       long target = 0;
+      for (Region region : used.values()) {
+        if (region.startPage != target) {
+          moving.add(region);
+          region.startMove();
+        }
+        target += region.pages;
+      }
+      if (moving.isEmpty()) {
+        return false;
+      }
+      // Every access that read an old address leaves before a byte moves; new ones wait.
+      AccessGuard.synchronize();
+      target = 0;
       int i = 0;
       for (Region region : used.values()) {
         if (region.startPage != target) {
@@ -293,6 +311,7 @@ final class OffHeapPool implements MemoryPool {
               segment, region.startPage * pageSize, segment, target * pageSize, bytes);
           region.startPage = target;
           region.address = memory.address + target * pageSize;
+          region.endMove();
           moved += bytes;
         }
         moved2.put(target, region);
@@ -497,12 +516,12 @@ final class OffHeapPool implements MemoryPool {
             "pool_closed_with_live_blocks",
             "regions=" + used.size() + " pages=" + usedPages + " blocks=" + liveBlocks);
       }
-      // Refuse every block first, then give the pages back (PoolMemory's note: a racing access
-      // reads zeros from direct memory, and the JDK stops one on checked memory).
+      // Refuse every block first, let accesses in flight leave, then give the pages back.
       for (Region region : used.values()) {
         region.invalidate();
       }
       used.clear();
+      AccessGuard.synchronize(); // no access is still on the memory given back next
       if (memory != null) {
         memory.release();
         memory = null;

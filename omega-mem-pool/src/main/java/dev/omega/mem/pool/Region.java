@@ -10,13 +10,14 @@ import java.lang.foreign.MemorySegment;
  * <p>Blocks address their bytes as {@code address + index * stride + offset}, an absolute address
  * in {@link #memory}. Compaction moves a page run by copying its bytes and updating {@link
  * #startPage} and {@link #address}; blocks never hold addresses themselves, so they keep working. A
- * block's bounds check compares against {@link #limit}, which is the stride until the memory is
- * released and 0 after: a released region refuses every access with no check of its own.
+ * block's bounds check compares against {@link #limit}, which is the stride while the memory is
+ * there, {@link #MOVING} while compaction moves it and {@link #RELEASED} after it was given back:
+ * both far below zero, so either refuses every access with no check of its own.
  *
- * <p>Thread safety: the page fields are written only under the pool lock; see {@link OffHeapPool}
- * for the compaction protocol. {@link #limit} is written once more, plainly, when the memory is
- * released: a thread racing that may still complete an access, which direct memory keeps harmless
- * ({@link PoolMemory}).
+ * <p>Thread safety: the page fields are written only under the pool lock. {@link #limit} is
+ * volatile: compaction sets it to {@link #MOVING}, runs a grace period ({@link AccessGuard}) so that
+ * no access that read the old address is still in flight, copies, writes the new {@link #address}
+ * and only then the stride back, so an access that sees the stride sees the new address.
  */
 class Region {
   /**
@@ -42,8 +43,14 @@ class Region {
   /** Absolute address of the first byte. */
   long address;
 
-  /** {@link #stride} while the memory is there; 0 once it was released. */
-  long limit;
+  /** {@link #limit} while compaction moves the region: accesses leave and wait. */
+  static final long MOVING = Long.MIN_VALUE / 4;
+
+  /** {@link #limit} once the memory was given back: accesses are refused. */
+  static final long RELEASED = Long.MIN_VALUE / 2;
+
+  /** {@link #stride} while the memory is there, else {@link #MOVING} or {@link #RELEASED}. */
+  volatile long limit;
 
   Region(
       PoolMemory memory,
@@ -82,12 +89,33 @@ class Region {
     return startPage >= 0;
   }
 
-  /** Refuses every later access to this region's blocks; called before its memory is released. */
+  /**
+   * Refuses every later access to this region's blocks; the caller runs a grace period before it
+   * releases the memory.
+   */
   void invalidate() {
-    limit = 0;
+    limit = RELEASED;
   }
 
   boolean isReleased() {
-    return limit == 0;
+    return limit == RELEASED;
+  }
+
+  /** Marks the region moving: accesses that start now leave and wait ({@link #awaitMove()}). */
+  void startMove() {
+    limit = MOVING;
+  }
+
+  /** Publishes the moved region: its new {@link #address} was written before this. */
+  void endMove() {
+    limit = stride;
+  }
+
+  /** Called by an access that found the region moving, outside the access: waits for the move. */
+  void awaitMove() {
+    int spins = 0;
+    while (limit == MOVING) {
+      spins = AccessGuard.backOff(spins);
+    }
   }
 }

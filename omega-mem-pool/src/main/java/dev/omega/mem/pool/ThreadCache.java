@@ -16,10 +16,13 @@ import java.lang.ref.WeakReference;
  * that budget the cache is flushed. Without these limits 256 threads exhausted a 256 MiB pool
  * holding 4 MiB of live data.
  *
- * <p>Remote frees. A block carries its allocating cache's slot tag; another thread that frees it
- * queues it on the slot ({@link Block}'s note) and raises {@link #attention}, and the owner moves
- * the queue into this cache at its next allocation or free. An owner that stops calling the manager
- * keeps those blocks until its thread dies, as it keeps its cached ones.
+ * <p>Limbo. A freed block does not go straight back to the stash: another thread may still be in
+ * the middle of an access through the freed handle ({@link AccessGuard}). It waits in the freeing
+ * thread's limbo ({@link #limbo}, with the epoch ticket of the latest free) until a grace period
+ * covers it, which the thread runs (or finds already run) when its stash of a class runs dry or its
+ * limbo fills: one grace period per batch of frees. A block freed by another thread than the one
+ * that allocated it simply joins the freeing thread's limbo and then its stash, as in tcmalloc; no
+ * memory waits for a thread that has stopped allocating.
  *
  * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
  * which is exact once the owner has stopped and is happens-before ordered (thread join).
@@ -46,21 +49,16 @@ final class ThreadCache extends ThreadCacheFields {
   /** Unused longs at each end of {@link #entries}: 128 bytes. */
   private static final int ENTRY_PAD = 16;
 
+  /** Most blocks a limbo holds before the thread runs a grace period for them. */
+  static final int LIMBO_CAPACITY = 256;
+
   ThreadCache(Thread owner, int classes, int capacity) {
     super(
         new WeakReference<>(owner),
         owner.threadId(),
         new long[Math.max(1, classes * capacity) + 2 * ENTRY_PAD],
-        new int[classes + 2 * COUNT_PAD]);
-  }
-
-  /** A cache no thread owns: the marker of a slot being drained while it has no live holder. */
-  private ThreadCache() {
-    super(new WeakReference<>(null), -1, new long[2 * ENTRY_PAD], new int[2 * COUNT_PAD]);
-  }
-
-  static ThreadCache marker() {
-    return new ThreadCache();
+        new int[classes + 2 * COUNT_PAD],
+        new long[LIMBO_CAPACITY + 2 * ENTRY_PAD]);
   }
 
   /** Blocks stashed for size class {@code c}. */
@@ -79,6 +77,15 @@ final class ThreadCache extends ThreadCacheFields {
 
   void setEntry(int i, long entry) {
     entries[ENTRY_PAD + i] = entry;
+  }
+
+  /** Limbo entry {@code i}, a {@link SlabIds} entry. */
+  long limboEntry(int i) {
+    return limbo[ENTRY_PAD + i];
+  }
+
+  void setLimboEntry(int i, long entry) {
+    limbo[ENTRY_PAD + i] = entry;
   }
 
   /** Moves {@code n} stash entries from {@code from} to {@code to} (ranges may overlap). */
@@ -112,25 +119,27 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
   volatile boolean flushRequested;
 
   /**
-   * Set by another thread when it asks something of the owner: a flush ({@link #flushRequested}) or
-   * draining the blocks other threads freed for it. The owner's paths read only this flag.
+   * Set by another thread when it asks something of the owner (a flush, {@link #flushRequested}).
+   * The owner's paths read only this flag.
    */
   volatile boolean attention;
-
-  /**
-   * The owner tag this cache's blocks carry ({@link Block#owner()}): its cache slot plus one while
-   * it holds one, else 0. Written by the owner before it allocates; read only by the owner.
-   */
-  int tag;
-
-  /** {@link #tag}, or -1 without a slot: the argument to {@link Block#markFreed(int)}. */
-  int callerTag = -1;
 
   /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
   long cachedBytes;
 
   /** Allocations above the small sizes: with {@link #misses}, what tells hits from allocations. */
   long largeAllocations;
+
+  /** Blocks freed by this thread that wait for a grace period: {@code limbo[0, limboCount)}. */
+  final long[] limbo;
+
+  int limboCount;
+
+  /** Bytes of the blocks in {@link #limbo}. */
+  long limboBytes;
+
+  /** {@link AccessGuard#ticket()} read after the latest free into {@link #limbo}. */
+  long limboTicket;
 
   long misses;
   long allocations;
@@ -139,10 +148,12 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
   long requestedFreed;
   int leakCountdown;
 
-  ThreadCacheFields(WeakReference<Thread> owner, long ownerId, long[] entries, int[] counts) {
+  ThreadCacheFields(
+      WeakReference<Thread> owner, long ownerId, long[] entries, int[] counts, long[] limbo) {
     this.owner = owner;
     this.ownerId = ownerId;
     this.entries = entries;
     this.counts = counts;
+    this.limbo = limbo;
   }
 }

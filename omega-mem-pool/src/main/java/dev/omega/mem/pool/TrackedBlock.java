@@ -8,7 +8,7 @@ final class TrackedBlock extends Block {
   /** Set by {@link LeakTracker#track} right after construction, on the allocating thread. */
   LeakTracker.Tracked leak;
 
-  TrackedBlock(Region region, int index, int slack, int owner) {
-    super(region, index, slack, owner);
+  TrackedBlock(Region region, int index, int slack) {
+    super(region, index, slack);
   }
 }

@@ -78,13 +78,17 @@ class OffHeapMemoryManagerTest {
   void allocate_smallSize_roundsToSizeClassAndRoundTripsData() {
     OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
     MemoryBlock b = m.allocate(60);
-    assertEquals(64, b.size());
+    assertEquals(60, b.size(), "the size is what was asked for");
+    assertEquals(64, ((Block) b).usableSize(), "served from the 64-byte class");
     b.setInt(0, 0xCAFEBABE);
-    b.setLong(56, Long.MIN_VALUE);
+    b.setLong(52, Long.MIN_VALUE);
     b.setByte(4, (byte) -1);
     assertEquals(0xCAFEBABE, b.getInt(0));
-    assertEquals(Long.MIN_VALUE, b.getLong(56));
+    assertEquals(Long.MIN_VALUE, b.getLong(52));
     assertEquals(-1, b.getByte(4));
+    assertThrows(IndexOutOfBoundsException.class, () -> b.setByte(60, (byte) 1));
+    assertThrows(IndexOutOfBoundsException.class, () -> b.getLong(53));
+    assertThrows(IndexOutOfBoundsException.class, () -> b.fill(1, 60, (byte) 0));
     assertTrue(m.deallocate(b));
   }
 
@@ -93,7 +97,9 @@ class OffHeapMemoryManagerTest {
     OffHeapMemoryManager m = track(Fixtures.manager(4 * MIB));
     assertEquals(10_240, m.usableSize(10_000), "up to 16 KiB sizes come from slabs");
     MemoryBlock b = m.allocate(20_000);
-    assertEquals(20_480, b.size());
+    assertEquals(20_000, b.size());
+    assertEquals(20_480, ((Block) b).usableSize());
+    assertThrows(IndexOutOfBoundsException.class, () -> b.getByte(20_000));
     m.deallocate(b);
     assertEquals(0, m.getMemoryUsage());
   }
@@ -443,16 +449,30 @@ class OffHeapMemoryManagerTest {
     assertEquals(0, liveIn(s, 48));
   }
 
-  /** Starts {@code n} platform threads running {@code body} with ids 0..n-1 and joins them. */
+  /** Runs {@code body} on {@code n} threads with ids 0..n-1; rethrows what the first failure threw. */
   private static void runThreads(int n, java.util.function.IntConsumer body)
       throws InterruptedException {
     List<Thread> all = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
     for (int t = 0; t < n; t++) {
       int id = t;
-      all.add(Thread.ofPlatform().start(() -> body.accept(id)));
+      all.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      body.accept(id);
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }));
     }
     for (Thread t : all) {
       t.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError("a worker thread failed", failure.get());
     }
   }
 
@@ -511,7 +531,7 @@ class OffHeapMemoryManagerTest {
         id -> {
           java.util.Random random = new java.util.Random(id);
           for (int i = 0; i < 500; i++) {
-            MemoryBlock b = m.allocate(1 + random.nextInt(random.nextInt(10) == 0 ? 20_000 : 1024));
+            MemoryBlock b = m.allocate(9 + random.nextInt(random.nextInt(10) == 0 ? 20_000 : 1024));
             long tag = ((long) id << 32) | i;
             b.setLong(0, tag);
             b.setByte(b.size() - 1, (byte) id);

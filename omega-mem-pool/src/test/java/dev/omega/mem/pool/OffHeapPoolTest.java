@@ -45,7 +45,9 @@ class OffHeapPoolTest {
   void allocateBlock_roundsUpToWholePages() {
     OffHeapPool pool = pool(64 * 4096, false);
     MemoryBlock block = pool.allocateBlock(5000);
-    assertEquals(8192, block.size());
+    assertEquals(5000, block.size());
+    assertEquals(8192, ((Block) block).usableSize());
+    assertThrows(IndexOutOfBoundsException.class, () -> block.getByte(5000));
     assertEquals(2, pool.getPoolStatistics().usedPages());
   }
 

@@ -1,0 +1,226 @@
+package dev.omega.mem.pool;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The grace period between freeing memory and reusing it: epoch-based reclamation over every
+ * thread that reads or writes a block.
+ *
+ * <p>Design note. Terms: an <em>access</em> is one call of a {@link Block} accessor, from its
+ * check of the handle to its last byte; an <em>epoch</em> is a global counter; a <em>record</em>
+ * is one thread's announcement, {@code 0} while it is outside any access and the epoch it read on
+ * entry while it is inside one. A <em>grace period</em> started at epoch {@code e} advances the
+ * epoch to {@code e + 1} and waits until no record holds a value {@code <= e}.
+ *
+ * <pre>
+ *   access:   r = record of this thread; r.active = EPOCH (volatile store: a full fence)
+ *             check the handle (freed? sealed? bounds? region moving?); touch the bytes
+ *             r.active = 0 (release store)
+ *   free:     CAS the handle FREED; ticket = EPOCH; park the memory with its ticket
+ *   reuse:    once a grace period that started at an epoch >= ticket has ended
+ * </pre>
+ *
+ * Why it is enough (the happens-before argument, in the Java memory model's synchronization
+ * order, which is total over volatile actions): let a free's CAS be F, its ticket read T (value
+ * t), and the grace period's increment I (from s >= t to s + 1) and its read R of a record. T
+ * precedes I, since T did not see s + 1. For an access A whose entry store is E and whose check of
+ * the handle is C (a volatile read): either E precedes R, so R sees A's epoch, which is {@code <=
+ * s} if A read the epoch before I, and the grace period waits for A to leave; or R precedes E, and
+ * then F < T < I < R < E < C, so C sees FREED and A throws without touching the memory. An access
+ * that read the epoch after I announces {@code s + 1}, is not waited for, and is after F by the
+ * same chain. Memory is therefore reused only when every access that saw the block live has left.
+ * Compaction uses the same grace period to drain the accesses to a region it is about to move
+ * ({@link Region#MOVING}).
+ *
+ * <p>Cost: an access pays one locked store (the fence) and one plain store, and finds its record
+ * through a table indexed by thread id; a grace period reads one word per thread that has ever
+ * accessed a block and is still alive, and waits only for accesses already in flight, which never
+ * block (an access that finds its region moving leaves before it waits). This is why reclamation is
+ * per thread and batched: the manager parks freed small blocks in the freeing thread's limbo and
+ * runs one grace period per batch ({@link OffHeapMemoryManager}).
+ *
+ * <p>Why not the JDK's own handshake (closing a shared arena whose segment every access uses)? A
+ * close measured 0.27 ms with one accessing thread and 65 ms with sixteen, since it deoptimizes
+ * every thread caught inside an access; reclamation needs thousands of grace periods a second.
+ *
+ * <p>Thread safety: thread-safe. A record is written by its thread only (entry and exit) and read
+ * by grace periods.
+ */
+final class AccessGuard {
+  /**
+   * One thread's announcement, padded to keep it off the cache lines of other threads' records.
+   */
+  static final class Record extends RecordFields {
+    long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
+
+    Record(Thread owner) {
+      super(owner);
+    }
+
+    boolean ownerDead() {
+      return !owner.isAlive();
+    }
+  }
+
+  /** Leading padding of {@link Record}. */
+  abstract static class RecordPadding {
+    long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
+  }
+
+  /** The fields of {@link Record}, between its paddings. */
+  abstract static class RecordFields extends RecordPadding {
+    final Thread owner;
+    final long ownerId;
+
+    /** 0 outside an access; the epoch read on entry inside one. Written through {@link #ACTIVE}. */
+    volatile long active;
+
+    /** Nesting depth, for the block-to-block copy that holds both blocks in one access. */
+    int depth;
+
+    RecordFields(Thread owner) {
+      this.owner = owner;
+      this.ownerId = owner.threadId();
+    }
+  }
+
+  private static final VarHandle ACTIVE;
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Record[].class);
+
+  static {
+    try {
+      ACTIVE = MethodHandles.lookup().findVarHandle(RecordFields.class, "active", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Records by {@code threadId & (SLOTS_LENGTH - 1)}, claimed first come, as the thread caches. */
+  private static final int SLOTS_LENGTH = 1024;
+
+  private static final Record[] SLOTS_TABLE = new Record[SLOTS_LENGTH];
+
+  /** Every record of a live thread (and dead ones until a grace period drops them). */
+  private static final ConcurrentLinkedQueue<Record> RECORDS = new ConcurrentLinkedQueue<>();
+
+  private static final ThreadLocal<Record> OWN =
+      ThreadLocal.withInitial(
+          () -> {
+            Record record = new Record(Thread.currentThread());
+            RECORDS.add(record);
+            int slot = (int) record.ownerId & (SLOTS_LENGTH - 1);
+            Record holder = (Record) SLOTS.getVolatile(SLOTS_TABLE, slot);
+            if (holder == null || holder.ownerDead()) {
+              SLOTS.compareAndSet(SLOTS_TABLE, slot, holder, record);
+            }
+            return record;
+          });
+
+  /** Starts at 1 so that 0 can mean "outside an access". */
+  private static final AtomicLong EPOCH = new AtomicLong(1);
+
+  /** The highest epoch {@code s} whose grace period has ended: frees with ticket {@code <= s}. */
+  private static final AtomicLong SAFE = new AtomicLong(0);
+
+  private static final AtomicLong GRACE_PERIODS = new AtomicLong();
+
+  private AccessGuard() {}
+
+  /** The calling thread's record. */
+  static Record record() {
+    Thread thread = Thread.currentThread();
+    long id = thread.threadId();
+    Record r = SLOTS_TABLE[(int) id & (SLOTS_LENGTH - 1)];
+    if (r != null && r.ownerId == id) {
+      return r;
+    }
+    return OWN.get();
+  }
+
+  /** Enters an access: announces the current epoch, with a full fence after the store. */
+  static Record enter() {
+    Record r = record();
+    if (r.depth++ == 0) {
+      ACTIVE.setVolatile(r, EPOCH.get());
+    }
+    return r;
+  }
+
+  /** Leaves the access {@link #enter()} began. */
+  static void exit(Record r) {
+    if (--r.depth == 0) {
+      ACTIVE.setRelease(r, 0L);
+    }
+  }
+
+  /** The ticket of a free whose handle was just marked FREED: the epoch now. */
+  static long ticket() {
+    return EPOCH.get();
+  }
+
+  /** Whether memory freed with {@code ticket} may be reused now, with no wait. */
+  static boolean isSafe(long ticket) {
+    return SAFE.get() >= ticket;
+  }
+
+  /**
+   * Waits until memory freed with {@code ticket} may be reused: returns at once when a grace
+   * period covering it has ended, else runs one. Must not be called inside an access.
+   */
+  static void awaitSafe(long ticket) {
+    if (SAFE.get() < ticket) {
+      synchronize();
+    }
+  }
+
+  /**
+   * A full grace period: every access in flight when this was called has left when it returns.
+   * Must not be called inside an access (it would wait for itself).
+   */
+  static void synchronize() {
+    long start = EPOCH.getAndIncrement();
+    for (Record r : RECORDS) {
+      if (r.ownerDead() && r.active == 0) {
+        RECORDS.remove(r);
+        continue;
+      }
+      int spins = 0;
+      while (true) {
+        long a = r.active;
+        if (a == 0 || a > start) {
+          break;
+        }
+        spins = backOff(spins);
+      }
+    }
+    long safe;
+    do {
+      safe = SAFE.get();
+    } while (safe < start && !SAFE.compareAndSet(safe, start));
+    GRACE_PERIODS.incrementAndGet();
+  }
+
+  /** Grace periods run since the JVM started (for tests and statistics). */
+  static long gracePeriods() {
+    return GRACE_PERIODS.get();
+  }
+
+  /**
+   * Spins, then yields, then sleeps briefly: an access in flight is short unless its thread was
+   * descheduled, which on a machine with more threads than cores is the common case.
+   */
+  static int backOff(int spins) {
+    if (spins < 64) {
+      Thread.onSpinWait();
+    } else if (spins < 128) {
+      Thread.yield();
+    } else {
+      LockSupport.parkNanos(10_000);
+    }
+    return spins + 1;
+  }
+}
