@@ -79,9 +79,6 @@ final class AccessGuard {
     /** 0 outside an access; the epoch read on entry inside one. Written through {@link #ACTIVE}. */
     volatile long active;
 
-    /** Nesting depth, for the block-to-block copy that holds both blocks in one access. */
-    int depth;
-
     RecordFields(Thread owner) {
       this.owner = owner;
       this.ownerId = owner.threadId();
@@ -126,7 +123,8 @@ final class AccessGuard {
   /** The highest epoch {@code s} whose grace period has ended: frees with ticket {@code <= s}. */
   private static final AtomicLong SAFE = new AtomicLong(0);
 
-  private static final AtomicLong GRACE_PERIODS = new AtomicLong();
+  /** Grace periods between two looks for records of threads that have died (a power of two). */
+  private static final long PRUNE_INTERVAL = 64;
 
   private AccessGuard() {}
 
@@ -144,17 +142,13 @@ final class AccessGuard {
   /** Enters an access: announces the current epoch, with a full fence after the store. */
   static Record enter() {
     Record r = record();
-    if (r.depth++ == 0) {
-      ACTIVE.setVolatile(r, EPOCH.get());
-    }
+    ACTIVE.setVolatile(r, EPOCH.get());
     return r;
   }
 
-  /** Leaves the access {@link #enter()} began. */
+  /** Leaves the access {@link #enter()} began. Accesses do not nest. */
   static void exit(Record r) {
-    if (--r.depth == 0) {
-      ACTIVE.setRelease(r, 0L);
-    }
+    ACTIVE.setRelease(r, 0L);
   }
 
   /** The ticket of a free whose handle was just marked FREED: the epoch now. */
@@ -183,11 +177,8 @@ final class AccessGuard {
    */
   static void synchronize() {
     long start = EPOCH.getAndIncrement();
+    boolean prune = (start & (PRUNE_INTERVAL - 1)) == 0;
     for (Record r : RECORDS) {
-      if (r.ownerDead() && r.active == 0) {
-        RECORDS.remove(r);
-        continue;
-      }
       int spins = 0;
       while (true) {
         long a = r.active;
@@ -196,17 +187,19 @@ final class AccessGuard {
         }
         spins = backOff(spins);
       }
+      if (prune && r.active == 0 && r.ownerDead()) {
+        RECORDS.remove(r);
+      }
     }
     long safe;
     do {
       safe = SAFE.get();
     } while (safe < start && !SAFE.compareAndSet(safe, start));
-    GRACE_PERIODS.incrementAndGet();
   }
 
-  /** Grace periods run since the JVM started (for tests and statistics). */
+  /** Grace periods started since the JVM started (for tests and statistics). */
   static long gracePeriods() {
-    return GRACE_PERIODS.get();
+    return EPOCH.get() - 1;
   }
 
   /**

@@ -20,14 +20,17 @@ import java.util.Objects;
  * Region} and an index in it, and computes {@code region.address + index * region.stride} on each
  * access, so compaction can move the region.
  *
- * <p>Every access runs inside {@link AccessGuard}'s grace-period protocol: it announces itself,
- * then checks the handle (not freed; not sealed, for a write; {@code [offset, offset + length)}
- * inside the requested size; the region neither moving nor released), then touches the bytes, then
- * leaves. Freed memory is reused, and a region moved, only after every access that saw the block
- * live has left, so an access racing a free either completes on the block's own bytes or throws
- * {@code UseAfterFreeException}, and never reaches another block. An access that finds its region
- * being moved by compaction leaves, waits for the move to end and starts again on the new
- * address, so no write is lost.
+ * <p>Every write and bulk copy runs inside {@link AccessGuard}'s grace-period protocol: it announces
+ * itself, then checks the handle (not freed; not sealed, for a write; {@code [offset, offset +
+ * length)} inside the requested size; the region neither moving nor released), then touches the
+ * bytes, then leaves. Freed memory is reused, and a region moved, only after every announced
+ * access that saw the block live has left, so a write racing a free either completes on the
+ * block's own bytes or throws {@code UseAfterFreeException}, and never reaches another block. A
+ * scalar read (getByte, getInt, getLong) does not announce itself: it checks, reads, then checks
+ * again that the handle was not freed and the region neither moved nor released meanwhile (a
+ * seqlock read), and otherwise drops what it read and starts again, so it returns only the block's
+ * own bytes. An access that finds its region being moved by compaction leaves, waits for the move
+ * to end and starts again on the new address, so no write is lost.
  *
  * <p>Freeing is one CAS on the state word: of two racing frees exactly one wins and the other
  * gets {@code DoubleFreeException}.
@@ -183,29 +186,46 @@ class Block implements MemoryBlock {
     return !isFreed() && !region.isReleased();
   }
 
-  // Each accessor runs inside AccessGuard's protocol (the try block), and branches on the
-  // region's memory: direct memory through the constant segment, which lets the JIT drop that
-  // segment's own checks (PoolMemory's note), checked memory through its arena's segment. A
-  // check that answers RETRY (the region is moving) leaves the access, waits for the move, and
+  /**
+   * After a scalar read: whether the value read is the block's own. The read did not announce
+   * itself, so the memory may have been reused or moved under it; it then saw the handle freed, the
+   * region moved or released, and the value is dropped. The fence keeps these loads after the
+   * memory's (a compiler barrier on x86; a load fence on AArch64). Reachability: {@code this} and
+   * its region are used here, after the read, so direct memory stays mapped through it.
+   */
+  private boolean stillValid(Region r, int moves) {
+    VarHandle.loadLoadFence();
+    return (moves & 1) == 0
+        && r.moves == moves
+        && r.limit != Region.RELEASED
+        && ((int) STATE.getVolatile(this) & FREED) == 0;
+  }
+
+  // Writes and bulk copies run inside AccessGuard's protocol (the try block); scalar reads check
+  // afterwards instead (stillValid), which needs no store and no fence: a read that raced a free
+  // or a move is dropped and retried, and the retry throws or reads the new place. Each accessor
+  // branches on the region's memory: direct memory through the constant segment, which lets the
+  // JIT drop that segment's own checks (PoolMemory's note), checked memory through its arena's
+  // segment. A check that answers RETRY (the region is moving) leaves, waits for the move, and
   // starts again.
 
   @Override
   public final byte getByte(long offset) {
     while (true) {
-      AccessGuard.Record g = AccessGuard.enter();
-      try {
-        Region r = region;
-        long at = checkRead(r, offset, 1);
-        if (at != RETRY) {
-          return r.direct
-              ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_BYTE, at)
-              : r.memory.segment.get(ValueLayout.JAVA_BYTE, at - r.memory.address);
+      Region r = region;
+      int moves = r.moves;
+      long at = checkRead(r, offset, 1);
+      if (at != RETRY) {
+        byte value =
+            r.direct
+                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_BYTE, at)
+                : r.memory.segment.get(ValueLayout.JAVA_BYTE, at - r.memory.address);
+        if (stillValid(r, moves)) {
+          return value;
         }
-      } finally {
-        AccessGuard.exit(g);
-        Reference.reachabilityFence(this); // keeps the region, and so direct memory, mapped
+      } else {
+        r.awaitMove();
       }
-      region.awaitMove();
     }
   }
 
@@ -235,20 +255,20 @@ class Block implements MemoryBlock {
   @Override
   public final int getInt(long offset) {
     while (true) {
-      AccessGuard.Record g = AccessGuard.enter();
-      try {
-        Region r = region;
-        long at = checkRead(r, offset, 4);
-        if (at != RETRY) {
-          return r.direct
-              ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at)
-              : r.memory.segment.get(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address);
+      Region r = region;
+      int moves = r.moves;
+      long at = checkRead(r, offset, 4);
+      if (at != RETRY) {
+        int value =
+            r.direct
+                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at)
+                : r.memory.segment.get(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address);
+        if (stillValid(r, moves)) {
+          return value;
         }
-      } finally {
-        AccessGuard.exit(g);
-        Reference.reachabilityFence(this); // keeps the region, and so direct memory, mapped
+      } else {
+        r.awaitMove();
       }
-      region.awaitMove();
     }
   }
 
@@ -278,20 +298,20 @@ class Block implements MemoryBlock {
   @Override
   public final long getLong(long offset) {
     while (true) {
-      AccessGuard.Record g = AccessGuard.enter();
-      try {
-        Region r = region;
-        long at = checkRead(r, offset, 8);
-        if (at != RETRY) {
-          return r.direct
-              ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at)
-              : r.memory.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address);
+      Region r = region;
+      int moves = r.moves;
+      long at = checkRead(r, offset, 8);
+      if (at != RETRY) {
+        long value =
+            r.direct
+                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at)
+                : r.memory.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address);
+        if (stillValid(r, moves)) {
+          return value;
         }
-      } finally {
-        AccessGuard.exit(g);
-        Reference.reachabilityFence(this); // keeps the region, and so direct memory, mapped
+      } else {
+        r.awaitMove();
       }
-      region.awaitMove();
     }
   }
 

@@ -101,14 +101,22 @@ class Region {
     return limit == RELEASED;
   }
 
+  /**
+   * Moves begun plus moves ended: odd while the region is moving. A scalar read, which does not
+   * announce itself ({@link Block}), reads it before and after and retries when it changed.
+   */
+  volatile int moves;
+
   /** Marks the region moving: accesses that start now leave and wait ({@link #awaitMove()}). */
   void startMove() {
+    moves++;
     limit = MOVING;
   }
 
   /** Publishes the moved region: its new {@link #address} was written before this. */
   void endMove() {
     limit = stride;
+    moves++;
   }
 
   /** Called by an access that found the region moving, outside the access: waits for the move. */
