@@ -43,7 +43,9 @@ class RaceIT {
           "dev.omega.mem.it.race.DoubleFreeRace",
           "dev.omega.mem.it.race.SealFreeRace",
           "dev.omega.mem.it.race.CrossThreadReuseRace",
-          "dev.omega.mem.it.race.DomainQuotaRace");
+          "dev.omega.mem.it.race.DomainQuotaRace",
+          "dev.omega.mem.it.race.FreeWriteRace",
+          "dev.omega.mem.it.race.CompactionWriteRace");
 
   /** Guice's Guava reaches for sun.misc.Unsafe; allowed so the forks' stderr stays meaningful. */
   private static final String FORK_FLAGS =

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RaceSystem {
   static final MemoryManager MANAGER;
+
+  /** A small manager whose pool the compaction race compacts, apart from the others' blocks. */
+  static final MemoryManager COMPACTING;
   private static final AtomicLong DOMAINS = new AtomicLong();
 
   static {
@@ -22,6 +25,12 @@ final class RaceSystem {
             .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
             .build();
     MANAGER = omega.memoryManager();
+    COMPACTING =
+        OmegaMemory.builder()
+            .pool(MemoryPoolConfig.builder().poolSize(4L << 20).build())
+            .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+            .build()
+            .memoryManager();
   }
 
   private RaceSystem() {}

@@ -1,0 +1,383 @@
+package dev.omega.mem.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omega.mem.api.DoubleFreeException;
+import dev.omega.mem.api.MemoryBlock;
+import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.MemoryManagerConfig;
+import dev.omega.mem.api.MemoryPool;
+import dev.omega.mem.api.MemoryPoolConfig;
+import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.PerformanceMonitorConfig;
+import dev.omega.mem.api.UseAfterFreeException;
+import dev.omega.mem.runtime.OmegaMemory;
+import dev.omega.mem.testkit.InvariantChecker;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The checked-handle promise under concurrency (DESIGN §3): whatever other threads do at the same
+ * time (compaction, frees, reallocation), an access through a handle never reads or writes another
+ * live block's bytes, compaction loses no write, two racing frees return exactly once, and memory
+ * freed by any thread serves the next allocation. Each test counts the bytes it compared and fails
+ * on a single foreign or lost byte.
+ */
+@Tag("concurrent_access")
+class SafetyUnderConcurrencyIT {
+  @RegisterExtension final InvariantChecker invariants = new InvariantChecker();
+
+  private static final long MIB = 1 << 20;
+
+  /** Builds a system on direct or checked pool memory (the property is read when the pool is). */
+  private OmegaMemory system(boolean direct, long poolSize, boolean compaction) {
+    String before = System.getProperty("omega.mem.directAccess");
+    System.setProperty("omega.mem.directAccess", Boolean.toString(direct));
+    try {
+      OmegaMemory omega =
+          OmegaMemory.builder()
+              .pool(
+                  MemoryPoolConfig.builder()
+                      .poolSize(poolSize)
+                      .enableCompaction(compaction)
+                      .maxFragmentationThreshold(0.0)
+                      .build())
+              .manager(MemoryManagerConfig.builder().criticalReserveFraction(0).build())
+              .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
+              .build();
+      invariants.closeAfter(omega);
+      invariants.track(omega.memoryManager());
+      return omega;
+    } finally {
+      if (before == null) {
+        System.clearProperty("omega.mem.directAccess");
+      } else {
+        System.setProperty("omega.mem.directAccess", before);
+      }
+    }
+  }
+
+  /** Runs {@code body} on {@code n} platform threads; fails with the first thing one threw. */
+  private static void onThreads(int n, IntConsumer body) throws InterruptedException {
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> all = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      int id = t;
+      all.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      start.await();
+                      body.accept(id);
+                    } catch (Throwable e) {
+                      failures.add(e);
+                    }
+                  }));
+    }
+    start.countDown();
+    for (Thread t : all) {
+      t.join();
+    }
+    if (!failures.isEmpty()) {
+      AssertionError error = new AssertionError("a worker failed: " + failures.get(0));
+      failures.forEach(error::addSuppressed);
+      throw error;
+    }
+  }
+
+  /** The byte a block of writer {@code id}, generation {@code gen}, holds at {@code offset}. */
+  private static byte pattern(int id, long gen, long offset) {
+    long x = (id + 1) * 0x9E3779B97F4A7C15L + gen * 0xBF58476D1CE4E5B9L + offset;
+    return (byte) (x ^ (x >>> 29) ^ (x >>> 47) | 1);
+  }
+
+  /** Writes the pattern into every byte, one long at a time, then reads every byte back. */
+  private static long writeAndVerify(MemoryBlock b, int id, long gen) {
+    long size = b.size();
+    for (long off = 0; off < size; off++) {
+      b.setByte(off, pattern(id, gen, off));
+    }
+    long wrong = 0;
+    for (long off = 0; off < size; off++) {
+      if (b.getByte(off) != pattern(id, gen, off)) {
+        wrong++;
+      }
+    }
+    return wrong;
+  }
+
+  @ParameterizedTest(name = "direct memory: {0}")
+  @ValueSource(booleans = {true, false})
+  void compact_thousandTimesWhileEightThreadsWriteAndVerify_losesNoByte(boolean direct)
+      throws Exception {
+    OmegaMemory omega = system(direct, 16 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    MemoryPool pool = omega.memoryPool();
+    int writers = 8;
+    int compactions = SuiteTally.scale(1_000, 10_000);
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicLong compared = new AtomicLong();
+    AtomicLong wrong = new AtomicLong();
+    AtomicInteger moved = new AtomicInteger();
+    onThreads(
+        writers + 1,
+        id -> {
+          if (id == writers) {
+            for (int i = 0; i < compactions; i++) {
+              // Room for the writers to free blocks and open holes between two compactions.
+              java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+              if (pool.compact()) {
+                moved.incrementAndGet();
+              }
+            }
+            done.set(true);
+            return;
+          }
+          SplittableRandom random = new SplittableRandom(id);
+          List<MemoryBlock> mine = new ArrayList<>();
+          long gen = 0;
+          while (!done.get()) {
+            // Page runs (above the slab sizes) that come and go, so compaction has holes to close.
+            MemoryBlock b = m.allocate(17_000 + random.nextInt(20_000));
+            long g = gen++;
+            wrong.addAndGet(writeAndVerify(b, id, g));
+            compared.addAndGet(b.size());
+            mine.add(b);
+            b.setLong(0, g);
+            if (mine.size() > 6) {
+              MemoryBlock old = mine.remove(random.nextInt(mine.size()));
+              long og = old.getLong(0);
+              for (long off = 8; off < old.size(); off++) {
+                if (old.getByte(off) != pattern(id, og, off)) {
+                  wrong.incrementAndGet();
+                }
+              }
+              compared.addAndGet(old.size());
+              m.deallocate(old);
+            }
+          }
+          mine.forEach(m::deallocate);
+        });
+    SuiteTally.OPERATIONS.add(compactions);
+    assertEquals(0, wrong.get(), "bytes changed or lost of " + compared.get() + " compared");
+    assertTrue(moved.get() > 0, "compaction never moved a region: the test tested nothing");
+    assertTrue(compared.get() > 0);
+  }
+
+  @ParameterizedTest(name = "direct memory: {0}")
+  @ValueSource(booleans = {true, false})
+  void allocationFailures_compactByThemselves_whileOtherThreadsWrite_losesNoByte(boolean direct)
+      throws Exception {
+    OmegaMemory omega = system(direct, 8 * MIB, true);
+    MemoryManager m = omega.memoryManager();
+    int threads = 6;
+    int rounds = SuiteTally.scale(300, 3_000);
+    AtomicLong wrong = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    onThreads(
+        threads,
+        id -> {
+          SplittableRandom random = new SplittableRandom(id * 7L);
+          List<MemoryBlock> mine = new ArrayList<>();
+          for (int i = 0; i < rounds; i++) {
+            try {
+              // Sizes that fragment a small pool, so large requests fail for fragmentation.
+              MemoryBlock b = m.allocate(random.nextInt(3) == 0 ? 1_000_000 : 60_000);
+              wrong.addAndGet(writeAndVerify(b, id, i));
+              b.setLong(0, i);
+              mine.add(b);
+            } catch (OutOfMemoryException e) {
+              refused.incrementAndGet();
+            }
+            if (mine.size() > 4 || (!mine.isEmpty() && random.nextBoolean())) {
+              MemoryBlock old = mine.remove(random.nextInt(mine.size()));
+              long g = old.getLong(0);
+              for (long off = 8; off < old.size(); off++) {
+                if (old.getByte(off) != pattern(id, g, off)) {
+                  wrong.incrementAndGet();
+                }
+              }
+              m.deallocate(old);
+            }
+          }
+          mine.forEach(m::deallocate);
+        });
+    assertEquals(0, wrong.get(), "bytes changed or lost");
+    assertTrue(
+        omega.memoryPool().getPoolStatistics().compactions() > 0,
+        "no allocation failure compacted: the test tested nothing (refused " + refused + ")");
+  }
+
+  @ParameterizedTest(name = "direct memory: {0}")
+  @ValueSource(booleans = {true, false})
+  void bulkWritesRacingFreeAndReuse_neverReachTheNextOwner(boolean direct) throws Exception {
+    OmegaMemory omega = system(direct, 64 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    int size = 2 << 20;
+    int rounds = SuiteTally.scale(60, 600);
+    byte[] foreign = new byte[size];
+    java.util.Arrays.fill(foreign, (byte) 0x5A);
+    AtomicLong wrong = new AtomicLong();
+    AtomicLong refusedWrites = new AtomicLong();
+    AtomicLong compared = new AtomicLong();
+    // Slab-sized blocks too: the small path parks frees in a limbo, the large one waits in free.
+    int[] sizes = {size, 4096, 200};
+    for (int blockSize : sizes) {
+      ConcurrentLinkedQueue<MemoryBlock> shared = new ConcurrentLinkedQueue<>();
+      AtomicBoolean done = new AtomicBoolean();
+      onThreads(
+          4,
+          id -> {
+            if (id < 2) {
+              // Writers: copy and fill through whatever handle is there, freed or not.
+              while (!done.get()) {
+                MemoryBlock b = shared.peek();
+                if (b == null) {
+                  Thread.onSpinWait();
+                  continue;
+                }
+                try {
+                  if (id == 0) {
+                    b.copyFrom(foreign, 0, 0, blockSize);
+                  } else {
+                    b.fill((byte) 0x5A);
+                  }
+                } catch (UseAfterFreeException e) {
+                  refusedWrites.incrementAndGet();
+                }
+              }
+              return;
+            }
+            // Owners: allocate, publish to the writers, free, allocate the same size again and
+            // check that the new block holds only what its owner wrote.
+            for (int i = 0; i < rounds * (blockSize == size ? 1 : 50); i++) {
+              MemoryBlock victim = m.allocate(blockSize);
+              shared.add(victim);
+              Thread.yield();
+              shared.remove(victim);
+              m.deallocate(victim);
+              MemoryBlock next = m.allocate(blockSize);
+              byte mine = (byte) (id * 16 + 1);
+              next.fill(mine);
+              Thread.onSpinWait();
+              byte[] back = new byte[blockSize];
+              next.copyTo(0, back, 0, blockSize);
+              for (byte x : back) {
+                if (x != mine) {
+                  wrong.incrementAndGet();
+                }
+              }
+              compared.addAndGet(blockSize);
+              m.deallocate(next);
+            }
+            if (id == 3) {
+              done.set(true);
+            }
+          });
+    }
+    assertEquals(0, wrong.get(), "foreign bytes in live blocks, of " + compared.get() + " compared");
+    assertTrue(refusedWrites.get() > 0, "no write ever raced a free: the test tested nothing");
+  }
+
+  @Test
+  void deallocate_ofOneBlockOnTwoThreadsAtOnce_returnsExactlyOnce() throws Exception {
+    OmegaMemory omega = system(true, 128 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    int rounds = SuiteTally.scale(5_000, 10_000);
+    List<MemoryBlock> blocks = new ArrayList<>();
+    for (int i = 0; i < rounds; i++) {
+      blocks.add(m.allocate(i % 2 == 0 ? 48 : 20_000));
+    }
+    CyclicBarrier barrier = new CyclicBarrier(2);
+    AtomicLong returned = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    onThreads(
+        2,
+        id -> {
+          for (MemoryBlock b : blocks) {
+            try {
+              barrier.await();
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+            try {
+              m.deallocate(b);
+              returned.incrementAndGet();
+            } catch (DoubleFreeException e) {
+              refused.incrementAndGet();
+            }
+          }
+        });
+    assertEquals(rounds, returned.get(), "frees that returned");
+    assertEquals(rounds, refused.get(), "frees refused as double");
+    assertEquals(0, m.getMemoryUsage());
+  }
+
+  @Test
+  void crossThreadHandoff_200Threads_isNeverRefused_andEveryByteComesBackWhenTheyEnd()
+      throws Exception {
+    OmegaMemory omega = system(true, 256 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    int threads = 200;
+    int operations = SuiteTally.scale(1_500, 5_000);
+    // About half the pool live: each thread keeps this many bytes of blocks of 8 B to 2 KiB.
+    long keepBytes = 128 * MIB / threads;
+    ConcurrentLinkedQueue<MemoryBlock> handoff = new ConcurrentLinkedQueue<>();
+    AtomicLong wrong = new AtomicLong();
+    onThreads(
+        threads,
+        id -> {
+          SplittableRandom random = new SplittableRandom(id);
+          List<MemoryBlock> mine = new ArrayList<>();
+          long held = 0;
+          for (int i = 0; i < operations; i++) {
+            MemoryBlock b = m.allocate(8 + random.nextInt(2041));
+            b.setLong(0, ((long) id << 32) | i);
+            held += b.size();
+            if (random.nextInt(4) == 0) {
+              handoff.add(b);
+            } else {
+              mine.add(b);
+            }
+            while (held > keepBytes && !mine.isEmpty()) {
+              MemoryBlock old = mine.remove(random.nextInt(mine.size()));
+              if (old.getLong(0) >>> 32 != id) {
+                wrong.incrementAndGet();
+              }
+              held -= old.size();
+              m.deallocate(old);
+            }
+            MemoryBlock other = handoff.poll();
+            if (other != null) {
+              m.deallocate(other);
+            }
+          }
+          mine.forEach(m::deallocate);
+        });
+    for (MemoryBlock b; (b = handoff.poll()) != null; ) {
+      m.deallocate(b);
+    }
+    SuiteTally.OPERATIONS.add((long) threads * operations);
+    SuiteTally.THREADS.accumulate(threads);
+    assertEquals(0, wrong.get());
+    assertEquals(0, m.getMemoryUsage(), "every byte came back once the threads ended");
+    assertEquals(0, m.getStatistics().liveBlocks());
+  }
+}
