@@ -94,6 +94,11 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    * call, and returns how many.
    */
   protected final int pushChildren(long object, LongStack stack) {
+    return pushChildren(heap, object, stack);
+  }
+
+  /** {@link #pushChildren(long, LongStack)} on {@code heap}: for tracers that are no collector. */
+  static int pushChildren(HeapAccess heap, long object, LongStack stack) {
     int at = stack.size();
     int children = heap.references(object, stack.room(USUAL_SLOTS), at);
     if (children < 0) {
@@ -367,31 +372,34 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     return collect(CollectionCause.EXPLICIT);
   }
 
+  /**
+   * Reports the garbage cycles the collection frees, and only them: what a collector frees tells
+   * cycle members from other garbage for none of the built-in ones (tracing frees all garbage
+   * alike, trial deletion frees a cycle's acyclic tails with it), so a {@link CycleCensus} of the
+   * graph, taken in a pause of its own, names the members first.
+   */
   @Override
   public final CycleReport detectCycles() {
     collecting.lock();
     try {
-      return detectCyclesNow();
+      long started = System.nanoTime();
+      CycleCensus[] census = new CycleCensus[1];
+      pause(() -> census[0] = CycleCensus.take(heap));
+      freeGarbageCycles();
+      CycleReport report = census[0].freed(heap, Duration.ofNanos(System.nanoTime() - started));
+      cyclesFound += report.cycles();
+      return report;
     } finally {
       collecting.unlock();
     }
   }
 
   /**
-   * Finds and frees garbage cycles; called with {@link #collecting} held. Tracing collectors free
-   * every garbage object, cyclic or not, with one full collection and report it as objects and
-   * bytes with zero cycles counted.
+   * Frees every garbage cycle, and any other garbage the collector frees on the way; called with
+   * {@link #collecting} held. Tracing collectors run a full collection.
    */
-  protected CycleReport detectCyclesNow() {
-    long started = System.nanoTime();
-    long objectsBefore = objectsFreed;
-    long bytesBefore = bytesFreed;
+  protected void freeGarbageCycles() {
     collectNow(CollectionCause.EXPLICIT);
-    return new CycleReport(
-        0,
-        objectsFreed - objectsBefore,
-        bytesFreed - bytesBefore,
-        Duration.ofNanos(System.nanoTime() - started));
   }
 
   @Override

@@ -54,6 +54,15 @@ import java.util.function.Supplier;
  * its object is freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted
  * as header.
  *
+ * <p>Generations never wrap. A 32-bit generation that wrapped after 2^32 reuses of a slot would
+ * make the handles and ids of the slot's first objects match again, and reach whatever lives there.
+ * Generation {@link #RETIRED} (-1, the last value) is never handed out: when freeing an object
+ * takes its slot there, the slot is retired, kept out of the free list for good, and no id can
+ * match it. A 64-bit generation would need a wider id or a wider record, and a wider compare in
+ * every {@link #isLive} check; retiring costs one compare when a slot is freed and nothing on the
+ * mutator path (allocation pops a free slot and the liveness check reads one int, as before). What
+ * it costs in memory is one 32-byte record per 2^32 - 1 objects a slot has held.
+ *
  * <p>Concurrency scheme: one lock ({@link #lock}) is the mutator lock. Every mutator operation
  * (allocate, reference read and write, roots, closing a scope) holds it briefly, once, and barriers
  * run under it. Opening a scope does not: an empty scope roots nothing, and the lock taken to put
@@ -97,6 +106,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /** The slot's generation: advanced when its object is freed, so old ids and handles go stale. */
   private static final int SLOT_GEN = 0;
+
+  /**
+   * The slot generation of a retired slot, never given to an object: a slot that reaches it is
+   * never reused, so generations do not wrap back to those of ids still held (see the class note).
+   */
+  static final int RETIRED = -1;
 
   /**
    * Reference slots (bits 0-16, up to {@link #MAX_SLOTS}), the object's generation (bits 17-20) and
@@ -244,6 +259,31 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   public boolean isLive(long id) {
     int slot = slotOf(id);
     return slot >= 0 && slot < highWater && header[slot * W + SLOT_GEN] == (int) (id >>> 32);
+  }
+
+  /** For tests: the table slot {@code object}'s handle names, live or not. */
+  static int tableSlotOf(HeapObject object) {
+    return slotOf(((HeapRef) object).id);
+  }
+
+  /**
+   * For tests: gives the free table slot {@code slot} the generation it would have after {@code
+   * generation} reuses, so that the end of the generations is reached without 2^32 allocations.
+   */
+  void setFreeSlotGeneration(int slot, int generation) {
+    if (generation == RETIRED) {
+      throw new IllegalArgumentException("generation " + RETIRED + " is the retired slots' own");
+    }
+    lock.lock();
+    try {
+      Objects.checkIndex(slot, highWater);
+      if (cellAt(slot) >= 0) {
+        throw new IllegalStateException("table slot " + slot + " holds a live object");
+      }
+      header[slot * W + SLOT_GEN] = generation;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Slot of a live id given by a collector; a dead one is a collector bug. */
@@ -1420,8 +1460,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     setExtrasAt(s, 0);
     cells.free(cellAt(s));
     setCellAt(s, -1);
-    header[s * W + SLOT_GEN]++;
-    freeSlots[freeTop++] = s;
+    if (++header[s * W + SLOT_GEN] != RETIRED) {
+      freeSlots[freeTop++] = s;
+    }
     return (long) refSlotsAt(s) * 8 + header[s * W + DATA] + HEADER_BYTES;
   }
 

@@ -2,9 +2,7 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
-import dev.omega.mem.api.gc.CycleReport;
 import dev.omega.mem.spi.HeapAccess;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -56,11 +54,13 @@ import java.util.Set;
  *       every reference again) to 0.5 ms.
  * </ol>
  *
- * A garbage group ({@code cycles} of {@link dev.omega.mem.api.gc.CycleReport}) is, from the
- * candidates, a white candidate that no earlier candidate's MarkGray reached; over the heap, a
- * connected component of the garbage ({@link HeapAccess#countGroups}). They agree on separate
- * structures; garbage that hangs off another garbage structure may count once over the heap and
- * twice from the candidates, by the order in which the candidates were buffered.
+ * A garbage group (what a collection adds to {@code cyclesFound}) is, from the candidates, a white
+ * candidate that no earlier candidate's MarkGray reached; over the heap, a connected component of
+ * the garbage ({@link HeapAccess#countGroups}). They agree on separate structures; garbage that
+ * hangs off another garbage structure may count once over the heap and twice from the candidates,
+ * by the order in which the candidates were buffered. {@link #detectCycles} reports neither: a
+ * group may hold several cycles and the acyclic garbage they hold, which CollectWhite frees with
+ * them, so its report comes from a {@link CycleCensus} of the strongly connected components.
  *
  * <p>Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bits
  * 3-31 during a cycle collection the object's entry in the edge cache ({@link #edges}). All work
@@ -361,23 +361,18 @@ final class ReferenceCountingCollector extends AbstractCollector {
     return true;
   }
 
+  /**
+   * Frees what the counts left at zero, then runs trial deletion whatever {@code
+   * enable_cycle_detection} says (the program asked for it). Its groups are not reported: {@link
+   * #detectCycles} counts the cycles its census found freed.
+   */
   @Override
-  protected CycleReport detectCyclesNow() {
-    long started = System.nanoTime();
-    long objectsBefore = objectsFreed;
-    long bytesBefore = bytesFreed;
-    long[] cycles = new long[1];
+  protected void freeGarbageCycles() {
     pause(
         () -> {
           freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
-          cycles[0] = collectCycles();
+          collectCycles();
         });
-    cyclesFound += cycles[0];
-    return new CycleReport(
-        cycles[0],
-        objectsFreed - objectsBefore,
-        bytesFreed - bytesBefore,
-        Duration.ofNanos(System.nanoTime() - started));
   }
 
   /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.UseAfterFreeException;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.api.gc.WeakHeapReference;
@@ -122,6 +123,42 @@ class ObjectTableTest {
           assertEquals((byte) made, object.data().getByte(b), "payload of object " + made);
         }
       }
+      assertTrue(heap.verifyIntegrity().isEmpty(), () -> heap.verifyIntegrity().toString());
+    }
+  }
+
+  /**
+   * A slot's generation is 32 bits; were it to wrap, the handle of the slot's first object would
+   * name whatever lives there 2^32 reuses later. The hook skips those reuses.
+   */
+  @Test
+  void free_atTheSlotsLastGeneration_retiresTheSlot_soNoStaleHandleBecomesLiveAgain() {
+    try (OffHeapManagedHeap heap = heapWithEightGenerations()) {
+      HeapObject first = heap.allocate(1, 8);
+      int slot = OffHeapManagedHeap.tableSlotOf(first);
+      heap.collector().forceCollection();
+      assertFalse(first.isLive());
+      heap.setFreeSlotGeneration(slot, OffHeapManagedHeap.RETIRED - 1);
+      HeapObject last = heap.allocate(1, 8);
+      assertEquals(slot, OffHeapManagedHeap.tableSlotOf(last), "the free slot is reused");
+      assertTrue(last.isLive());
+      heap.collector().forceCollection();
+
+      // Enough reuses to bring a wrapped generation back to the first object's.
+      for (int i = 0; i < 3; i++) {
+        HeapObject next = heap.allocate(1, 8);
+        assertFalse(first.isLive(), "the first object's handle names a new object");
+        assertFalse(last.isLive(), "the last generation's handle names a new object");
+        assertTrue(OffHeapManagedHeap.tableSlotOf(next) != slot, "a slot past its last generation");
+        heap.collector().forceCollection();
+      }
+      for (HeapObject stale : List.of(first, last)) {
+        assertFalse(stale.isLive());
+        assertFalse(heap.isLive(((HeapRef) stale).id));
+        assertThrows(UseAfterFreeException.class, stale::referenceSlots);
+        assertThrows(UseAfterFreeException.class, () -> heap.addRoot(stale));
+      }
+      assertEquals(0, heap.objectCount());
       assertTrue(heap.verifyIntegrity().isEmpty(), () -> heap.verifyIntegrity().toString());
     }
   }

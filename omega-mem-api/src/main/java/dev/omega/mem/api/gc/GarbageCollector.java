@@ -69,8 +69,9 @@ public interface GarbageCollector extends AutoCloseable {
   boolean removeCollectionListener(CollectionListener listener);
 
   /**
-   * Finds garbage cycles now (and frees them). Collectors that do not count references trace the
-   * heap; they report cycles as zero and the garbage they freed as objects and bytes.
+   * Finds garbage cycles now and frees them. The report names only cycle members (see {@link
+   * CycleReport}): garbage on no cycle, such as an acyclic structure or a tail hanging off a cycle,
+   * may be freed by the same call but is not counted.
    */
   CycleReport detectCycles();
 
