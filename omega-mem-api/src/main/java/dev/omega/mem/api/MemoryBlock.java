@@ -15,17 +15,22 @@ package dev.omega.mem.api;
  *
  * <p>Thread safety: a handle may be shared between threads. Reads and writes of distinct bytes from
  * different threads are safe; concurrent writes to the same bytes race as plain Java fields do, and
- * publishing a block to another thread needs the usual happens-before edge. Freeing a block while
- * another thread accesses it is a caller bug that is detected on a best-effort basis: the access
- * either completes on the old bytes or throws {@link UseAfterFreeException}; it never touches
- * another block. Freeing one block from two threads at once is the same kind of bug: the memory is
- * reused once whatever the timing, and one of the frees throws {@link DoubleFreeException}, except
- * when one of the two threads allocated the block and its free is timed exactly with the other's;
- * then both return and the second free is reported to the audit log instead.
+ * publishing a block to another thread needs the usual happens-before edge. Whatever other threads
+ * do at the same time (free this or other blocks, allocate, compact, close), an access through a
+ * handle never reads or writes another live block's bytes: an access racing the free of its own
+ * block either completes on that block's bytes or throws {@link UseAfterFreeException}, because
+ * freed memory is reused only after every access that saw the block live has finished; an access
+ * racing compaction waits for the move and then runs on the moved block, so no write is lost. Of
+ * two frees of one block racing on two threads, exactly one returns and the other throws {@link
+ * DoubleFreeException}. ({@code SafetyUnderConcurrencyIT} and the jcstress races in {@code
+ * omega-mem-it} check each of these.)
  */
 public interface MemoryBlock {
 
-  /** Usable size in bytes: at least what was requested. */
+  /**
+   * The size that was requested, in bytes: the bound of every access. The slack of the size class
+   * the block was served from is never accessible.
+   */
   long size();
 
   /**

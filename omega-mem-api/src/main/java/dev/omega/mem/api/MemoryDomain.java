@@ -35,7 +35,12 @@ public interface MemoryDomain extends AutoCloseable {
   /** Whether {@code block} was allocated by this domain and is still live. */
   boolean owns(MemoryBlock block);
 
-  /** Bytes currently allocated by the domain. */
+  /**
+   * Bytes the domain's live blocks hold of its quota: each block reserves the usable size it was
+   * given (its size class, or whole pages) and gives back exactly that when freed, so this is the
+   * sum over the live blocks, never negative, and never above the quota, even under racing
+   * allocations and frees.
+   */
   long usedBytes();
 
   /** Blocks currently allocated by the domain. */

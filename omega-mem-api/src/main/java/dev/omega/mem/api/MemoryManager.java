@@ -17,7 +17,7 @@ import java.util.List;
 public interface MemoryManager extends AutoCloseable {
 
   /**
-   * Allocates a block of at least {@code size} bytes.
+   * Allocates a block of {@code size} bytes.
    *
    * @throws IllegalArgumentException if {@code size} is not positive or above the largest size the
    *     manager can ever serve; {@code NullPointerException} if {@code priority} is null
@@ -41,7 +41,10 @@ public interface MemoryManager extends AutoCloseable {
    */
   boolean deallocate(MemoryBlock block);
 
-  /** Bytes currently handed out (usable sizes), across every pool and the fallback. */
+  /**
+   * Bytes currently handed out (usable sizes), across every pool and the fallback; blocks parked
+   * free in thread caches and in the limbo of the grace period are not counted.
+   */
   long getMemoryUsage();
 
   /**

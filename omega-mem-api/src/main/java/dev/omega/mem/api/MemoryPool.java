@@ -41,7 +41,9 @@ public interface MemoryPool extends AutoCloseable {
 
   /**
    * Moves live runs towards the start of the region to close the holes between them. Blocks stay
-   * valid and keep their contents (access goes through handles).
+   * valid and keep their contents (access goes through handles). Safe while other threads read and
+   * write this pool's blocks: an access to a region being moved waits for the move and then runs on
+   * the new place, so no write is lost and none lands on memory another block now holds.
    *
    * @return {@code true} if anything moved
    */
@@ -60,12 +62,9 @@ public interface MemoryPool extends AutoCloseable {
    * IllegalStateException}; they are reported on the {@code omega.audit} log. Closing twice does
    * nothing.
    *
-   * <p>The physical memory goes back to the system at once. An access on another thread that races
-   * the close never faults or touches other memory: it completes on memory that is no longer the
-   * block's (reading zeros, its writes lost) or throws; a thread is refused from its next
-   * synchronization action after the close on. Where the implementation keeps the address range
-   * mapped until no handle to it is reachable, as Omega Memory's direct memory does, that is what
-   * makes racing accesses safe.
+   * <p>The physical memory goes back to the system once the writes and bulk copies in flight on
+   * other threads have finished; later ones are refused. A scalar read racing the close never
+   * faults or returns another block's bytes: it returns what the block held or throws.
    */
   @Override
   void close();

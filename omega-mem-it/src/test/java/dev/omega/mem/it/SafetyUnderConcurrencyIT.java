@@ -292,7 +292,8 @@ class SafetyUnderConcurrencyIT {
             }
           });
     }
-    assertEquals(0, wrong.get(), "foreign bytes in live blocks, of " + compared.get() + " compared");
+    assertEquals(
+        0, wrong.get(), "foreign bytes in live blocks, of " + compared.get() + " compared");
     assertTrue(refusedWrites.get() > 0, "no write ever raced a free: the test tested nothing");
   }
 
@@ -391,5 +392,64 @@ class SafetyUnderConcurrencyIT {
             + " bytes, at most "
             + kept
             + " expected");
+  }
+
+  @Test
+  void domain_underRacingAllocationsFreesAndClose_usesExactlyWhatItsLiveBlocksReserved()
+      throws Exception {
+    OmegaMemory omega = system(true, 64 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    int rounds = SuiteTally.scale(20, 200);
+    AtomicLong violations = new AtomicLong();
+    for (int round = 0; round < rounds; round++) {
+      long quota = 64 * 1024;
+      var domain =
+          m.createDomain(
+              dev.omega.mem.api.DomainConfig.unlimited("race-" + round).withMaxBytes(quota));
+      ConcurrentLinkedQueue<MemoryBlock> shared = new ConcurrentLinkedQueue<>();
+      int seed = round;
+      onThreads(
+          8,
+          id -> {
+            SplittableRandom random = new SplittableRandom(seed * 31L + id);
+            for (int i = 0; i < 400; i++) {
+              long used = domain.usedBytes();
+              if (used < 0 || used > quota) {
+                violations.incrementAndGet();
+              }
+              int action = random.nextInt(10);
+              try {
+                if (action < 6) {
+                  // Small, page-run and odd sizes: their usable sizes differ from the request.
+                  long size =
+                      switch (random.nextInt(3)) {
+                        case 0 -> 1 + random.nextInt(100);
+                        case 1 -> 16_385 + random.nextInt(4_000);
+                        default -> 1 + random.nextInt(3_000);
+                      };
+                  shared.add(domain.allocate(size));
+                } else {
+                  MemoryBlock b = shared.poll();
+                  if (b != null) {
+                    domain.deallocate(b); // two threads may race for one block: one throws
+                  }
+                }
+              } catch (dev.omega.mem.api.QuotaExceededException | DoubleFreeException e) {
+                // refused within the quota, or the other racer won
+              } catch (IllegalStateException e) {
+                // the domain closed under this thread (round's last phase)
+              }
+              if (id == 0 && i == 350 && random.nextBoolean()) {
+                domain.close();
+              }
+            }
+          });
+      domain.close();
+      if (domain.usedBytes() != 0 || domain.blockCount() != 0) {
+        violations.incrementAndGet();
+      }
+    }
+    assertEquals(0, violations.get(), "a domain's count left [0, quota] or did not end at 0");
+    assertEquals(0, m.getMemoryUsage(), "a domain block outlived its domain's close");
   }
 }

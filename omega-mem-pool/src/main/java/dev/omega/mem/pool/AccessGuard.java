@@ -7,14 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The grace period between freeing memory and reusing it: epoch-based reclamation over every
- * thread that reads or writes a block.
+ * The grace period between freeing memory and reusing it: epoch-based reclamation over every thread
+ * that reads or writes a block.
  *
- * <p>Design note. Terms: an <em>access</em> is one call of a {@link Block} accessor, from its
- * check of the handle to its last byte; an <em>epoch</em> is a global counter; a <em>record</em>
- * is one thread's announcement, {@code 0} while it is outside any access and the epoch it read on
- * entry while it is inside one. A <em>grace period</em> started at epoch {@code e} advances the
- * epoch to {@code e + 1} and waits until no record holds a value {@code <= e}.
+ * <p>Design note. Terms: an <em>access</em> is one call of a {@link Block} accessor, from its check
+ * of the handle to its last byte; an <em>epoch</em> is a global counter; a <em>record</em> is one
+ * thread's announcement, {@code 0} while it is outside any access and the epoch it read on entry
+ * while it is inside one. A <em>grace period</em> started at epoch {@code e} advances the epoch to
+ * {@code e + 1} and waits until no record holds a value {@code <= e}.
  *
  * <pre>
  *   access:   r = record of this thread; r.active = EPOCH (volatile store: a full fence)
@@ -24,17 +24,17 @@ import java.util.concurrent.locks.LockSupport;
  *   reuse:    once a grace period that started at an epoch >= ticket has ended
  * </pre>
  *
- * Why it is enough (the happens-before argument, in the Java memory model's synchronization
- * order, which is total over volatile actions): let a free's CAS be F, its ticket read T (value
- * t), and the grace period's increment I (from s >= t to s + 1) and its read R of a record. T
- * precedes I, since T did not see s + 1. For an access A whose entry store is E and whose check of
- * the handle is C (a volatile read): either E precedes R, so R sees A's epoch, which is {@code <=
- * s} if A read the epoch before I, and the grace period waits for A to leave; or R precedes E, and
- * then F < T < I < R < E < C, so C sees FREED and A throws without touching the memory. An access
- * that read the epoch after I announces {@code s + 1}, is not waited for, and is after F by the
- * same chain. Memory is therefore reused only when every access that saw the block live has left.
- * Compaction uses the same grace period to drain the accesses to a region it is about to move
- * ({@link Region#MOVING}).
+ * Why it is enough (the happens-before argument, in the Java memory model's synchronization order,
+ * which is total over volatile actions): let a free's CAS be F, its ticket read T (value t), and
+ * the grace period's increment I (from s >= t to s + 1) and its read R of a record. T precedes I,
+ * since T did not see s + 1. For an access A whose entry store is E and whose check of the handle
+ * is C (a volatile read): either E precedes R, so R sees A's epoch, which is {@code <= s} if A read
+ * the epoch before I, and the grace period waits for A to leave; or R precedes E, and then F < T <
+ * I < R < E < C, so C sees FREED and A throws without touching the memory. An access that read the
+ * epoch after I announces {@code s + 1}, is not waited for, and is after F by the same chain.
+ * Memory is therefore reused only when every access that saw the block live has left. Compaction
+ * uses the same grace period to drain the accesses to a region it is about to move ({@link
+ * Region#MOVING}).
  *
  * <p>Cost: an access pays one locked store (the fence) and one plain store, and finds its record
  * through a table indexed by thread id; a grace period reads one word per thread that has ever
@@ -51,9 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * by grace periods.
  */
 final class AccessGuard {
-  /**
-   * One thread's announcement, padded to keep it off the cache lines of other threads' records.
-   */
+  /** One thread's announcement, padded to keep it off the cache lines of other threads' records. */
   static final class Record extends RecordFields {
     long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
 
@@ -162,8 +160,8 @@ final class AccessGuard {
   }
 
   /**
-   * Waits until memory freed with {@code ticket} may be reused: returns at once when a grace
-   * period covering it has ended, else runs one. Must not be called inside an access.
+   * Waits until memory freed with {@code ticket} may be reused: returns at once when a grace period
+   * covering it has ended, else runs one. Must not be called inside an access.
    */
   static void awaitSafe(long ticket) {
     if (SAFE.get() < ticket) {
@@ -172,8 +170,8 @@ final class AccessGuard {
   }
 
   /**
-   * A full grace period: every access in flight when this was called has left when it returns.
-   * Must not be called inside an access (it would wait for itself).
+   * A full grace period: every access in flight when this was called has left when it returns. Must
+   * not be called inside an access (it would wait for itself).
    */
   static void synchronize() {
     long start = EPOCH.getAndIncrement();

@@ -20,29 +20,29 @@ import java.util.Objects;
  * Region} and an index in it, and computes {@code region.address + index * region.stride} on each
  * access, so compaction can move the region.
  *
- * <p>Every write and bulk copy runs inside {@link AccessGuard}'s grace-period protocol: it announces
- * itself, then checks the handle (not freed; not sealed, for a write; {@code [offset, offset +
- * length)} inside the requested size; the region neither moving nor released), then touches the
- * bytes, then leaves. Freed memory is reused, and a region moved, only after every announced
- * access that saw the block live has left, so a write racing a free either completes on the
- * block's own bytes or throws {@code UseAfterFreeException}, and never reaches another block. A
+ * <p>Every write and bulk copy runs inside {@link AccessGuard}'s grace-period protocol: it
+ * announces itself, then checks the handle (not freed; not sealed, for a write; {@code [offset,
+ * offset + length)} inside the requested size; the region neither moving nor released), then
+ * touches the bytes, then leaves. Freed memory is reused, and a region moved, only after every
+ * announced access that saw the block live has left, so a write racing a free either completes on
+ * the block's own bytes or throws {@code UseAfterFreeException}, and never reaches another block. A
  * scalar read (getByte, getInt, getLong) does not announce itself: it checks, reads, then checks
  * again that the handle was not freed and the region neither moved nor released meanwhile (a
  * seqlock read), and otherwise drops what it read and starts again, so it returns only the block's
  * own bytes. An access that finds its region being moved by compaction leaves, waits for the move
  * to end and starts again on the new address, so no write is lost.
  *
- * <p>Freeing is one CAS on the state word: of two racing frees exactly one wins and the other
- * gets {@code DoubleFreeException}.
+ * <p>Freeing is one CAS on the state word: of two racing frees exactly one wins and the other gets
+ * {@code DoubleFreeException}.
  *
  * <p>Layout (compressed oops): 12-byte header + region, index, state = 24 bytes. The state word is
- * {@code slack << 2 | SEALED | FREED}; the slack (usable minus requested size) is below one page
- * (1 MiB, 20 bits), 0 for a fallback segment. {@link #size()} is the requested size and the bound
- * of every access.
+ * {@code slack << 2 | SEALED | FREED}; the slack (usable minus requested size) is below one page (1
+ * MiB, 20 bits), 0 for a fallback segment. {@link #size()} is the requested size and the bound of
+ * every access.
  *
  * <p>Thread safety: thread-safe. Frees and seals are CASes; the access path reads the state with
- * volatile semantics after its announcement (which is what the grace-period argument needs; on
- * x86 and AArch64 such a read is an ordinary load).
+ * volatile semantics after its announcement (which is what the grace-period argument needs; on x86
+ * and AArch64 such a read is an ordinary load).
  */
 class Block implements MemoryBlock {
   static final int FREED = 1;

@@ -29,10 +29,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
@@ -1015,11 +1015,11 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /**
    * Blocks of each size class the program holds: taken from slabs, and neither parked in a thread
-   * cache nor waiting in a limbo (dead threads' included, until retired). Derived from
-   * the slabs rather than counted on the hot path, where two byte counters per allocate-free pair
-   * cost about 1 ns of a 24 ns churn operation. Read racily like the counters, so exact when the
-   * manager is quiet; a block moving between cache and slab meanwhile can be missed or counted
-   * twice, so a class never reads below zero.
+   * cache nor waiting in a limbo (dead threads' included, until retired). Derived from the slabs
+   * rather than counted on the hot path, where two byte counters per allocate-free pair cost about
+   * 1 ns of a 24 ns churn operation. Read racily like the counters, so exact when the manager is
+   * quiet; a block moving between cache and slab meanwhile can be missed or counted twice, so a
+   * class never reads below zero.
    */
   private long[] liveSmallBlocks() {
     long[] free = new long[sizeClasses.length];

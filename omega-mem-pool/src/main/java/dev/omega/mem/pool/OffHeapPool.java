@@ -42,8 +42,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * will move {@link Region#MOVING}, runs a grace period ({@link AccessGuard#synchronize()}) so that
  * every access that read an old address has left, copies, and publishes each new address. Accesses
  * that start meanwhile wait for the move and then run on the new address, so no write is lost and
- * none lands on memory another region now holds. Freed pages, likewise, return to the strategy
- * only after a grace period, so no access through a freed handle reaches a new owner.
+ * none lands on memory another region now holds. Freed pages, likewise, return to the strategy only
+ * after a grace period, so no access through a freed handle reaches a new owner.
  *
  * <p>Thread safety: all public methods are thread-safe.
  */

@@ -15,9 +15,9 @@ import java.lang.foreign.MemorySegment;
  * both far below zero, so either refuses every access with no check of its own.
  *
  * <p>Thread safety: the page fields are written only under the pool lock. {@link #limit} is
- * volatile: compaction sets it to {@link #MOVING}, runs a grace period ({@link AccessGuard}) so that
- * no access that read the old address is still in flight, copies, writes the new {@link #address}
- * and only then the stride back, so an access that sees the stride sees the new address.
+ * volatile: compaction sets it to {@link #MOVING}, runs a grace period ({@link AccessGuard}) so
+ * that no access that read the old address is still in flight, copies, writes the new {@link
+ * #address} and only then the stride back, so an access that sees the stride sees the new address.
  */
 class Region {
   /**

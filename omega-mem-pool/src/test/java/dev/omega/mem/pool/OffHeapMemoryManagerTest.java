@@ -449,7 +449,9 @@ class OffHeapMemoryManagerTest {
     assertEquals(0, liveIn(s, 48));
   }
 
-  /** Runs {@code body} on {@code n} threads with ids 0..n-1; rethrows what the first failure threw. */
+  /**
+   * Runs {@code body} on {@code n} threads with ids 0..n-1; rethrows what the first failure threw.
+   */
   private static void runThreads(int n, java.util.function.IntConsumer body)
       throws InterruptedException {
     List<Thread> all = new ArrayList<>();

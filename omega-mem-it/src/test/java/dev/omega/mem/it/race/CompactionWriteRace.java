@@ -12,9 +12,9 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.JJ_Result;
 
 /**
- * A write races compaction moving its block (a hole before it, so the block moves down). The
- * write is never lost and the moved block keeps both its bytes, whatever the interleaving: the
- * pool drains accesses before it copies and makes new ones wait for the move.
+ * A write races compaction moving its block (a hole before it, so the block moves down). The write
+ * is never lost and the moved block keeps both its bytes, whatever the interleaving: the pool
+ * drains accesses before it copies and makes new ones wait for the move.
  */
 @JCStressTest
 @Outcome(id = "2, 7", expect = ACCEPTABLE, desc = "the write and the old bytes survived the move")

@@ -13,9 +13,9 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.JJ_Result;
 
 /**
- * A write through a handle races the free of its block, and the freeing thread allocates at once
- * a block of the same size and writes its own value. The write either lands on the old block or
- * is refused; it never reaches the new block, whose memory the grace period keeps apart until the
+ * A write through a handle races the free of its block, and the freeing thread allocates at once a
+ * block of the same size and writes its own value. The write either lands on the old block or is
+ * refused; it never reaches the new block, whose memory the grace period keeps apart until the
  * racing write has left (AccessGuard).
  */
 @JCStressTest

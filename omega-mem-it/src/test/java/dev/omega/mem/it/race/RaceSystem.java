@@ -16,6 +16,7 @@ final class RaceSystem {
 
   /** A small manager whose pool the compaction race compacts, apart from the others' blocks. */
   static final MemoryManager COMPACTING;
+
   private static final AtomicLong DOMAINS = new AtomicLong();
 
   static {
