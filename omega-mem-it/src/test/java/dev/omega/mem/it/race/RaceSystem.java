@@ -28,7 +28,7 @@ final class RaceSystem {
     MANAGER = omega.memoryManager();
     COMPACTING =
         OmegaMemory.builder()
-            .pool(MemoryPoolConfig.builder().poolSize(4L << 20).build())
+            .pool(MemoryPoolConfig.builder().poolSize(256L << 20).build())
             .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
             .build()
             .memoryManager();
