@@ -286,7 +286,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       int c = SizeClasses.classOf(classOf, size);
       int n = cache.count(c);
       long entry;
-      if (n == 0 && cache.limboCount > 0) {
+      if (n == 0 && worthRetiring(cache)) {
         retireLimbo(cache);
         n = cache.count(c);
       }
@@ -640,6 +640,16 @@ final class OffHeapMemoryManager implements MemoryManager {
     cache.limboCount = n + 1;
     cache.limboBytes += slab.stride;
     cache.limboTicket = AccessGuard.ticket();
+  }
+
+  /**
+   * Whether a thread whose stash of a class ran dry should take its limbo back now rather than
+   * refill from the slabs: when no grace period is needed for it, or when it holds enough blocks to
+   * pay for one.
+   */
+  private static boolean worthRetiring(ThreadCache cache) {
+    int n = cache.limboCount;
+    return n >= ThreadCache.LIMBO_RETIRE_BATCH || (n > 0 && AccessGuard.isSafe(cache.limboTicket));
   }
 
   /** Moves the cache's limbo into its stash once a grace period covers it (running one if not). */

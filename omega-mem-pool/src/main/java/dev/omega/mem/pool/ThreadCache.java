@@ -52,6 +52,12 @@ final class ThreadCache extends ThreadCacheFields {
   /** Most blocks a limbo holds before the thread runs a grace period for them. */
   static final int LIMBO_CAPACITY = 256;
 
+  /**
+   * Blocks in limbo that make a stash miss run a grace period and take them back, rather than
+   * refill from the slabs: one grace period then serves at least this many frees.
+   */
+  static final int LIMBO_RETIRE_BATCH = 64;
+
   ThreadCache(Thread owner, int classes, int capacity) {
     super(
         new WeakReference<>(owner),
