@@ -49,16 +49,21 @@ public record MemoryManagerConfig(
       problems.add(new ConfigProblem("pressure_levels", null, "a list of fractions"));
       pressureLevels = List.of();
     } else {
-      pressureLevels = List.copyOf(pressureLevels);
+      // Checked before the copy: List.copyOf throws a bare NullPointerException on a null level.
       double previous = 0;
+      boolean ascending = true;
       for (Double level : pressureLevels) {
         if (level == null || !(level > previous && level <= 1)) {
           problems.add(
               new ConfigProblem(
                   "pressure_levels", pressureLevels, "ascending fractions above 0 and at most 1"));
+          ascending = false;
           break;
         }
         previous = level;
+      }
+      if (ascending) {
+        pressureLevels = List.copyOf(pressureLevels);
       }
     }
     if (fallbackLimit < 0) {

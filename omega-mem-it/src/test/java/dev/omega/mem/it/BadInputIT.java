@@ -74,7 +74,9 @@ class BadInputIT {
     for (int i = 0; i < witnesses.size(); i++) {
       byte[] now = new byte[contents.get(i).length];
       witnesses.get(i).copyTo(0, now, 0, now.length);
-      assertArrayEquals(contents.get(i), now, "witness " + i + " intact");
+      long differ = SuiteTally.mismatches(contents.get(i), now);
+      assertArrayEquals(
+          contents.get(i), now, "witness " + i + " intact; bytes differing: " + differ);
     }
     SuiteTally.BAD_INPUTS.increment();
     return thrown;

@@ -1,6 +1,7 @@
 package dev.omega.mem.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The short performance category: figures printed for a person to read, never asserted (timing
  * assertions fail on busy machines and prove nothing; the JMH benchmarks in omega-mem-bench are the
- * measurements). What is asserted is that the measured work was done and returned everything.
+ * measurements). What is asserted is that the measured work was done and returned everything, and
+ * that the monitor's sampler kept to its interval, counted in samples rather than timed.
  */
 @Tag("performance_benchmarks")
 class PerformanceIT {
@@ -71,24 +73,53 @@ class PerformanceIT {
     SuiteTally.OPERATIONS.add(pairs * 5L);
   }
 
+  /**
+   * At its fastest interval the sampler takes about one sample per interval: it is scheduled at a
+   * fixed rate, so a sampler thread kept off the CPU for a while catches up when it runs again, and
+   * only a sampler whose samples take longer than the interval falls behind for good. The bounds
+   * are counts over a second of load, not timings of the code: no more samples than intervals
+   * elapsed (plus the one at the end), and at least half of them.
+   */
   @Test
-  void monitorSampling_atItsFastestInterval_keepsUp() throws Exception {
+  void monitorSampling_atItsFastestIntervalUnderLoad_takesASampleEveryInterval() throws Exception {
+    Duration interval = Duration.ofMillis(10);
     OmegaMemory omega =
         invariants.closeAfter(
             OmegaMemory.builder()
                 .pool(MemoryPoolConfig.builder().poolSize(16 << 20).build())
                 .monitor(
                     PerformanceMonitorConfig.builder()
-                        .metricsCollectionInterval(Duration.ofMillis(10))
+                        .enableRealTimeMonitoring(false)
+                        .metricsCollectionInterval(interval)
                         .build())
                 .build());
     invariants.track(omega.memoryManager());
 
-    nanosPerPair(omega.memoryManager(), 200_000);
-    Thread.sleep(200);
+    long beforeStart = System.nanoTime();
+    assertTrue(omega.monitor().startMonitoring());
+    long afterStart = System.nanoTime();
+    long pairs = 0;
+    while (System.nanoTime() - afterStart < Duration.ofSeconds(1).toNanos()) {
+      nanosPerPair(omega.memoryManager(), 20_000);
+      pairs += 20_000;
+    }
+    long beforeReport = System.nanoTime();
     int samples = omega.monitor().generateReport().history().size();
+    long afterReport = System.nanoTime();
+    omega.monitor().stopMonitoring();
+
+    long atMost = (afterReport - beforeStart) / interval.toNanos() + 1;
+    long due = (beforeReport - afterStart) / interval.toNanos();
     System.out.printf(
-        Locale.ROOT, "performance: %d monitor samples in 200 ms at a 10 ms interval%n", samples);
-    SuiteTally.OPERATIONS.add(400_000);
+        Locale.ROOT,
+        "performance: %d monitor samples where %d intervals were due (at most %d possible)%n",
+        samples,
+        due,
+        atMost);
+    assertTrue(samples <= atMost, samples + " samples, more than the " + atMost + " intervals");
+    assertTrue(
+        samples >= due / 2,
+        "the sampler fell behind: " + samples + " samples where " + due + " intervals were due");
+    SuiteTally.OPERATIONS.add(pairs * 2);
   }
 }

@@ -13,13 +13,24 @@ import java.util.concurrent.atomic.LongAdder;
  * figures the OMEGA test categories promise (operations, threads, faults, bad inputs, invariant
  * checks, data lost). Tests add to it as they go; {@link SuiteSummaryListener} prints it when the
  * JUnit session ends, whether Maven or {@code omega test} ran it.
+ *
+ * <p>Data figures: a test that reads back what it wrote reports each comparison through {@link
+ * #compared} or {@link #mismatches} before it asserts, so {@code data checked} says how much was
+ * actually compared and {@code data lost} counts the comparisons that differed, including those of
+ * a test that then failed on them.
  */
 final class SuiteTally {
   static final LongAdder OPERATIONS = new LongAdder();
   static final LongAccumulator THREADS = new LongAccumulator(Math::max, 0);
   static final LongAdder FAULTS = new LongAdder();
   static final LongAdder BAD_INPUTS = new LongAdder();
+
+  /** Comparisons of data read back with what was written: a byte, a word, a list's length. */
+  static final LongAdder DATA_CHECKED = new LongAdder();
+
+  /** Those of {@link #DATA_CHECKED} that differed. */
   static final LongAdder DATA_LOST = new LongAdder();
+
   static final AtomicLong LEAKS_PLANTED = new AtomicLong();
   static final AtomicLong LEAKS_FOUND = new AtomicLong();
   static final AtomicLong FALSE_LEAK_REPORTS = new AtomicLong();
@@ -41,6 +52,31 @@ final class SuiteTally {
   /** {@code shortRun} normally, {@code longRun} under stress. */
   static int scale(int shortRun, int longRun) {
     return stress() ? longRun : shortRun;
+  }
+
+  /**
+   * Records {@code checked} comparisons of data read back with what was written, {@code mismatches}
+   * of which differed, and returns {@code mismatches} for the caller to assert zero.
+   */
+  static long compared(long checked, long mismatches) {
+    DATA_CHECKED.add(checked);
+    DATA_LOST.add(mismatches);
+    return mismatches;
+  }
+
+  /**
+   * Compares {@code actual} with {@code expected} byte by byte (a length difference counts every
+   * missing or extra byte), records the comparisons, and returns how many differed.
+   */
+  static long mismatches(byte[] expected, byte[] actual) {
+    int common = Math.min(expected.length, actual.length);
+    long differ = Math.abs(expected.length - actual.length);
+    for (int i = 0; i < common; i++) {
+      if (expected[i] != actual[i]) {
+        differ++;
+      }
+    }
+    return compared(Math.max(expected.length, actual.length), differ);
   }
 
   static String summary() {
@@ -66,7 +102,7 @@ final class SuiteTally {
     return String.format(
         Locale.ROOT,
         "omega suite summary: operations %,d, threads %d, faults injected %,d, bad inputs tried %,d,"
-            + " invariant checks passed %,d (failed %d)%s%s, data lost %d",
+            + " invariant checks passed %,d (failed %d)%s%s, data checked %,d, data lost %d",
         OPERATIONS.sum(),
         THREADS.get(),
         FAULTS.sum(),
@@ -75,6 +111,7 @@ final class SuiteTally {
         InvariantChecker.checksFailed(),
         leaks,
         races,
+        DATA_CHECKED.sum(),
         DATA_LOST.sum());
   }
 
@@ -94,6 +131,7 @@ final class SuiteTally {
     f.put("race_tests", RACE_TESTS.get());
     f.put("race_interleavings", RACE_SAMPLES.get());
     f.put("race_forbidden_outcomes", RACE_FORBIDDEN.get());
+    f.put("data_checked", DATA_CHECKED.sum());
     f.put("data_lost", DATA_LOST.sum());
     return f;
   }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import dev.omega.mem.api.AllocationFailure;
@@ -184,8 +186,14 @@ class ExportersTest {
       assertEquals("generational", server.getAttribute(name, "Collector"));
       assertEquals(42L, server.getAttribute(name, "HeapObjects"));
       assertEquals(2_000_000L, server.getAttribute(name, "GcPauseMaxNanos"));
+      // The operation compacts the manager's pool and answers with whether anything moved: the
+      // pool is the only place the effect shows, so count its calls and try both answers.
+      when(fake.pool.compact()).thenReturn(false);
+      assertEquals(false, server.invoke(name, "compact", new Object[0], new String[0]));
+      verify(fake.pool, times(1)).compact();
       when(fake.pool.compact()).thenReturn(true);
       assertEquals(true, server.invoke(name, "compact", new Object[0], new String[0]));
+      verify(fake.pool, times(2)).compact();
       String report = (String) server.invoke(name, "report", new Object[0], new String[0]);
       assertTrue(report.startsWith("Omega Memory performance report"));
     } finally {

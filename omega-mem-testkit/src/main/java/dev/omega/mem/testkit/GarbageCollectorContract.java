@@ -28,10 +28,14 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -378,40 +382,39 @@ public abstract class GarbageCollectorContract {
     assertTrue(heap.collector().startCollectionCycle());
     int threads = 16;
     AtomicInteger corrupt = new AtomicInteger();
-    List<Thread> all = new ArrayList<>();
+    List<Callable<Void>> mutators = new ArrayList<>();
     List<HeapObject> kept = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < threads; t++) {
       int id = t;
-      all.add(
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    for (int round = 0; round < 30; round++) {
-                      try (HeapScope scope = heap.openScope()) {
-                        HeapObject list = node(1, -1);
-                        HeapObject prev = list;
-                        for (int i = 0; i < 200; i++) {
-                          HeapObject next = node(1, id * 1_000_000L + i);
-                          heap.setReference(prev, 0, next);
-                          prev = next;
-                        }
-                        HeapObject at = heap.getReference(list, 0);
-                        for (int i = 0; i < 200; i++) {
-                          if (at.data().getLong(0) != id * 1_000_000L + i) {
-                            corrupt.incrementAndGet();
-                          }
-                          at = heap.getReference(at, 0);
-                        }
-                        if (round == 29) {
-                          heap.addRoot(list);
-                          kept.add(list);
-                        }
-                      }
-                    }
-                  }));
+      mutators.add(
+          () -> {
+            for (int round = 0; round < 30; round++) {
+              try (HeapScope scope = heap.openScope()) {
+                HeapObject list = node(1, -1);
+                HeapObject prev = list;
+                for (int i = 0; i < 200; i++) {
+                  HeapObject next = node(1, id * 1_000_000L + i);
+                  heap.setReference(prev, 0, next);
+                  prev = next;
+                }
+                HeapObject at = heap.getReference(list, 0);
+                for (int i = 0; i < 200; i++) {
+                  if (at.data().getLong(0) != id * 1_000_000L + i) {
+                    corrupt.incrementAndGet();
+                  }
+                  at = heap.getReference(at, 0);
+                }
+                if (round == 29) {
+                  heap.addRoot(list);
+                  kept.add(list);
+                }
+              }
+            }
+            return null;
+          });
     }
-    for (Thread t : all) {
-      t.join();
+    try (ExecutorService pool = threadPerTask()) {
+      awaitAll(pool.invokeAll(mutators));
     }
     assertTrue(heap.collector().stopCollectionCycle());
     collect();
@@ -436,39 +439,66 @@ public abstract class GarbageCollectorContract {
     int depth = 40;
     AtomicInteger lost = new AtomicInteger();
     AtomicInteger collections = new AtomicInteger();
-    AtomicReference<RuntimeException> failure = new AtomicReference<>();
     AtomicBoolean done = new AtomicBoolean();
-    Thread collecting =
-        Thread.ofPlatform()
-            .start(
+    try (ExecutorService pool = threadPerTask()) {
+      Future<?> collecting =
+          pool.submit(
+              () -> {
+                while (!done.get()) {
+                  heap.collector().forceCollection();
+                  collections.incrementAndGet();
+                }
+                return null;
+              });
+      List<Future<?>> nesting = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long tag = t * 1_000L;
+        nesting.add(
+            pool.submit(
                 () -> {
-                  try {
-                    while (!done.get()) {
-                      heap.collector().forceCollection();
-                      collections.incrementAndGet();
-                    }
-                  } catch (RuntimeException e) {
-                    failure.set(e);
-                  }
-                });
-    List<Thread> all = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      long tag = t * 1_000L;
-      all.add(
-          Thread.ofPlatform().start(() -> nest(depth, tag, new ArrayList<>(), lost, collections)));
-    }
-    for (Thread t : all) {
-      t.join();
-    }
-    done.set(true);
-    collecting.join();
-    if (failure.get() != null) {
-      throw new AssertionError("a collection failed while the scopes were open", failure.get());
+                  nest(depth, tag, new ArrayList<>(), lost, collections);
+                  return null;
+                }));
+      }
+      try {
+        awaitAll(nesting);
+      } finally {
+        done.set(true);
+      }
+      awaitAll(List.of(collecting));
     }
     assertTrue(collections.get() >= 3, "collections while the scopes were open: " + collections);
     assertEquals(0, lost.get());
     collect();
     assertEquals(0, heap.objectCount());
+  }
+
+  /** One platform thread per task, as a mutator thread of a program would be. */
+  private static ExecutorService threadPerTask() {
+    return Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory());
+  }
+
+  /**
+   * Waits for every task and fails the test, in its own thread, with what a task threw: an
+   * exception or failed assertion in a worker thread would otherwise end only that thread. The
+   * first failure is the cause; the others are suppressed into it.
+   */
+  private static void awaitAll(List<? extends Future<?>> tasks) throws InterruptedException {
+    AssertionError failed = null;
+    for (Future<?> task : tasks) {
+      try {
+        task.get();
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          failed = new AssertionError("a worker thread failed: " + e.getCause(), e.getCause());
+        } else {
+          failed.addSuppressed(e.getCause());
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 
   private static void check(List<HeapObject> held, long tag, AtomicInteger lost) {
