@@ -44,8 +44,11 @@ import java.util.concurrent.locks.LockSupport;
  * runs one grace period per batch ({@link OffHeapMemoryManager}).
  *
  * <p>Why not the JDK's own handshake (closing a shared arena whose segment every access uses)? A
- * close measured 0.27 ms with one accessing thread and 65 ms with sixteen, since it deoptimizes
- * every thread caught inside an access; reclamation needs thousands of grace periods a second.
+ * close stops every thread and deoptimizes each one caught inside an access, and reclamation needs
+ * thousands of grace periods a second. Why not an asymmetric fence (accesses with a compiler
+ * barrier only, grace periods calling Linux's {@code membarrier(PRIVATE_EXPEDITED)})? That call
+ * interrupts every core running a thread of the process, which in a VM costs more per grace period
+ * than the fence it would save on each write of a batch. The README gives the measurements.
  *
  * <p>Thread safety: thread-safe. A record is written by its thread only (entry and exit) and read
  * by grace periods.

@@ -29,16 +29,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *       Blocks then access the bytes through {@link #EVERYTHING}, one constant segment over the
  *       whole address space, at absolute addresses: the JIT folds that segment's scope, bounds and
  *       read-only checks away, and what guards the access are the block's own checks (freed,
- *       sealed, its bounds, its region released). That took the checked 64 B
- *       allocate-write-read-free pair from 14.6 to 12.2 ns (median of six forks with shifted heap
- *       layouts); malloc through FFM measured 14.2 to 14.5 in the same runs. {@link #release()}
- *       (the pool's close, a fallback block's free) hands the physical pages back at once with
- *       {@code madvise(MADV_DONTNEED)}: an access racing it lands in memory that is still mapped
- *       and reads zeros, never faults. Only the address range waits for the garbage collector.
+ *       sealed, its bounds, its region released), and the grace period of {@link AccessGuard}.
+ *       {@link #release()} (the pool's close, a fallback block's free) hands the physical pages
+ *       back with {@code madvise(MADV_DONTNEED)} after the caller's grace period, so no write or
+ *       bulk copy is in flight; a scalar read racing it reads memory that is still mapped (zeros),
+ *       never faults, and drops the value when it re-checks its region. Only the address range
+ *       waits for the garbage collector.
  *   <li><em>Checked</em>, everywhere else, or with {@code -Domega.mem.directAccess=false}. The
  *       bytes belong to a shared arena, which {@link #release()} closes; blocks access them through
- *       its segment, whose liveness check the JDK keeps safe against a racing close (it waits for
- *       threads inside an access first). Each access pays that check, about 2.4 ns of the pair.
+ *       its segment, whose liveness check the JDK keeps safe against a racing close (a scalar read
+ *       caught by it throws the JDK's {@code IllegalStateException}). Each access pays that check.
  * </ul>
  *
  * Direct mode is chosen without calling a restricted method when native access is off, so a program
@@ -120,8 +120,8 @@ final class PoolMemory {
   /**
    * Gives the bytes back: the physical pages of direct memory at once (its address range when it
    * becomes unreachable), checked memory entirely. Idempotent. Blocks must be refused before this
-   * (their region's {@link Region#limit} set to 0), since checked memory's accesses would then
-   * throw the JDK's exception and direct memory's would read zeros.
+   * (their region invalidated) and a grace period run ({@link AccessGuard#synchronize()}), so no
+   * write is in flight.
    */
   void release() {
     if (!released.compareAndSet(false, true)) {
