@@ -46,6 +46,14 @@ class SafetyUnderConcurrencyIT {
 
   /** Builds a system on direct or checked pool memory (the property is read when the pool is). */
   private OmegaMemory system(boolean direct, long poolSize, boolean compaction) {
+    OmegaMemory omega = untracked(direct, poolSize, compaction);
+    invariants.closeAfter(omega);
+    invariants.track(omega.memoryManager());
+    return omega;
+  }
+
+  /** {@link #system}, without the after-test checks: for a test that closes it under load. */
+  private static OmegaMemory untracked(boolean direct, long poolSize, boolean compaction) {
     String before = System.getProperty("omega.mem.directAccess");
     System.setProperty("omega.mem.directAccess", Boolean.toString(direct));
     try {
@@ -60,8 +68,6 @@ class SafetyUnderConcurrencyIT {
               .manager(MemoryManagerConfig.builder().criticalReserveFraction(0).build())
               .monitor(PerformanceMonitorConfig.builder().enableRealTimeMonitoring(false).build())
               .build();
-      invariants.closeAfter(omega);
-      invariants.track(omega.memoryManager());
       return omega;
     } finally {
       if (before == null) {
@@ -295,6 +301,51 @@ class SafetyUnderConcurrencyIT {
     assertEquals(
         0, wrong.get(), "foreign bytes in live blocks, of " + compared.get() + " compared");
     assertTrue(refusedWrites.get() > 0, "no write ever raced a free: the test tested nothing");
+  }
+
+  @ParameterizedTest(name = "direct memory: {0}")
+  @ValueSource(booleans = {true, false})
+  void close_racingReadsAndWrites_neverReturnsAnotherBlocksBytesOrFaults(boolean direct)
+      throws Exception {
+    int rounds = SuiteTally.scale(20, 200);
+    AtomicLong wrong = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    for (int round = 0; round < rounds; round++) {
+      OmegaMemory omega = untracked(direct, 16 * MIB, false);
+      MemoryManager m = omega.memoryManager();
+      List<MemoryBlock> blocks = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        MemoryBlock b = m.allocate(i % 4 == 0 ? 20_000 : 64);
+        b.setLong(0, i + 1);
+        blocks.add(b);
+      }
+      onThreads(
+          3,
+          id -> {
+            if (id == 2) {
+              Thread.yield();
+              omega.close();
+              return;
+            }
+            SplittableRandom random = new SplittableRandom(id);
+            int misses = 0;
+            while (misses < 64) {
+              int i = random.nextInt(blocks.size());
+              MemoryBlock b = blocks.get(i);
+              try {
+                if (b.getLong(0) != i + 1) {
+                  wrong.incrementAndGet();
+                }
+                b.setLong(8, id);
+              } catch (IllegalStateException e) {
+                refused.incrementAndGet();
+                misses++;
+              }
+            }
+          });
+    }
+    assertEquals(0, wrong.get(), "a read racing close returned bytes that were not the block's");
+    assertTrue(refused.get() > 0);
   }
 
   @Test
