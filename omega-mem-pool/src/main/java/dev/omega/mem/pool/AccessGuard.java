@@ -10,31 +10,31 @@ import java.util.concurrent.locks.LockSupport;
  * The grace period between freeing memory and reusing it: epoch-based reclamation over every thread
  * that reads or writes a block.
  *
- * <p>Design note. Terms: an <em>access</em> is one call of a {@link Block} accessor, from its check
- * of the handle to its last byte; an <em>epoch</em> is a global counter; a <em>record</em> is one
- * thread's announcement, {@code 0} while it is outside any access and the epoch it read on entry
- * while it is inside one. A <em>grace period</em> started at epoch {@code e} advances the epoch to
- * {@code e + 1} and waits until no record holds a value {@code <= e}.
+ * <p>Design note. Terms: an <em>access</em> is one write or bulk copy through a {@link Block}, from
+ * its check of the handle to its last byte (scalar reads validate afterwards instead, {@link
+ * Block}); a <em>record</em> is one thread's announcement, a sequence number that is odd while the
+ * thread is inside an access and even outside; the <em>epoch</em> is a global counter that each
+ * grace period advances. A <em>grace period</em> advances the epoch, then waits, for each record it
+ * finds odd, until that record has changed: the access in flight has left.
  *
  * <pre>
- *   access:   r = record of this thread; r.active = EPOCH (volatile store: a full fence)
+ *   access:   r = record of this thread; r.active = r.active + 1 (odd; volatile store: a fence)
  *             check the handle (freed? sealed? bounds? region moving?); touch the bytes
- *             r.active = 0 (release store)
+ *             r.active = r.active + 1 (even; release store)
  *   free:     CAS the handle FREED; ticket = EPOCH; park the memory with its ticket
- *   reuse:    once a grace period that started at an epoch >= ticket has ended
+ *   reuse:    once a grace period that advanced the epoch past the ticket has ended
  * </pre>
  *
  * Why it is enough (the happens-before argument, in the Java memory model's synchronization order,
- * which is total over volatile actions): let a free's CAS be F, its ticket read T (value t), and
- * the grace period's increment I (from s >= t to s + 1) and its read R of a record. T precedes I,
- * since T did not see s + 1. For an access A whose entry store is E and whose check of the handle
- * is C (a volatile read): either E precedes R, so R sees A's epoch, which is {@code <= s} if A read
- * the epoch before I, and the grace period waits for A to leave; or R precedes E, and then F < T <
- * I < R < E < C, so C sees FREED and A throws without touching the memory. An access that read the
- * epoch after I announces {@code s + 1}, is not waited for, and is after F by the same chain.
- * Memory is therefore reused only when every access that saw the block live has left. Compaction
- * uses the same grace period to drain the accesses to a region it is about to move ({@link
- * Region#MOVING}).
+ * which is total over volatile actions): let a free's CAS be F, its ticket read T (value t), and a
+ * grace period's increment I (from s >= t to s + 1) and its read R of a record. T precedes I, since
+ * T did not see s + 1. For an access A whose entry store is E and whose check of the handle is C (a
+ * volatile read): either E precedes R, so R sees A's odd number and the grace period waits until A
+ * has left; or R precedes E, and then F < T < I < R < E < C, so C sees FREED and A throws without
+ * touching the memory. Memory is therefore reused only when every access that saw the block live
+ * has left. The numbers are per thread, so an access reads no shared word to announce itself.
+ * Compaction uses the same grace period to drain the accesses to a region it is about to move
+ * ({@link Region#MOVING}).
  *
  * <p>Cost: an access pays one locked store (the fence) and one plain store, and finds its record
  * through a table indexed by thread id; a grace period reads one word per thread that has ever
@@ -77,7 +77,10 @@ final class AccessGuard {
     final Thread owner;
     final long ownerId;
 
-    /** 0 outside an access; the epoch read on entry inside one. Written through {@link #ACTIVE}. */
+    /**
+     * Odd inside an access, even outside; written only by the owner, through {@link #ACTIVE}, and
+     * read by grace periods.
+     */
     volatile long active;
 
     RecordFields(Thread owner) {
@@ -118,7 +121,7 @@ final class AccessGuard {
             return record;
           });
 
-  /** Starts at 1 so that 0 can mean "outside an access". */
+  /** Advanced by each grace period; frees read it as their ticket. */
   private static final AtomicLong EPOCH = new AtomicLong(1);
 
   /** The highest epoch {@code s} whose grace period has ended: frees with ticket {@code <= s}. */
@@ -140,16 +143,16 @@ final class AccessGuard {
     return OWN.get();
   }
 
-  /** Enters an access: announces the current epoch, with a full fence after the store. */
+  /** Enters an access: makes the record odd, with a full fence after the store. */
   static Record enter() {
     Record r = record();
-    ACTIVE.setVolatile(r, EPOCH.get());
+    ACTIVE.setVolatile(r, (long) ACTIVE.get(r) + 1);
     return r;
   }
 
-  /** Leaves the access {@link #enter()} began. Accesses do not nest. */
+  /** Leaves the access {@link #enter()} began: the record even again. Accesses do not nest. */
   static void exit(Record r) {
-    ACTIVE.setRelease(r, 0L);
+    ACTIVE.setRelease(r, (long) ACTIVE.get(r) + 1);
   }
 
   /** The ticket of a free whose handle was just marked FREED: the epoch now. */
@@ -180,15 +183,13 @@ final class AccessGuard {
     long start = EPOCH.getAndIncrement();
     boolean prune = (start & (PRUNE_INTERVAL - 1)) == 0;
     for (Record r : RECORDS) {
-      int spins = 0;
-      while (true) {
-        long a = r.active;
-        if (a == 0 || a > start) {
-          break;
+      long seen = r.active;
+      if ((seen & 1) != 0) {
+        int spins = 0;
+        while (r.active == seen) {
+          spins = backOff(spins);
         }
-        spins = backOff(spins);
-      }
-      if (prune && r.active == 0 && r.ownerDead()) {
+      } else if (prune && r.ownerDead()) {
         RECORDS.remove(r);
       }
     }
