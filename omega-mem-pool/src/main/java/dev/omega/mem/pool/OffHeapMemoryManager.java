@@ -121,14 +121,8 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final List<MemoryPressureListener> pressureListeners = new CopyOnWriteArrayList<>();
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
 
-  /** Counters of caches whose threads died, and of leaks reclaimed; guarded by {@code this}. */
-  private long retiredAllocations;
-
-  private long retiredDeallocations;
-  private long retiredRequestedAllocated;
-  private long retiredRequestedFreed;
-  private long retiredLargeAllocations;
-  private long retiredMisses;
+  /** Counters of caches whose threads died; guarded by {@code this}. */
+  private ManagerCounters retired = ManagerCounters.ZERO;
 
   private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
   private final AtomicLong largeLiveBytes = new AtomicLong();
@@ -852,12 +846,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         SLOTS.compareAndSet(cacheSlots, slot, cache, null);
         flush(cache);
         synchronized (this) {
-          retiredAllocations += cache.allocations;
-          retiredDeallocations += cache.deallocations;
-          retiredRequestedAllocated += cache.requestedAllocated;
-          retiredRequestedFreed += cache.requestedFreed;
-          retiredLargeAllocations += cache.largeAllocations;
-          retiredMisses += cache.misses;
+          retired = retired.plus(cache);
         }
       }
     }
@@ -998,29 +987,16 @@ final class OffHeapMemoryManager implements MemoryManager {
     return bytes;
   }
 
-  /**
-   * allocations, deallocations, requested, requested freed, allocations not from a thread cache
-   * because they were large, misses.
-   */
-  private long[] sums() {
-    long[] s = new long[6];
+  /** The counters of every cache, live or retired; racy, so exact when the manager is quiet. */
+  private ManagerCounters counters() {
+    ManagerCounters sum;
     synchronized (this) {
-      s[0] = retiredAllocations;
-      s[1] = retiredDeallocations;
-      s[2] = retiredRequestedAllocated;
-      s[3] = retiredRequestedFreed;
-      s[4] = retiredLargeAllocations;
-      s[5] = retiredMisses;
+      sum = retired;
     }
     for (ThreadCache c : allCaches) {
-      s[0] += c.allocations;
-      s[1] += c.deallocations;
-      s[2] += c.requestedAllocated;
-      s[3] += c.requestedFreed;
-      s[4] += c.largeAllocations;
-      s[5] += c.misses;
+      sum = sum.plus(c);
     }
-    return s;
+    return sum;
   }
 
   /**
@@ -1068,7 +1044,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   @Override
   public MemoryStatistics getStatistics() {
     flushDeadCaches();
-    long[] s = sums();
+    ManagerCounters counters = counters();
     long[] live = liveSmallBlocks();
     long allocated = allocatedBytes(live);
     List<SizeClassStatistics> perClass = new ArrayList<>();
@@ -1087,18 +1063,18 @@ final class OffHeapMemoryManager implements MemoryManager {
     // memory; tracking the exact byte peak would put a shared counter on the hot path.
     long peak = Math.max(allocated, pool.peakUsedPages() * pool.pageSize());
     return new MemoryStatistics(
-        s[2] - s[3],
+        counters.requestedLiveBytes(),
         allocated,
         (pool.totalPages() - pool.usedPages()) * pool.pageSize(),
         peak,
         pool.capacityBytes(),
         fallbackBytes.get(),
-        s[0] - s[1],
-        s[0],
-        s[1],
+        counters.liveBlocks(),
+        counters.allocations(),
+        counters.deallocations(),
         pool.getFragmentationRatio(),
-        s[0] - s[4] - s[5],
-        s[5],
+        counters.cacheHits(),
+        counters.misses(),
         perClass,
         byCause);
   }
