@@ -118,7 +118,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final LeakTracker leaks;
   private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
   private volatile AllocationListener[] listenerArray = new AllocationListener[0];
-  private final List<MemoryPressureListener> pressureListeners = new CopyOnWriteArrayList<>();
+  private final PressureTracker pressure;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
 
   /** Counters of caches whose threads died; guarded by {@code this}. */
@@ -133,7 +133,6 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
 
-  private int pressureIndex;
   private volatile boolean closed;
 
   OffHeapMemoryManager(ManagerContext context) {
@@ -147,6 +146,7 @@ final class OffHeapMemoryManager implements MemoryManager {
           }
         });
     this.collector = context.collector();
+    this.pressure = new PressureTracker(pool, config.pressureLevels());
     long pageSize = pool.pageSize();
     long baseSlabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
     // A class's slab holds at least 8 blocks; classes whose slab would exceed 1/8 of the pool are
@@ -386,7 +386,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (slab != null) {
       slabIds.register(slab);
       sc.slabs++;
-      pagesChanged();
+      pressure.pagesChanged();
     }
     return slab;
   }
@@ -418,7 +418,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     if (region != null) {
-      pagesChanged();
+      pressure.pagesChanged();
     } else {
       region = fallbackSegment(size);
       if (region == null) {
@@ -757,7 +757,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       fallback.release();
     } else {
       pool.release(region);
-      pagesChanged();
+      pressure.pagesChanged();
     }
   }
 
@@ -768,7 +768,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     if (release) {
       releaseSlab(slab);
-      pagesChanged();
+      pressure.pagesChanged();
     }
   }
 
@@ -822,7 +822,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       for (Slab slab : empty) {
         releaseSlab(slab);
       }
-      pagesChanged();
+      pressure.pagesChanged();
     }
     cache.moveEntries(base + n, base, count - n);
     cache.setCount(c, count - n);
@@ -852,47 +852,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
   }
 
-  // ---------------------------------------------------------------- pressure, leaks, domains
-
-  private void pagesChanged() {
-    List<MemoryPressureListener> targets = pressureListeners;
-    if (targets.isEmpty()) {
-      return;
-    }
-    List<Double> levels = config.pressureLevels();
-    long used = pool.usedPages();
-    double usage = (double) used / pool.totalPages();
-    int crossedFrom;
-    int crossedTo;
-    synchronized (this) {
-      if (levels.isEmpty()) {
-        return;
-      }
-      int level = 0;
-      while (level < levels.size() && usage >= levels.get(level)) {
-        level++;
-      }
-      if (level == pressureIndex) {
-        return;
-      }
-      crossedFrom = pressureIndex;
-      crossedTo = level;
-      pressureIndex = level;
-    }
-    if (crossedTo > crossedFrom) {
-      for (int i = crossedFrom; i < crossedTo; i++) {
-        for (MemoryPressureListener l : targets) {
-          l.onPressure(levels.get(i), usage, true);
-        }
-      }
-    } else {
-      for (int i = crossedFrom - 1; i >= crossedTo; i--) {
-        for (MemoryPressureListener l : targets) {
-          l.onPressure(levels.get(i), usage, false);
-        }
-      }
-    }
-  }
+  // ---------------------------------------------------------------- leaks, domains, listeners
 
   @Override
   public List<LeakReport> detectLeaks() {
@@ -940,12 +900,12 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   @Override
   public void addPressureListener(MemoryPressureListener listener) {
-    pressureListeners.add(Objects.requireNonNull(listener, "listener is null"));
+    pressure.add(listener);
   }
 
   @Override
   public void removePressureListener(MemoryPressureListener listener) {
-    pressureListeners.remove(listener);
+    pressure.remove(listener);
   }
 
   @Override
