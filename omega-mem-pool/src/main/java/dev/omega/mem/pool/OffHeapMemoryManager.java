@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -125,11 +124,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   private ManagerCounters retired = ManagerCounters.ZERO;
 
   private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
-  private final AtomicLong largeLiveBytes = new AtomicLong();
-  private final AtomicLong fallbackBytes = new AtomicLong();
-
-  /** Fallback segments in use, released at {@link #close()} like the pool's pages. */
-  private final Set<FallbackRegion> liveFallbacks = ConcurrentHashMap.newKeySet();
+  private final LargeBlocks large;
 
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
 
@@ -167,6 +162,9 @@ final class OffHeapMemoryManager implements MemoryManager {
         config.fallbackEnabled()
             ? Math.max(pool.capacityBytes(), config.fallbackLimit())
             : pool.capacityBytes();
+    this.large =
+        new LargeBlocks(
+            pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
     this.caches =
         ThreadLocal.withInitial(
@@ -397,19 +395,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     Region region = null;
     if (pages > 0) {
       for (int attempt = 0; ; attempt++) {
-        region =
-            pool.claim(
-                pages,
-                priority == Priority.CRITICAL ? 0 : reservePages,
-                (seg, start, n, pageSize) ->
-                    new Region(
-                        seg,
-                        this,
-                        n * pageSize,
-                        dev.omega.mem.api.PageRun.PageState.RUN,
-                        start,
-                        n,
-                        pageSize));
+        region = large.claimRun(pages, priority);
         if (region != null
             || small
             || !fallbackStep(cache, attempt, pages * pool.pageSize(), size, priority)) {
@@ -417,10 +403,8 @@ final class OffHeapMemoryManager implements MemoryManager {
         }
       }
     }
-    if (region != null) {
-      pressure.pagesChanged();
-    } else {
-      region = fallbackSegment(size);
+    if (region == null) {
+      region = large.fallbackSegment(size);
       if (region == null) {
         throw refuse(size, priority);
       }
@@ -428,7 +412,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     // Below one page (1 MiB at most) for a page run, 0 for a fallback segment.
     int slack = (int) (region.stride - size);
     Block block = newBlock(cache, region, 0, slack, domain);
-    largeLiveBytes.addAndGet(region.stride);
+    large.handedOut(region);
     if (!small) {
       cache.largeAllocations++;
     }
@@ -477,32 +461,6 @@ final class OffHeapMemoryManager implements MemoryManager {
         return false;
       }
     }
-  }
-
-  private Region fallbackSegment(long size) {
-    if (!config.fallbackEnabled()) {
-      return null;
-    }
-    long current;
-    do {
-      current = fallbackBytes.get();
-      if (current + size > config.fallbackLimit()) {
-        return null;
-      }
-    } while (!fallbackBytes.compareAndSet(current, current + size));
-    FallbackRegion region;
-    try {
-      // A fallback segment follows its pool: pre-touched, its commit fails here, as a refusal,
-      // rather than as the system's out-of-memory handling when the program fills it.
-      region =
-          new FallbackRegion(
-              PoolMemory.allocate(size, 16, pool.isDirect(), pool.config().preTouch()), this);
-    } catch (OutOfMemoryError e) {
-      fallbackBytes.addAndGet(-size);
-      return null;
-    }
-    liveFallbacks.add(region);
-    return region;
   }
 
   private OutOfMemoryException refuse(long size, Priority priority) {
@@ -608,7 +566,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (b.region instanceof Slab slab) {
       park(cache, slab, b.index);
     } else {
-      releaseRegion(b.region);
+      large.release(b.region);
     }
     if (started != 0) {
       deallocationSampled(requested, started);
@@ -747,20 +705,6 @@ final class OffHeapMemoryManager implements MemoryManager {
     cache.cachedBytes += slab.stride;
   }
 
-  /** Gives a large block's pages or segment back, after a grace period. */
-  private void releaseRegion(Region region) {
-    AccessGuard.synchronize(); // no access that saw the block live is still in flight
-    largeLiveBytes.addAndGet(-region.stride);
-    if (region instanceof FallbackRegion fallback) {
-      fallbackBytes.addAndGet(-region.stride);
-      liveFallbacks.remove(fallback);
-      fallback.release();
-    } else {
-      pool.release(region);
-      pressure.pagesChanged();
-    }
-  }
-
   private void returnToSlab(Slab slab, int index) {
     boolean release;
     synchronized (slab.sizeClass) {
@@ -867,7 +811,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         if (t.region instanceof Slab slab) {
           returnToSlab(slab, t.index);
         } else {
-          releaseRegion(t.region);
+          large.release(t.region);
         }
         cache.deallocations++;
         cache.requestedFreed += t.requested;
@@ -928,7 +872,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
     // the manager is quiet. Caches of threads that died are given back first.
     flushDeadCaches();
-    long bytes = largeLiveBytes.get();
+    long bytes = large.liveBytes();
     for (SizeClass sc : sizeClasses) {
       bytes += sc.outstanding * sc.blockSize;
     }
@@ -940,7 +884,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
   private long allocatedBytes(long[] live) {
-    long bytes = largeLiveBytes.get();
+    long bytes = large.liveBytes();
     for (SizeClass sc : sizeClasses) {
       bytes += live[sc.index] * sc.blockSize;
     }
@@ -1028,7 +972,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         (pool.totalPages() - pool.usedPages()) * pool.pageSize(),
         peak,
         pool.capacityBytes(),
-        fallbackBytes.get(),
+        large.fallbackBytes(),
         counters.liveBlocks(),
         counters.allocations(),
         counters.deallocations(),
@@ -1145,13 +1089,6 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     pool.close();
-    for (FallbackRegion region : liveFallbacks) {
-      region.invalidate();
-    }
-    AccessGuard.synchronize();
-    for (FallbackRegion region : liveFallbacks) {
-      region.release();
-    }
-    liveFallbacks.clear();
+    large.close();
   }
 }
