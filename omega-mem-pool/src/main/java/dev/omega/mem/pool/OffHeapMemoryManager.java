@@ -74,26 +74,20 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final MemoryManagerConfig config;
   private final OffHeapPool pool;
   private final BooleanSupplier collector;
-  private final SizeClasses classes;
+  private final SmallBlocks small;
 
   /**
-   * {@code classes.maxSmall} and {@code classes.classOf}, held here so the allocation path reaches
-   * its class in one dependent load fewer.
+   * {@code small.classes.maxSmall} and {@code small.classes.classOf}, held here so the allocation
+   * path reaches its class in two dependent loads fewer.
    */
   private final int maxSmall;
 
   private final byte[] classOf;
-  private final SizeClass[] sizeClasses;
-  private final int cacheCapacity;
-
-  /** Most bytes one thread's cache may hold, so many threads cannot hoard the pool. */
-  private final long cacheBudget;
 
   private final long reservePages;
   private final long maxRequest;
 
   private final ThreadLocal<ThreadCache> caches;
-  private final SlabIds slabIds = new SlabIds();
 
   /**
    * Each thread's cache at {@code threadId & (CACHE_SLOTS - 1)}, where it is claimed first come.
@@ -142,22 +136,10 @@ final class OffHeapMemoryManager implements MemoryManager {
         });
     this.collector = context.collector();
     this.pressure = new PressureTracker(pool, config.pressureLevels());
-    long pageSize = pool.pageSize();
-    long baseSlabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
-    // A class's slab holds at least 8 blocks; classes whose slab would exceed 1/8 of the pool are
-    // left to page runs, so small pools keep room for several classes.
-    this.classes = new SizeClasses((int) Math.min(16384, pool.capacityBytes() / 64));
-    this.maxSmall = classes.maxSmall;
-    this.classOf = classes.classOf;
-    this.sizeClasses = new SizeClass[classes.count()];
-    for (int i = 0; i < sizeClasses.length; i++) {
-      long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
-      int limit = Math.max(1, Math.min(config.threadCacheBlocks(), (64 << 10) / classes.sizes[i]));
-      sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize, limit);
-    }
-    this.cacheBudget = Math.max(4096, Math.min(1L << 20, pool.capacityBytes() / 512));
-    this.cacheCapacity = config.threadCacheBlocks();
     this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
+    this.small = new SmallBlocks(pool, this, pressure, reservePages, config.threadCacheBlocks());
+    this.maxSmall = small.classes.maxSmall;
+    this.classOf = small.classes.classOf;
     this.maxRequest =
         config.fallbackEnabled()
             ? Math.max(pool.capacityBytes(), config.fallbackLimit())
@@ -170,7 +152,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         ThreadLocal.withInitial(
             () -> {
               ThreadCache cache =
-                  new ThreadCache(Thread.currentThread(), sizeClasses.length, cacheCapacity);
+                  new ThreadCache(Thread.currentThread(), small.classCount(), small.cacheCapacity);
               cache.leakCountdown = 1;
               allCaches.add(cache);
               claimSlot(cache);
@@ -201,14 +183,6 @@ final class OffHeapMemoryManager implements MemoryManager {
     if ((holder == null || holder.ownerDead())
         && SLOTS.compareAndSet(cacheSlots, slot, holder, cache)) {
       return;
-    }
-  }
-
-  /** What other threads asked of this cache's owner: a flush. */
-  private void serveRequests(ThreadCache cache) {
-    cache.attention = false;
-    if (cache.flushRequested) {
-      flush(cache);
     }
   }
 
@@ -271,38 +245,26 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
     if (cache.attention) {
-      serveRequests(cache);
+      small.serveRequests(cache);
     }
-    Block block;
-    if (size <= maxSmall) {
-      int c = SizeClasses.classOf(classOf, size);
-      int n = cache.count(c);
-      long entry;
-      if (n == 0 && worthRetiring(cache)) {
-        retireLimbo(cache);
-        n = cache.count(c);
-      }
-      if (n > 0) {
-        entry = cache.entry(c * cacheCapacity + n - 1);
-        cache.setCount(c, n - 1);
-      } else {
-        if ((++cache.misses & (DEAD_CACHE_SWEEP_INTERVAL - 1)) == 0) {
-          flushDeadCaches();
-        }
-        entry = refill(cache, c, size, priority);
-        if (entry < 0) {
-          return allocateLarge(cache, size, priority, domain, true);
-        }
-      }
-      int id = SlabIds.idOf(entry);
-      Slab slab = slabIds.get(id);
-      int index = SlabIds.indexOf(entry);
-      cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
-      int slack = (int) (slab.stride - size);
-      block = newBlock(cache, slab, index, slack, domain);
-    } else {
+    if (size > maxSmall) {
       return allocateLarge(cache, size, priority, domain, false);
     }
+    int c = SizeClasses.classOf(classOf, size);
+    long entry = small.pop(cache, c);
+    if (entry < 0) {
+      if ((++cache.misses & (DEAD_CACHE_SWEEP_INTERVAL - 1)) == 0) {
+        flushDeadCaches();
+      }
+      entry = refill(cache, c, size, priority);
+      if (entry < 0) {
+        return allocateLarge(cache, size, priority, domain, true);
+      }
+    }
+    Slab slab = small.slabOf(entry);
+    cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
+    int slack = (int) (slab.stride - size);
+    Block block = newBlock(cache, slab, SlabIds.indexOf(entry), slack, domain);
     cache.allocations++;
     cache.requestedAllocated += size;
     return block;
@@ -326,78 +288,30 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   /**
-   * Takes a batch of free blocks of class {@code c} into the cache and returns one more to hand
-   * out, as a {@link SlabIds} entry; -1 when there is no memory.
+   * A block of class {@code c} from the slabs, as a {@link SlabIds} entry, walking the
+   * out-of-memory chain between attempts; -1 when the chain is exhausted.
    */
   private long refill(ThreadCache cache, int c, long size, Priority priority) {
-    SizeClass sc = sizeClasses[c];
     for (int attempt = 0; ; attempt++) {
-      synchronized (sc) {
-        sc.refills++;
-        long room = (cacheBudget - cache.cachedBytes) / sc.blockSize;
-        // With caching off (capacity 0) the one block taken goes straight out; the class's
-        // cache segment is then empty, so entries[0] serves as the hand-over slot.
-        int want =
-            cacheCapacity == 0
-                ? 1
-                : (int) Math.max(1, Math.min(Math.max(1, sc.cacheLimit / 2), room));
-        int got = 0;
-        int base = c * cacheCapacity;
-        while (got < want) {
-          Slab slab = sc.partial.peekFirst();
-          if (slab == null) {
-            slab = newSlab(sc, priority);
-            if (slab == null) {
-              break;
-            }
-            sc.list(slab);
-          }
-          while (got < want && slab.hasFree()) {
-            cache.setEntry(base + got, SlabIds.entry(slab.id, slab.take()));
-            got++;
-          }
-          if (!slab.hasFree()) {
-            sc.unlist(slab);
-          }
-        }
-        if (got > 0) {
-          sc.outstanding += got;
-          // Hand out the last one taken; the rest stay cached.
-          cache.setCount(c, got - 1);
-          cache.cachedBytes += (long) got * sc.blockSize;
-          return cache.entry(base + got - 1);
-        }
-        sc.failures++;
+      long entry = small.refill(cache, c, priority);
+      if (entry >= 0) {
+        return entry;
       }
-      if (!fallbackStep(cache, attempt, classes.sizes[c], size, priority)) {
+      if (!fallbackStep(cache, attempt, small.blockSize(c), size, priority)) {
         return -1;
       }
     }
   }
 
-  private Slab newSlab(SizeClass sc, Priority priority) {
-    Slab slab =
-        pool.claim(
-            sc.slabPages,
-            priority == Priority.CRITICAL ? 0 : reservePages,
-            (seg, start, pages, pageSize) -> new Slab(seg, this, sc, start, pages, pageSize));
-    if (slab != null) {
-      slabIds.register(slab);
-      sc.slabs++;
-      pressure.pagesChanged();
-    }
-    return slab;
-  }
-
   private Block allocateLarge(
-      ThreadCache cache, long size, Priority priority, Domain domain, boolean small) {
+      ThreadCache cache, long size, Priority priority, Domain domain, boolean smallRequest) {
     long pages = pool.pagesFor(size);
     Region region = null;
     if (pages > 0) {
       for (int attempt = 0; ; attempt++) {
         region = large.claimRun(pages, priority);
         if (region != null
-            || small
+            || smallRequest
             || !fallbackStep(cache, attempt, pages * pool.pageSize(), size, priority)) {
           break;
         }
@@ -413,7 +327,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     int slack = (int) (region.stride - size);
     Block block = newBlock(cache, region, 0, slack, domain);
     large.handedOut(region);
-    if (!small) {
+    if (!smallRequest) {
       cache.largeAllocations++;
     }
     cache.allocations++;
@@ -431,7 +345,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
     switch (attempt) {
       case 0 -> {
-        flush(cache);
+        small.flush(cache);
         flushDeadCaches();
         askOthersToFlush(cache, bytes);
         return true;
@@ -520,8 +434,8 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /** Usable size a request of {@code size} gets. */
   long usableSize(long size) {
-    if (size > 0 && size <= classes.maxSmall) {
-      return classes.sizes[classes.classOf(size)];
+    if (size > 0 && size <= small.classes.maxSmall) {
+      return small.blockSize(small.classes.classOf(size));
     }
     long pages = pool.pagesFor(size);
     return pages > 0 ? pages * pool.pageSize() : size;
@@ -555,7 +469,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     ThreadCache cache = cache();
     if (cache.attention) {
-      serveRequests(cache);
+      small.serveRequests(cache);
     }
     long started = 0;
     if (listenerArray.length != 0 && isSampled(cache.deallocations)) {
@@ -564,70 +478,12 @@ final class OffHeapMemoryManager implements MemoryManager {
     long requested = b.requestedSize();
     count(cache, requested);
     if (b.region instanceof Slab slab) {
-      park(cache, slab, b.index);
+      small.park(cache, slab, b.index);
     } else {
       large.release(b.region);
     }
     if (started != 0) {
       deallocationSampled(requested, started);
-    }
-  }
-
-  /**
-   * Puts a freed slab block in the cache's limbo, where it waits for a grace period; a full limbo
-   * is retired first.
-   */
-  private void park(ThreadCache cache, Slab slab, int index) {
-    if (cacheCapacity == 0) {
-      AccessGuard.synchronize();
-      returnToSlab(slab, index);
-      return;
-    }
-    int n = cache.limboCount;
-    if (n == ThreadCache.LIMBO_CAPACITY || cache.limboBytes + slab.stride > cacheBudget) {
-      retireLimbo(cache);
-      n = 0;
-    }
-    cache.setLimboEntry(n, SlabIds.entry(slab.id, index));
-    cache.limboCount = n + 1;
-    cache.limboBytes += slab.stride;
-    cache.limboTicket = AccessGuard.ticket();
-  }
-
-  /**
-   * Whether a thread whose stash of a class ran dry should take its limbo back now rather than
-   * refill from the slabs: when no grace period is needed for it, or when it holds enough blocks to
-   * pay for one.
-   */
-  private static boolean worthRetiring(ThreadCache cache) {
-    int n = cache.limboCount;
-    return n >= ThreadCache.LIMBO_RETIRE_BATCH || (n > 0 && AccessGuard.isSafe(cache.limboTicket));
-  }
-
-  /** Moves the cache's limbo into its stash once a grace period covers it (running one if not). */
-  private void retireLimbo(ThreadCache cache) {
-    AccessGuard.awaitSafe(cache.limboTicket);
-    int n = cache.limboCount;
-    cache.limboCount = 0;
-    cache.limboBytes = 0;
-    for (int i = 0; i < n; i++) {
-      long entry = cache.limboEntry(i);
-      stash(cache, slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
-    }
-  }
-
-  /** Returns the cache's limbo to the slabs once a grace period covers it (dead threads, flush). */
-  private void limboToSlabs(ThreadCache cache) {
-    int n = cache.limboCount;
-    if (n == 0) {
-      return;
-    }
-    AccessGuard.awaitSafe(cache.limboTicket);
-    cache.limboCount = 0;
-    cache.limboBytes = 0;
-    for (int i = 0; i < n; i++) {
-      long entry = cache.limboEntry(i);
-      returnToSlab(slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
     }
   }
 
@@ -684,111 +540,13 @@ final class OffHeapMemoryManager implements MemoryManager {
     cache.requestedFreed += requested;
   }
 
-  /** Puts a freed slab block in the cache, flushing first when the class or the cache is full. */
-  private void stash(ThreadCache cache, Slab slab, int index) {
-    int c = slab.classIndex;
-    if (cacheCapacity == 0) {
-      returnToSlab(slab, index);
-      return;
-    }
-    int n = cache.count(c);
-    if (n >= slab.sizeClass.cacheLimit) {
-      flushClass(cache, c, Math.max(1, n / 2));
-      n = cache.count(c);
-    }
-    if (cache.cachedBytes + slab.stride > cacheBudget) {
-      flush(cache);
-      n = 0;
-    }
-    cache.setEntry(c * cacheCapacity + n, SlabIds.entry(slab.id, index));
-    cache.setCount(c, n + 1);
-    cache.cachedBytes += slab.stride;
-  }
-
-  private void returnToSlab(Slab slab, int index) {
-    boolean release;
-    synchronized (slab.sizeClass) {
-      release = giveBackLocked(slab.sizeClass, slab, index);
-    }
-    if (release) {
-      releaseSlab(slab);
-      pressure.pagesChanged();
-    }
-  }
-
-  /** Gives an empty slab's pages back to the pool, and its id back to {@link SlabIds}. */
-  private void releaseSlab(Slab slab) {
-    slabIds.release(slab);
-    pool.release(slab);
-  }
-
-  /**
-   * Puts a block back in its slab, with {@code sc} locked. Returns true when the slab became empty
-   * and is not the class's last one: the caller then returns its pages to the pool (after
-   * unlocking).
-   */
-  private static boolean giveBackLocked(SizeClass sc, Slab slab, int index) {
-    slab.give(index);
-    sc.outstanding--;
-    if (slab.isEmpty() && sc.partial.size() > 1) {
-      sc.unlist(slab);
-      sc.slabs--;
-      return true;
-    }
-    sc.list(slab);
-    return false;
-  }
-
-  /**
-   * Returns the oldest {@code n} cached blocks of class {@code c} to their slabs, under one
-   * acquisition of the class lock; slabs that become empty go back to the pool after it.
-   */
-  private void flushClass(ThreadCache cache, int c, int n) {
-    int base = c * cacheCapacity;
-    int count = cache.count(c);
-    n = Math.min(n, count);
-    SizeClass sc = sizeClasses[c];
-    List<Slab> empty = null;
-    synchronized (sc) {
-      for (int i = 0; i < n; i++) {
-        long entry = cache.entry(base + i);
-        Slab slab = slabIds.get(SlabIds.idOf(entry));
-        cache.cachedBytes -= slab.stride;
-        if (giveBackLocked(sc, slab, SlabIds.indexOf(entry))) {
-          if (empty == null) {
-            empty = new ArrayList<>();
-          }
-          empty.add(slab);
-        }
-      }
-    }
-    if (empty != null) {
-      for (Slab slab : empty) {
-        releaseSlab(slab);
-      }
-      pressure.pagesChanged();
-    }
-    cache.moveEntries(base + n, base, count - n);
-    cache.setCount(c, count - n);
-  }
-
-  private void flush(ThreadCache cache) {
-    cache.flushRequested = false;
-    limboToSlabs(cache);
-    for (int c = 0; c < sizeClasses.length; c++) {
-      if (cache.count(c) > 0) {
-        flushClass(cache, c, cache.count(c));
-      }
-    }
-  }
-
   /** Flushes and retires the caches of threads that have died, keeping their counters. */
   private void flushDeadCaches() {
     for (ThreadCache cache : allCaches) {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
         SLOTS.compareAndSet(cacheSlots, slot, cache, null);
-        flush(cache);
+        small.flush(cache);
         synchronized (this) {
           retired = retired.plus(cache);
         }
@@ -809,7 +567,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       if (reclaim) {
         ThreadCache cache = cache();
         if (t.region instanceof Slab slab) {
-          returnToSlab(slab, t.index);
+          small.returnToSlab(slab, t.index);
         } else {
           large.release(t.region);
         }
@@ -872,10 +630,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
     // the manager is quiet. Caches of threads that died are given back first.
     flushDeadCaches();
-    long bytes = large.liveBytes();
-    for (SizeClass sc : sizeClasses) {
-      bytes += sc.outstanding * sc.blockSize;
-    }
+    long bytes = large.liveBytes() + small.outstandingBytes();
     for (ThreadCache c : allCaches) {
       bytes -= c.cachedBytes + c.limboBytes;
     }
@@ -884,11 +639,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
   private long allocatedBytes(long[] live) {
-    long bytes = large.liveBytes();
-    for (SizeClass sc : sizeClasses) {
-      bytes += live[sc.index] * sc.blockSize;
-    }
-    return bytes;
+    return large.liveBytes() + small.bytesOf(live);
   }
 
   /** The counters of every cache, live or retired; racy, so exact when the manager is quiet. */
@@ -903,62 +654,13 @@ final class OffHeapMemoryManager implements MemoryManager {
     return sum;
   }
 
-  /**
-   * Blocks of each size class the program holds: taken from slabs, and neither parked in a thread
-   * cache nor waiting in a limbo (dead threads' included, until retired). Derived from the slabs
-   * rather than counted on the hot path, where two byte counters per allocate-free pair cost about
-   * 1 ns of a 24 ns churn operation. Read racily like the counters, so exact when the manager is
-   * quiet; a block moving between cache and slab meanwhile can be missed or counted twice, so a
-   * class never reads below zero.
-   */
-  private long[] liveSmallBlocks() {
-    long[] free = new long[sizeClasses.length];
-    for (ThreadCache c : allCaches) {
-      for (int i = 0; i < free.length; i++) {
-        free[i] += c.count(i);
-      }
-      for (int i = 0, n = c.limboCount; i < n; i++) {
-        Slab slab = slabIds.get(SlabIds.idOf(c.limboEntry(i)));
-        if (slab != null) {
-          free[slab.classIndex]++;
-        }
-      }
-    }
-    long[] live = new long[sizeClasses.length];
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        live[sc.index] = Math.max(0, outOfSlabs(sc) - free[sc.index]);
-      }
-    }
-    return live;
-  }
-
-  /**
-   * Blocks of the class's slabs that are not on a slab's free stack, counted from the slabs; the
-   * caller holds the class lock. {@link SizeClass#outstanding} keeps the same number as it goes.
-   */
-  private long outOfSlabs(SizeClass sc) {
-    long free = 0;
-    for (Slab slab : sc.partial) {
-      free += slab.freeCount();
-    }
-    return sc.slabs * (sc.slabPages * pool.pageSize() / sc.blockSize) - free;
-  }
-
   @Override
   public MemoryStatistics getStatistics() {
     flushDeadCaches();
     ManagerCounters counters = counters();
-    long[] live = liveSmallBlocks();
+    long[] live = small.liveBlocks(allCaches);
     long allocated = allocatedBytes(live);
-    List<SizeClassStatistics> perClass = new ArrayList<>();
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        perClass.add(
-            new SizeClassStatistics(
-                sc.blockSize, sc.slabs, live[sc.index], sc.refills, sc.failures));
-      }
-    }
+    List<SizeClassStatistics> perClass = small.statistics(live);
     Map<AllocationFailure, Long> byCause = new EnumMap<>(AllocationFailure.class);
     for (AllocationFailure cause : AllocationFailure.values()) {
       byCause.put(cause, failures.get(cause.ordinal()));
@@ -1027,7 +729,7 @@ final class OffHeapMemoryManager implements MemoryManager {
                     + " is free in two places");
           }
         };
-    for (SizeClass sc : sizeClasses) {
+    for (SizeClass sc : small.sizeClasses()) {
       synchronized (sc) {
         for (Slab slab : sc.partial) {
           if (!slab.hasFree()) {
@@ -1038,18 +740,18 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     for (ThreadCache cache : allCaches) {
-      for (int c = 0; c < sizeClasses.length; c++) {
+      for (int c = 0; c < small.classCount(); c++) {
         for (int i = 0; i < cache.count(c); i++) {
-          once.accept(cache.entry(c * cacheCapacity + i));
+          once.accept(cache.entry(c * small.cacheCapacity + i));
         }
       }
       for (int i = 0; i < cache.limboCount; i++) {
         once.accept(cache.limboEntry(i));
       }
     }
-    for (SizeClass sc : sizeClasses) {
+    for (SizeClass sc : small.sizeClasses()) {
       synchronized (sc) {
-        long counted = outOfSlabs(sc);
+        long counted = small.outOfSlabs(sc);
         if (sc.outstanding != counted) {
           problems.add(
               "class "
@@ -1062,7 +764,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     long usage = getMemoryUsage();
-    long live = allocatedBytes(liveSmallBlocks());
+    long live = allocatedBytes(small.liveBlocks(allCaches));
     if (usage != live) {
       problems.add(
           "memory usage " + usage + " differs from the " + live + " bytes the slabs account for");
