@@ -18,8 +18,6 @@ import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -28,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -87,35 +84,15 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final long reservePages;
   private final long maxRequest;
 
-  private final ThreadLocal<ThreadCache> caches;
-
-  /**
-   * Each thread's cache at {@code threadId & (CACHE_SLOTS - 1)}, where it is claimed first come.
-   * Finding it there is a register read, a field read and an array read, where {@code
-   * ThreadLocal.get()} is a hash lookup. A thread whose slot another live thread holds falls back
-   * to the thread-local.
-   */
-  private final ThreadCache[] cacheSlots = new ThreadCache[CACHE_SLOTS];
-
-  private static final int CACHE_SLOTS = 256;
-
-  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(ThreadCache[].class);
-
-  /** Refills between two looks for caches of threads that have died. */
-  private static final int DEAD_CACHE_SWEEP_INTERVAL = 256;
-
   /** Longest an allocation waits for other threads to flush their caches before it goes on. */
   private static final long FLUSH_WAIT_NANOS = 20_000_000;
 
-  private final ConcurrentLinkedQueue<ThreadCache> allCaches = new ConcurrentLinkedQueue<>();
+  private final ThreadCaches caches;
   private final LeakTracker leaks;
   private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
   private volatile AllocationListener[] listenerArray = new AllocationListener[0];
   private final PressureTracker pressure;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
-
-  /** Counters of caches whose threads died; guarded by {@code this}. */
-  private ManagerCounters retired = ManagerCounters.ZERO;
 
   private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
   private final LargeBlocks large;
@@ -148,42 +125,14 @@ final class OffHeapMemoryManager implements MemoryManager {
         new LargeBlocks(
             pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
-    this.caches =
-        ThreadLocal.withInitial(
-            () -> {
-              ThreadCache cache =
-                  new ThreadCache(Thread.currentThread(), small.classCount(), small.cacheCapacity);
-              cache.leakCountdown = 1;
-              allCaches.add(cache);
-              claimSlot(cache);
-              return cache;
-            });
+    this.caches = new ThreadCaches(small);
   }
 
   // ---------------------------------------------------------------- allocation
 
   /** The calling thread's cache. */
   ThreadCache cache() {
-    long id = Thread.currentThread().threadId();
-    ThreadCache cache = cacheSlots[(int) id & (CACHE_SLOTS - 1)];
-    if (cache != null && cache.ownerId == id) {
-      return cache;
-    }
-    return caches.get();
-  }
-
-  /**
-   * Puts a new cache in its slot when the slot is free or its holder's thread has died, with a CAS.
-   * Readers on the hot path read the element plainly and compare {@code ownerId} (a final field, so
-   * safely published); a thread that finds another cache there uses the thread-local.
-   */
-  private void claimSlot(ThreadCache cache) {
-    int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-    ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
-    if ((holder == null || holder.ownerDead())
-        && SLOTS.compareAndSet(cacheSlots, slot, holder, cache)) {
-      return;
-    }
+    return caches.cache();
   }
 
   @Override
@@ -253,9 +202,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     int c = SizeClasses.classOf(classOf, size);
     long entry = small.pop(cache, c);
     if (entry < 0) {
-      if ((++cache.misses & (DEAD_CACHE_SWEEP_INTERVAL - 1)) == 0) {
-        flushDeadCaches();
-      }
+      caches.countMiss(cache);
       entry = refill(cache, c, size, priority);
       if (entry < 0) {
         return allocateLarge(cache, size, priority, domain, true);
@@ -346,7 +293,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     switch (attempt) {
       case 0 -> {
         small.flush(cache);
-        flushDeadCaches();
+        caches.flushDeadCaches();
         askOthersToFlush(cache, bytes);
         return true;
       }
@@ -398,7 +345,7 @@ final class OffHeapMemoryManager implements MemoryManager {
                   + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
           default -> "the pool is exhausted after flushing caches, collecting and compacting";
         };
-    long parked = parkedBytes(null);
+    long parked = caches.parkedBytes(null);
     if (parked > 0) {
       reason +=
           "; "
@@ -493,37 +440,14 @@ final class OffHeapMemoryManager implements MemoryManager {
    * threads that are still working hold the memory it needs.
    */
   private void askOthersToFlush(ThreadCache cache, long bytes) {
-    for (ThreadCache other : allCaches) {
-      if (other != cache) {
-        other.flushRequested = true;
-        other.attention = true;
-      }
-    }
+    caches.requestFlush(cache);
     long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
-    while (parkedBytes(cache) >= bytes && System.nanoTime() < deadline) {
-      boolean pending = false;
-      for (ThreadCache other : allCaches) {
-        if (other != cache && other.flushRequested && !other.ownerDead()) {
-          pending = true;
-          break;
-        }
-      }
-      if (!pending) {
+    while (caches.parkedBytes(cache) >= bytes && System.nanoTime() < deadline) {
+      if (!caches.flushPending(cache)) {
         return;
       }
       LockSupport.parkNanos(100_000);
     }
-  }
-
-  /** Bytes parked in caches and limbos other than {@code except}'s; racy, for decisions only. */
-  private long parkedBytes(ThreadCache except) {
-    long bytes = 0;
-    for (ThreadCache c : allCaches) {
-      if (c != except) {
-        bytes += c.cachedBytes + c.limboBytes;
-      }
-    }
-    return bytes;
   }
 
   /** Reports a timed free, out of line like {@link #allocationSampled}. */
@@ -538,20 +462,6 @@ final class OffHeapMemoryManager implements MemoryManager {
   private static void count(ThreadCache cache, long requested) {
     cache.deallocations++;
     cache.requestedFreed += requested;
-  }
-
-  /** Flushes and retires the caches of threads that have died, keeping their counters. */
-  private void flushDeadCaches() {
-    for (ThreadCache cache : allCaches) {
-      if (cache.ownerDead() && allCaches.remove(cache)) {
-        int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-        SLOTS.compareAndSet(cacheSlots, slot, cache, null);
-        small.flush(cache);
-        synchronized (this) {
-          retired = retired.plus(cache);
-        }
-      }
-    }
   }
 
   // ---------------------------------------------------------------- leaks, domains, listeners
@@ -629,11 +539,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     // The blocks out of slabs, less those parked free in caches and limbos: no lock and no walk
     // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
     // the manager is quiet. Caches of threads that died are given back first.
-    flushDeadCaches();
-    long bytes = large.liveBytes() + small.outstandingBytes();
-    for (ThreadCache c : allCaches) {
-      bytes -= c.cachedBytes + c.limboBytes;
-    }
+    caches.flushDeadCaches();
+    long bytes = large.liveBytes() + small.outstandingBytes() - caches.parkedBytes(null);
     return Math.max(0, bytes);
   }
 
@@ -642,23 +549,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     return large.liveBytes() + small.bytesOf(live);
   }
 
-  /** The counters of every cache, live or retired; racy, so exact when the manager is quiet. */
-  private ManagerCounters counters() {
-    ManagerCounters sum;
-    synchronized (this) {
-      sum = retired;
-    }
-    for (ThreadCache c : allCaches) {
-      sum = sum.plus(c);
-    }
-    return sum;
-  }
-
   @Override
   public MemoryStatistics getStatistics() {
-    flushDeadCaches();
-    ManagerCounters counters = counters();
-    long[] live = small.liveBlocks(allCaches);
+    caches.flushDeadCaches();
+    ManagerCounters counters = caches.counters();
+    long[] live = small.liveBlocks(caches.all());
     long allocated = allocatedBytes(live);
     List<SizeClassStatistics> perClass = small.statistics(live);
     Map<AllocationFailure, Long> byCause = new EnumMap<>(AllocationFailure.class);
@@ -739,7 +634,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         }
       }
     }
-    for (ThreadCache cache : allCaches) {
+    for (ThreadCache cache : caches.all()) {
       for (int c = 0; c < small.classCount(); c++) {
         for (int i = 0; i < cache.count(c); i++) {
           once.accept(cache.entry(c * small.cacheCapacity + i));
@@ -764,7 +659,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     long usage = getMemoryUsage();
-    long live = allocatedBytes(small.liveBlocks(allCaches));
+    long live = allocatedBytes(small.liveBlocks(caches.all()));
     if (usage != live) {
       problems.add(
           "memory usage " + usage + " differs from the " + live + " bytes the slabs account for");
