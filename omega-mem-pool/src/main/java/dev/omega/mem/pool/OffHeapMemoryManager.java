@@ -28,7 +28,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
@@ -84,10 +83,8 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final long reservePages;
   private final long maxRequest;
 
-  /** Longest an allocation waits for other threads to flush their caches before it goes on. */
-  private static final long FLUSH_WAIT_NANOS = 20_000_000;
-
   private final ThreadCaches caches;
+  private final OutOfMemoryChain outOfMemory;
   private final LeakTracker leaks;
   private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
   private volatile AllocationListener[] listenerArray = new AllocationListener[0];
@@ -126,6 +123,9 @@ final class OffHeapMemoryManager implements MemoryManager {
             pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
     this.caches = new ThreadCaches(small);
+    this.outOfMemory =
+        new OutOfMemoryChain(
+            pool, collector, small, caches, reservePages, config.fallbackEnabled());
   }
 
   // ---------------------------------------------------------------- allocation
@@ -244,7 +244,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       if (entry >= 0) {
         return entry;
       }
-      if (!fallbackStep(cache, attempt, small.blockSize(c), size, priority)) {
+      if (!outOfMemory.step(cache, attempt, small.blockSize(c), size, priority)) {
         return -1;
       }
     }
@@ -259,7 +259,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         region = large.claimRun(pages, priority);
         if (region != null
             || smallRequest
-            || !fallbackStep(cache, attempt, pages * pool.pageSize(), size, priority)) {
+            || !outOfMemory.step(cache, attempt, pages * pool.pageSize(), size, priority)) {
           break;
         }
       }
@@ -282,85 +282,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     return block;
   }
 
-  /**
-   * One step of the out-of-memory chain; {@code false} when the chain is exhausted.
-   *
-   * <p>Step 0 flushes thread caches, step 1 runs the collector, step 2 compacts (when enabled and
-   * fragmentation is the reason).
-   */
-  private boolean fallbackStep(
-      ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
-    switch (attempt) {
-      case 0 -> {
-        small.flush(cache);
-        caches.flushDeadCaches();
-        askOthersToFlush(cache, bytes);
-        return true;
-      }
-      case 1 -> {
-        boolean ran;
-        try {
-          ran = collector.getAsBoolean();
-        } catch (RuntimeException e) {
-          AuditLog.violation("collector_failed", "error=" + e);
-          ran = false;
-        }
-        if (ran) {
-          AuditLog.info("forced_collection", "cause=allocation_failure size=" + size);
-        }
-        return true;
-      }
-      case 2 -> {
-        long pages = pool.pagesFor(bytes);
-        if (pool.config().enableCompaction() && pages > 0 && pool.shouldCompactFor(pages)) {
-          pool.compact();
-          return true;
-        }
-        return false;
-      }
-      default -> {
-        return false;
-      }
-    }
-  }
-
+  /** Records why a request is refused, then builds the exception that says so. */
   private OutOfMemoryException refuse(long size, Priority priority) {
-    boolean reserveOnly =
-        priority != Priority.CRITICAL
-            && pool.pagesFor(size) > 0
-            && pool.largestFreeRun() >= pool.pagesFor(size);
-    AllocationFailure cause =
-        reserveOnly
-            ? AllocationFailure.RESERVE_PROTECTED
-            : size > pool.capacityBytes()
-                ? AllocationFailure.TOO_LARGE
-                : AllocationFailure.OUT_OF_MEMORY;
+    AllocationFailure cause = outOfMemory.causeOf(size, priority);
     recordFailure(size, priority, cause);
-    String reason =
-        switch (cause) {
-          case RESERVE_PROTECTED ->
-              "only the CRITICAL reserve (" + reservePages * pool.pageSize() + " bytes) is left";
-          case TOO_LARGE ->
-              "larger than the pool and the fallback "
-                  + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
-          default -> "the pool is exhausted after flushing caches, collecting and compacting";
-        };
-    long parked = caches.parkedBytes(null);
-    if (parked > 0) {
-      reason +=
-          "; "
-              + parked
-              + " bytes are parked in the caches of live threads that did not answer a flush"
-              + " within "
-              + FLUSH_WAIT_NANOS / 1_000_000
-              + " ms";
-    }
-    pool.lock.lock();
-    try {
-      return pool.outOfMemory(size, priority, reason);
-    } finally {
-      pool.lock.unlock();
-    }
+    return outOfMemory.refusal(size, priority, cause);
   }
 
   void recordFailure(long size, Priority priority, AllocationFailure cause) {
@@ -431,22 +357,6 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     if (started != 0) {
       deallocationSampled(requested, started);
-    }
-  }
-
-  /**
-   * Asks every other live cache to flush at its next operation and, when they hold enough to serve
-   * {@code bytes}, waits a little for them to answer: an allocation is not refused while other
-   * threads that are still working hold the memory it needs.
-   */
-  private void askOthersToFlush(ThreadCache cache, long bytes) {
-    caches.requestFlush(cache);
-    long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
-    while (caches.parkedBytes(cache) >= bytes && System.nanoTime() < deadline) {
-      if (!caches.flushPending(cache)) {
-        return;
-      }
-      LockSupport.parkNanos(100_000);
     }
   }
 
