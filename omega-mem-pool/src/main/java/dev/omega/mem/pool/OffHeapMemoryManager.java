@@ -20,16 +20,13 @@ import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 
 /**
  * The {@link MemoryManager}: size-class slabs with thread caches over one {@link OffHeapPool}.
@@ -85,6 +82,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private final ThreadCaches caches;
   private final OutOfMemoryChain outOfMemory;
+  private final IntegrityCheck integrity;
   private final LeakTracker leaks;
   private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
   private volatile AllocationListener[] listenerArray = new AllocationListener[0];
@@ -123,6 +121,7 @@ final class OffHeapMemoryManager implements MemoryManager {
             pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
     this.caches = new ThreadCaches(small);
+    this.integrity = new IntegrityCheck(pool, small, caches);
     this.outOfMemory =
         new OutOfMemoryChain(
             pool, collector, small, caches, reservePages, config.fallbackEnabled());
@@ -519,55 +518,7 @@ final class OffHeapMemoryManager implements MemoryManager {
    */
   @Override
   public List<String> verifyIntegrity() {
-    List<String> problems = new ArrayList<>(pool.checkInvariants());
-    // Every free slab block must be in exactly one place: a slab's free stack, a thread cache, or
-    // a limbo. A block in two would be handed out twice.
-    Set<Long> free = new HashSet<>();
-    LongConsumer once =
-        entry -> {
-          if (!free.add(entry)) {
-            problems.add(
-                "block "
-                    + SlabIds.indexOf(entry)
-                    + " of slab "
-                    + SlabIds.idOf(entry)
-                    + " is free in two places");
-          }
-        };
-    for (SizeClass sc : small.sizeClasses()) {
-      synchronized (sc) {
-        for (Slab slab : sc.partial) {
-          if (!slab.hasFree()) {
-            problems.add("class " + sc.blockSize + ": a full slab is listed as having free blocks");
-          }
-          slab.forEachFree(index -> once.accept(SlabIds.entry(slab.id, index)));
-        }
-      }
-    }
-    for (ThreadCache cache : caches.all()) {
-      for (int c = 0; c < small.classCount(); c++) {
-        for (int i = 0; i < cache.count(c); i++) {
-          once.accept(cache.entry(c * small.cacheCapacity + i));
-        }
-      }
-      for (int i = 0; i < cache.limboCount; i++) {
-        once.accept(cache.limboEntry(i));
-      }
-    }
-    for (SizeClass sc : small.sizeClasses()) {
-      synchronized (sc) {
-        long counted = small.outOfSlabs(sc);
-        if (sc.outstanding != counted) {
-          problems.add(
-              "class "
-                  + sc.blockSize
-                  + ": "
-                  + sc.outstanding
-                  + " blocks counted out of slabs, but the slabs miss "
-                  + counted);
-        }
-      }
-    }
+    List<String> problems = integrity.run();
     long usage = getMemoryUsage();
     long live = allocatedBytes(small.liveBlocks(caches.all()));
     if (usage != live) {
