@@ -10,7 +10,7 @@ import java.util.function.LongConsumer;
 /**
  * Checks that the pool, the slabs and the thread caches agree; each disagreement is one line.
  *
- * <p>Design note. Three checks, in order:
+ * <p>Design note. Four checks, in order:
  *
  * <ol>
  *   <li>the pool's own invariants ({@link OffHeapPool#checkInvariants()});
@@ -19,10 +19,10 @@ import java.util.function.LongConsumer;
  *       twice is a block that would be handed out twice. A slab listed as partial must have a free
  *       block;
  *   <li>each class's running count of blocks out of slabs ({@link SizeClass#outstanding}) equals
- *       what its slabs' free stacks say ({@link SmallBlocks#outOfSlabs}).
+ *       what its slabs' free stacks say ({@link SmallBlocks#outOfSlabs});
+ *   <li>the memory usage from the running counts equals the bytes counted from the slabs ({@link
+ *       ManagerStatistics}).
  * </ol>
- *
- * The manager adds the check of its memory usage against what the slabs account for.
  *
  * <p>Thread safety: each class is read under its lock, but caches are read without their owners'
  * consent, so the result is exact only with no allocation in flight (the invariant checker runs
@@ -32,14 +32,17 @@ final class IntegrityCheck {
   private final OffHeapPool pool;
   private final SmallBlocks small;
   private final ThreadCaches caches;
+  private final ManagerStatistics statistics;
 
-  IntegrityCheck(OffHeapPool pool, SmallBlocks small, ThreadCaches caches) {
+  IntegrityCheck(
+      OffHeapPool pool, SmallBlocks small, ThreadCaches caches, ManagerStatistics statistics) {
     this.pool = Objects.requireNonNull(pool, "pool is null");
     this.small = Objects.requireNonNull(small, "small is null");
     this.caches = Objects.requireNonNull(caches, "caches is null");
+    this.statistics = Objects.requireNonNull(statistics, "statistics is null");
   }
 
-  /** The problems found, in a list the caller may add to; empty when everything agrees. */
+  /** The problems found; empty when everything agrees. */
   List<String> run() {
     List<String> problems = new ArrayList<>(pool.checkInvariants());
     Set<Long> free = new HashSet<>();
@@ -87,6 +90,12 @@ final class IntegrityCheck {
                   + counted);
         }
       }
+    }
+    long usage = statistics.memoryUsage();
+    long live = statistics.liveBytes();
+    if (usage != live) {
+      problems.add(
+          "memory usage " + usage + " differs from the " + live + " bytes the slabs account for");
     }
     return problems;
   }

@@ -16,16 +16,13 @@ import dev.omega.mem.api.MemoryPressureListener;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.Priority;
-import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -34,25 +31,29 @@ import java.util.function.BooleanSupplier;
  * <p>Design note. Three tiers, as in tcmalloc/jemalloc:
  *
  * <pre>
- *   size <= maxSmall   ThreadCache (no lock) -> SizeClass (lock per class, batch of cap/2) -> slab pages
- *   size <= pool       a page run of its own (pool lock)
- *   size >  pool       fallback segment (only when fallback_enabled, within fallback_limit)
+ *   size <= maxSmall   SmallBlocks: ThreadCache (no lock) -> SizeClass (lock per class) -> slab pages
+ *   size <= pool       LargeBlocks: a page run of its own (pool lock)
+ *   size >  pool       LargeBlocks: a fallback segment (only when fallback_enabled, within its limit)
  * </pre>
  *
- * A slab is a run of pages (64 KiB, or at least 8 blocks; less for small pools) cut into equal
- * blocks. Blocks are {@link Block} handles (24 bytes on the Java heap, 4 bytes of free-stack per
- * block, no off-heap metadata). When a request cannot be served the manager walks the fallback
- * chain: flush thread caches (this thread's, dead threads', and ask live threads to flush), run the
- * collector, compact when fragmentation is the reason, retry, then the fallback segment; only then
- * it throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave
- * {@code critical_reserve} of the pool free.
+ * This class is the facade over them, as Netty's allocator is over its arenas and thread caches. It
+ * checks a request, finds the calling thread's cache ({@link ThreadCaches}), asks a tier for memory
+ * and makes the handle: a {@link Block} (24 bytes on the Java heap), a {@link DomainBlock} or a
+ * {@link TrackedBlock}. Handles are made here, in the frames the {@link LeakTracker} skips, so a
+ * leak's allocation site is the caller's. When a tier has nothing, the facade walks the {@link
+ * OutOfMemoryChain} between retries (flush caches, collect, compact), then tries a fallback
+ * segment, and only then throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page
+ * claims must leave {@code critical_reserve} of the pool free. The other parts: {@link
+ * PressureTracker} for pressure levels, {@link AllocationListeners} for listeners and failure
+ * counts, {@link ManagerCounters} for the summed counters, {@link IntegrityCheck} for {@link
+ * #verifyIntegrity()}.
  *
  * <p>The common path: a thread finds its cache in a table indexed by thread id (not {@code
  * ThreadLocal}, a hash lookup), pops a {@code long} entry naming slab id and block index (no
  * reference store, so no GC write barrier on a free), and looks the slab up in {@link SlabIds}. A
  * free is one CAS on the handle (so of two racing frees exactly one wins) and a push on the freeing
  * thread's limbo; the limbo goes to the stash after a grace period ({@link AccessGuard}, {@link
- * ThreadCache}), so no access through a freed handle reaches the block's next owner. Large blocks
+ * SmallBlocks}), so no access through a freed handle reaches the block's next owner. Large blocks
  * and fallback segments wait for a grace period in their free. A thread that dies leaves its cache
  * and limbo behind; the slow paths (a refill, statistics, the out-of-memory chain) give them back.
  *
@@ -60,14 +61,23 @@ import java.util.function.BooleanSupplier;
  * runs it on its own when {@code enable_compaction} is on and an allocation failed for
  * fragmentation.
  *
- * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle; a
- * free by a thread other than the allocating one also allocates the node that queues it.
+ * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle. The
+ * facade holds no lock of its own; each part documents its locks, and their order is size class,
+ * {@link SlabIds}, pool ({@link SmallBlocks}).
  */
 final class OffHeapMemoryManager implements MemoryManager {
   private final MemoryManagerConfig config;
   private final OffHeapPool pool;
   private final BooleanSupplier collector;
+
   private final SmallBlocks small;
+  private final LargeBlocks large;
+  private final ThreadCaches caches;
+  private final OutOfMemoryChain outOfMemory;
+  private final PressureTracker pressure;
+  private final AllocationListeners listeners = new AllocationListeners();
+  private final ManagerStatistics statistics;
+  private final IntegrityCheck integrity;
 
   /**
    * {@code small.classes.maxSmall} and {@code small.classes.classOf}, held here so the allocation
@@ -77,38 +87,20 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   private final byte[] classOf;
 
-  private final long reservePages;
   private final long maxRequest;
-
-  private final ThreadCaches caches;
-  private final OutOfMemoryChain outOfMemory;
-  private final IntegrityCheck integrity;
   private final LeakTracker leaks;
-  private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
-  private volatile AllocationListener[] listenerArray = new AllocationListener[0];
-  private final PressureTracker pressure;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
-
-  private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
-  private final LargeBlocks large;
-
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
-
   private volatile boolean closed;
 
   OffHeapMemoryManager(ManagerContext context) {
     this.config = context.manager();
     this.pool = new OffHeapPool(context.pool(), context.strategy());
     this.pool.initialize();
-    this.pool.observeCompactions(
-        (moved, nanos) -> {
-          for (AllocationListener observer : listenerArray) {
-            observer.onCompaction(moved, nanos);
-          }
-        });
+    this.pool.observeCompactions(listeners::compaction);
     this.collector = context.collector();
     this.pressure = new PressureTracker(pool, config.pressureLevels());
-    this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
+    long reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
     this.small = new SmallBlocks(pool, this, pressure, reservePages, config.threadCacheBlocks());
     this.maxSmall = small.classes.maxSmall;
     this.classOf = small.classes.classOf;
@@ -121,10 +113,11 @@ final class OffHeapMemoryManager implements MemoryManager {
             pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
     this.caches = new ThreadCaches(small);
-    this.integrity = new IntegrityCheck(pool, small, caches);
     this.outOfMemory =
         new OutOfMemoryChain(
             pool, collector, small, caches, reservePages, config.fallbackEnabled());
+    this.statistics = new ManagerStatistics(pool, small, large, caches, listeners);
+    this.integrity = new IntegrityCheck(pool, small, caches, statistics);
   }
 
   // ---------------------------------------------------------------- allocation
@@ -163,32 +156,14 @@ final class OffHeapMemoryManager implements MemoryManager {
     // separate timed path returning the block) cost every call about 3 ns, 8 %, with any listener
     // present in the monitoring-overhead benchmark; the two causes were not measured apart.
     long started = 0;
-    if (listenerArray.length != 0 && isSampled(cache.allocations)) {
+    if (listeners.timesNext(cache.allocations)) {
       started = System.nanoTime() | 1;
     }
     Block block = allocateIn(cache, size, priority, domain);
     if (started != 0) {
-      allocationSampled(size, started);
+      listeners.allocationTimed(size, started);
     }
     return block;
-  }
-
-  /**
-   * Whether the call after {@code count} earlier ones is timed. It reads the counter the path
-   * updates anyway rather than keeping a countdown, which was one more store per call. A thread's
-   * first call is never timed: it builds the thread's cache, and one such cold call dominated the
-   * p99 of short runs.
-   */
-  private static boolean isSampled(long count) {
-    return (count & (AllocationListener.SAMPLING_INTERVAL - 1))
-        == AllocationListener.SAMPLING_INTERVAL - 1;
-  }
-
-  private void allocationSampled(long size, long started) {
-    long nanos = System.nanoTime() - started;
-    for (AllocationListener observer : listenerArray) {
-      observer.onAllocation(size, nanos);
-    }
   }
 
   private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
@@ -288,11 +263,9 @@ final class OffHeapMemoryManager implements MemoryManager {
     return outOfMemory.refusal(size, priority, cause);
   }
 
+  /** Counts and reports a refused allocation (the manager's or a domain's). */
   void recordFailure(long size, Priority priority, AllocationFailure cause) {
-    failures.incrementAndGet(cause.ordinal());
-    for (AllocationListener observer : listenerArray) {
-      observer.onFailure(size, priority, cause);
-    }
+    listeners.failure(size, priority, cause);
   }
 
   /** Whether leak detection follows this thread's next allocation: every one, or one in N. */
@@ -344,7 +317,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       small.serveRequests(cache);
     }
     long started = 0;
-    if (listenerArray.length != 0 && isSampled(cache.deallocations)) {
+    if (listeners.timesNext(cache.deallocations)) {
       started = System.nanoTime() | 1;
     }
     long requested = b.requestedSize();
@@ -355,15 +328,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       large.release(b.region);
     }
     if (started != 0) {
-      deallocationSampled(requested, started);
-    }
-  }
-
-  /** Reports a timed free, out of line like {@link #allocationSampled}. */
-  private void deallocationSampled(long size, long started) {
-    long nanos = System.nanoTime() - started;
-    for (AllocationListener observer : listenerArray) {
-      observer.onDeallocation(size, nanos);
+      listeners.deallocationTimed(requested, started);
     }
   }
 
@@ -397,9 +362,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
       leakReports.add(report);
       found.add(report);
-      for (AllocationListener observer : listenerArray) {
-        observer.onLeak(report);
-      }
+      listeners.leak(report);
     }
     return found;
   }
@@ -430,63 +393,25 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   @Override
-  public synchronized void addAllocationListener(AllocationListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener is null"));
-    listenerArray = listeners.toArray(new AllocationListener[0]);
+  public void addAllocationListener(AllocationListener listener) {
+    listeners.add(listener);
   }
 
   @Override
-  public synchronized void removeAllocationListener(AllocationListener listener) {
+  public void removeAllocationListener(AllocationListener listener) {
     listeners.remove(listener);
-    listenerArray = listeners.toArray(new AllocationListener[0]);
   }
 
   // ---------------------------------------------------------------- figures
 
   @Override
   public long getMemoryUsage() {
-    // The blocks out of slabs, less those parked free in caches and limbos: no lock and no walk
-    // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
-    // the manager is quiet. Caches of threads that died are given back first.
-    caches.flushDeadCaches();
-    long bytes = large.liveBytes() + small.outstandingBytes() - caches.parkedBytes(null);
-    return Math.max(0, bytes);
-  }
-
-  /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
-  private long allocatedBytes(long[] live) {
-    return large.liveBytes() + small.bytesOf(live);
+    return statistics.memoryUsage();
   }
 
   @Override
   public MemoryStatistics getStatistics() {
-    caches.flushDeadCaches();
-    ManagerCounters counters = caches.counters();
-    long[] live = small.liveBlocks(caches.all());
-    long allocated = allocatedBytes(live);
-    List<SizeClassStatistics> perClass = small.statistics(live);
-    Map<AllocationFailure, Long> byCause = new EnumMap<>(AllocationFailure.class);
-    for (AllocationFailure cause : AllocationFailure.values()) {
-      byCause.put(cause, failures.get(cause.ordinal()));
-    }
-    // Peak is the pool's high-water mark of pages held (slabs included), which is what bounds
-    // memory; tracking the exact byte peak would put a shared counter on the hot path.
-    long peak = Math.max(allocated, pool.peakUsedPages() * pool.pageSize());
-    return new MemoryStatistics(
-        counters.requestedLiveBytes(),
-        allocated,
-        (pool.totalPages() - pool.usedPages()) * pool.pageSize(),
-        peak,
-        pool.capacityBytes(),
-        large.fallbackBytes(),
-        counters.liveBlocks(),
-        counters.allocations(),
-        counters.deallocations(),
-        pool.getFragmentationRatio(),
-        counters.cacheHits(),
-        counters.misses(),
-        perClass,
-        byCause);
+    return statistics.snapshot();
   }
 
   @Override
@@ -518,14 +443,7 @@ final class OffHeapMemoryManager implements MemoryManager {
    */
   @Override
   public List<String> verifyIntegrity() {
-    List<String> problems = integrity.run();
-    long usage = getMemoryUsage();
-    long live = allocatedBytes(small.liveBlocks(caches.all()));
-    if (usage != live) {
-      problems.add(
-          "memory usage " + usage + " differs from the " + live + " bytes the slabs account for");
-    }
-    return problems;
+    return integrity.run();
   }
 
   @Override
