@@ -63,7 +63,7 @@ final class ThreadCaches {
             () -> {
               ThreadCache cache =
                   new ThreadCache(Thread.currentThread(), small.classCount(), small.cacheCapacity);
-              cache.leakCountdown = 1;
+              cache.leakCountdown = 1; // sampled leak detection follows a thread's first block
               allCaches.add(cache);
               claimSlot(cache);
               return cache;
