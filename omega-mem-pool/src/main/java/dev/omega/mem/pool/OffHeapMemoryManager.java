@@ -16,25 +16,14 @@ import dev.omega.mem.api.MemoryPressureListener;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.Priority;
-import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.spi.ManagerContext;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 
 /**
  * The {@link MemoryManager}: size-class slabs with thread caches over one {@link OffHeapPool}.
@@ -42,25 +31,29 @@ import java.util.function.LongConsumer;
  * <p>Design note. Three tiers, as in tcmalloc/jemalloc:
  *
  * <pre>
- *   size <= maxSmall   ThreadCache (no lock) -> SizeClass (lock per class, batch of cap/2) -> slab pages
- *   size <= pool       a page run of its own (pool lock)
- *   size >  pool       fallback segment (only when fallback_enabled, within fallback_limit)
+ *   size <= maxSmall   SmallBlocks: ThreadCache (no lock) -> SizeClass (lock per class) -> slab pages
+ *   size <= pool       LargeBlocks: a page run of its own (pool lock)
+ *   size >  pool       LargeBlocks: a fallback segment (only when fallback_enabled, within its limit)
  * </pre>
  *
- * A slab is a run of pages (64 KiB, or at least 8 blocks; less for small pools) cut into equal
- * blocks. Blocks are {@link Block} handles (24 bytes on the Java heap, 4 bytes of free-stack per
- * block, no off-heap metadata). When a request cannot be served the manager walks the fallback
- * chain: flush thread caches (this thread's, dead threads', and ask live threads to flush), run the
- * collector, compact when fragmentation is the reason, retry, then the fallback segment; only then
- * it throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page claims must leave
- * {@code critical_reserve} of the pool free.
+ * This class is the facade over them, as Netty's allocator is over its arenas and thread caches. It
+ * checks a request, finds the calling thread's cache ({@link ThreadCaches}), asks a tier for memory
+ * and makes the handle: a {@link Block} (24 bytes on the Java heap), a {@link DomainBlock} or a
+ * {@link TrackedBlock}. Handles are made here, in the frames the {@link LeakTracker} skips, so a
+ * leak's allocation site is the caller's. When a tier has nothing, the facade walks the {@link
+ * OutOfMemoryChain} between retries (flush caches, collect, compact), then tries a fallback
+ * segment, and only then throws {@link OutOfMemoryException} with the figures. Non-CRITICAL page
+ * claims must leave {@code critical_reserve} of the pool free. The other parts: {@link
+ * PressureTracker} for pressure levels, {@link AllocationListeners} for listeners and failure
+ * counts, {@link ManagerCounters} for the summed counters, {@link IntegrityCheck} for {@link
+ * #verifyIntegrity()}.
  *
  * <p>The common path: a thread finds its cache in a table indexed by thread id (not {@code
  * ThreadLocal}, a hash lookup), pops a {@code long} entry naming slab id and block index (no
  * reference store, so no GC write barrier on a free), and looks the slab up in {@link SlabIds}. A
  * free is one CAS on the handle (so of two racing frees exactly one wins) and a push on the freeing
  * thread's limbo; the limbo goes to the stash after a grace period ({@link AccessGuard}, {@link
- * ThreadCache}), so no access through a freed handle reaches the block's next owner. Large blocks
+ * SmallBlocks}), so no access through a freed handle reaches the block's next owner. Large blocks
  * and fallback segments wait for a grace period in their free. A thread that dies leaves its cache
  * and limbo behind; the slow paths (a refill, statistics, the out-of-memory chain) give them back.
  *
@@ -68,156 +61,70 @@ import java.util.function.LongConsumer;
  * runs it on its own when {@code enable_compaction} is on and an allocation failed for
  * fragmentation.
  *
- * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle; a
- * free by a thread other than the allocating one also allocates the node that queues it.
+ * <p>Thread safety: thread-safe. Hot paths take no lock and allocate only the returned handle. The
+ * facade holds no lock of its own; each part documents its locks, and their order is size class,
+ * {@link SlabIds}, pool ({@link SmallBlocks}).
  */
 final class OffHeapMemoryManager implements MemoryManager {
   private final MemoryManagerConfig config;
   private final OffHeapPool pool;
   private final BooleanSupplier collector;
-  private final SizeClasses classes;
+
+  private final SmallBlocks small;
+  private final LargeBlocks large;
+  private final ThreadCaches caches;
+  private final OutOfMemoryChain outOfMemory;
+  private final PressureTracker pressure;
+  private final AllocationListeners listeners = new AllocationListeners();
+  private final ManagerStatistics statistics;
+  private final IntegrityCheck integrity;
 
   /**
-   * {@code classes.maxSmall} and {@code classes.classOf}, held here so the allocation path reaches
-   * its class in one dependent load fewer.
+   * {@code small.classes.maxSmall} and {@code small.classes.classOf}, held here so the allocation
+   * path reaches its class in two dependent loads fewer.
    */
   private final int maxSmall;
 
   private final byte[] classOf;
-  private final SizeClass[] sizeClasses;
-  private final int cacheCapacity;
 
-  /** Most bytes one thread's cache may hold, so many threads cannot hoard the pool. */
-  private final long cacheBudget;
-
-  private final long reservePages;
   private final long maxRequest;
-
-  private final ThreadLocal<ThreadCache> caches;
-  private final SlabIds slabIds = new SlabIds();
-
-  /**
-   * Each thread's cache at {@code threadId & (CACHE_SLOTS - 1)}, where it is claimed first come.
-   * Finding it there is a register read, a field read and an array read, where {@code
-   * ThreadLocal.get()} is a hash lookup. A thread whose slot another live thread holds falls back
-   * to the thread-local.
-   */
-  private final ThreadCache[] cacheSlots = new ThreadCache[CACHE_SLOTS];
-
-  private static final int CACHE_SLOTS = 256;
-
-  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(ThreadCache[].class);
-
-  /** Refills between two looks for caches of threads that have died. */
-  private static final int DEAD_CACHE_SWEEP_INTERVAL = 256;
-
-  /** Longest an allocation waits for other threads to flush their caches before it goes on. */
-  private static final long FLUSH_WAIT_NANOS = 20_000_000;
-
-  private final ConcurrentLinkedQueue<ThreadCache> allCaches = new ConcurrentLinkedQueue<>();
   private final LeakTracker leaks;
-  private final List<AllocationListener> listeners = new CopyOnWriteArrayList<>();
-  private volatile AllocationListener[] listenerArray = new AllocationListener[0];
-  private final List<MemoryPressureListener> pressureListeners = new CopyOnWriteArrayList<>();
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
-
-  /** Counters of caches whose threads died, and of leaks reclaimed; guarded by {@code this}. */
-  private long retiredAllocations;
-
-  private long retiredDeallocations;
-  private long retiredRequestedAllocated;
-  private long retiredRequestedFreed;
-  private long retiredLargeAllocations;
-  private long retiredMisses;
-
-  private final AtomicLongArray failures = new AtomicLongArray(AllocationFailure.values().length);
-  private final AtomicLong largeLiveBytes = new AtomicLong();
-  private final AtomicLong fallbackBytes = new AtomicLong();
-
-  /** Fallback segments in use, released at {@link #close()} like the pool's pages. */
-  private final Set<FallbackRegion> liveFallbacks = ConcurrentHashMap.newKeySet();
-
   private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
-
-  private int pressureIndex;
   private volatile boolean closed;
 
   OffHeapMemoryManager(ManagerContext context) {
     this.config = context.manager();
     this.pool = new OffHeapPool(context.pool(), context.strategy());
     this.pool.initialize();
-    this.pool.observeCompactions(
-        (moved, nanos) -> {
-          for (AllocationListener observer : listenerArray) {
-            observer.onCompaction(moved, nanos);
-          }
-        });
+    this.pool.observeCompactions(listeners::compaction);
     this.collector = context.collector();
-    long pageSize = pool.pageSize();
-    long baseSlabBytes = Math.max(pageSize, Math.min(64L << 10, pool.capacityBytes() / 32));
-    // A class's slab holds at least 8 blocks; classes whose slab would exceed 1/8 of the pool are
-    // left to page runs, so small pools keep room for several classes.
-    this.classes = new SizeClasses((int) Math.min(16384, pool.capacityBytes() / 64));
-    this.maxSmall = classes.maxSmall;
-    this.classOf = classes.classOf;
-    this.sizeClasses = new SizeClass[classes.count()];
-    for (int i = 0; i < sizeClasses.length; i++) {
-      long bytes = Math.max(baseSlabBytes, 8L * classes.sizes[i]);
-      int limit = Math.max(1, Math.min(config.threadCacheBlocks(), (64 << 10) / classes.sizes[i]));
-      sizeClasses[i] = new SizeClass(i, classes.sizes[i], (bytes + pageSize - 1) / pageSize, limit);
-    }
-    this.cacheBudget = Math.max(4096, Math.min(1L << 20, pool.capacityBytes() / 512));
-    this.cacheCapacity = config.threadCacheBlocks();
-    this.reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
+    this.pressure = new PressureTracker(pool, config.pressureLevels());
+    long reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
+    this.small = new SmallBlocks(pool, this, pressure, reservePages, config.threadCacheBlocks());
+    this.maxSmall = small.classes.maxSmall;
+    this.classOf = small.classes.classOf;
     this.maxRequest =
         config.fallbackEnabled()
             ? Math.max(pool.capacityBytes(), config.fallbackLimit())
             : pool.capacityBytes();
+    this.large =
+        new LargeBlocks(
+            pool, this, pressure, reservePages, config.fallbackEnabled(), config.fallbackLimit());
     this.leaks = config.leakDetection() == LeakDetectionLevel.DISABLED ? null : new LeakTracker();
-    this.caches =
-        ThreadLocal.withInitial(
-            () -> {
-              ThreadCache cache =
-                  new ThreadCache(Thread.currentThread(), sizeClasses.length, cacheCapacity);
-              cache.leakCountdown = 1;
-              allCaches.add(cache);
-              claimSlot(cache);
-              return cache;
-            });
+    this.caches = new ThreadCaches(small);
+    this.outOfMemory =
+        new OutOfMemoryChain(
+            pool, collector, small, caches, reservePages, config.fallbackEnabled());
+    this.statistics = new ManagerStatistics(pool, small, large, caches, listeners);
+    this.integrity = new IntegrityCheck(pool, small, caches, statistics);
   }
 
   // ---------------------------------------------------------------- allocation
 
   /** The calling thread's cache. */
   ThreadCache cache() {
-    long id = Thread.currentThread().threadId();
-    ThreadCache cache = cacheSlots[(int) id & (CACHE_SLOTS - 1)];
-    if (cache != null && cache.ownerId == id) {
-      return cache;
-    }
-    return caches.get();
-  }
-
-  /**
-   * Puts a new cache in its slot when the slot is free or its holder's thread has died, with a CAS.
-   * Readers on the hot path read the element plainly and compare {@code ownerId} (a final field, so
-   * safely published); a thread that finds another cache there uses the thread-local.
-   */
-  private void claimSlot(ThreadCache cache) {
-    int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-    ThreadCache holder = (ThreadCache) SLOTS.getVolatile(cacheSlots, slot);
-    if ((holder == null || holder.ownerDead())
-        && SLOTS.compareAndSet(cacheSlots, slot, holder, cache)) {
-      return;
-    }
-  }
-
-  /** What other threads asked of this cache's owner: a flush. */
-  private void serveRequests(ThreadCache cache) {
-    cache.attention = false;
-    if (cache.flushRequested) {
-      flush(cache);
-    }
+    return caches.cache();
   }
 
   @Override
@@ -249,68 +156,36 @@ final class OffHeapMemoryManager implements MemoryManager {
     // separate timed path returning the block) cost every call about 3 ns, 8 %, with any listener
     // present in the monitoring-overhead benchmark; the two causes were not measured apart.
     long started = 0;
-    if (listenerArray.length != 0 && isSampled(cache.allocations)) {
+    if (listeners.timesNext(cache.allocations)) {
       started = System.nanoTime() | 1;
     }
     Block block = allocateIn(cache, size, priority, domain);
     if (started != 0) {
-      allocationSampled(size, started);
+      listeners.allocationTimed(size, started);
     }
     return block;
   }
 
-  /**
-   * Whether the call after {@code count} earlier ones is timed. It reads the counter the path
-   * updates anyway rather than keeping a countdown, which was one more store per call. A thread's
-   * first call is never timed: it builds the thread's cache, and one such cold call dominated the
-   * p99 of short runs.
-   */
-  private static boolean isSampled(long count) {
-    return (count & (AllocationListener.SAMPLING_INTERVAL - 1))
-        == AllocationListener.SAMPLING_INTERVAL - 1;
-  }
-
-  private void allocationSampled(long size, long started) {
-    long nanos = System.nanoTime() - started;
-    for (AllocationListener observer : listenerArray) {
-      observer.onAllocation(size, nanos);
-    }
-  }
-
   private Block allocateIn(ThreadCache cache, long size, Priority priority, Domain domain) {
     if (cache.attention) {
-      serveRequests(cache);
+      small.serveRequests(cache);
     }
-    Block block;
-    if (size <= maxSmall) {
-      int c = SizeClasses.classOf(classOf, size);
-      int n = cache.count(c);
-      long entry;
-      if (n == 0 && worthRetiring(cache)) {
-        retireLimbo(cache);
-        n = cache.count(c);
-      }
-      if (n > 0) {
-        entry = cache.entry(c * cacheCapacity + n - 1);
-        cache.setCount(c, n - 1);
-      } else {
-        if ((++cache.misses & (DEAD_CACHE_SWEEP_INTERVAL - 1)) == 0) {
-          flushDeadCaches();
-        }
-        entry = refill(cache, c, size, priority);
-        if (entry < 0) {
-          return allocateLarge(cache, size, priority, domain, true);
-        }
-      }
-      int id = SlabIds.idOf(entry);
-      Slab slab = slabIds.get(id);
-      int index = SlabIds.indexOf(entry);
-      cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
-      int slack = (int) (slab.stride - size);
-      block = newBlock(cache, slab, index, slack, domain);
-    } else {
+    if (size > maxSmall) {
       return allocateLarge(cache, size, priority, domain, false);
     }
+    int c = SizeClasses.classOf(classOf, size);
+    long entry = small.pop(cache, c);
+    if (entry < 0) {
+      caches.countMiss(cache);
+      entry = refill(cache, c, size, priority);
+      if (entry < 0) {
+        return allocateLarge(cache, size, priority, domain, true);
+      }
+    }
+    Slab slab = small.slabOf(entry);
+    cache.cachedBytes -= slab.stride; // refill counted the one it hands out too
+    int slack = (int) (slab.stride - size);
+    Block block = newBlock(cache, slab, SlabIds.indexOf(entry), slack, domain);
     cache.allocations++;
     cache.requestedAllocated += size;
     return block;
@@ -334,99 +209,37 @@ final class OffHeapMemoryManager implements MemoryManager {
   }
 
   /**
-   * Takes a batch of free blocks of class {@code c} into the cache and returns one more to hand
-   * out, as a {@link SlabIds} entry; -1 when there is no memory.
+   * A block of class {@code c} from the slabs, as a {@link SlabIds} entry, walking the
+   * out-of-memory chain between attempts; -1 when the chain is exhausted.
    */
   private long refill(ThreadCache cache, int c, long size, Priority priority) {
-    SizeClass sc = sizeClasses[c];
     for (int attempt = 0; ; attempt++) {
-      synchronized (sc) {
-        sc.refills++;
-        long room = (cacheBudget - cache.cachedBytes) / sc.blockSize;
-        // With caching off (capacity 0) the one block taken goes straight out; the class's
-        // cache segment is then empty, so entries[0] serves as the hand-over slot.
-        int want =
-            cacheCapacity == 0
-                ? 1
-                : (int) Math.max(1, Math.min(Math.max(1, sc.cacheLimit / 2), room));
-        int got = 0;
-        int base = c * cacheCapacity;
-        while (got < want) {
-          Slab slab = sc.partial.peekFirst();
-          if (slab == null) {
-            slab = newSlab(sc, priority);
-            if (slab == null) {
-              break;
-            }
-            sc.list(slab);
-          }
-          while (got < want && slab.hasFree()) {
-            cache.setEntry(base + got, SlabIds.entry(slab.id, slab.take()));
-            got++;
-          }
-          if (!slab.hasFree()) {
-            sc.unlist(slab);
-          }
-        }
-        if (got > 0) {
-          sc.outstanding += got;
-          // Hand out the last one taken; the rest stay cached.
-          cache.setCount(c, got - 1);
-          cache.cachedBytes += (long) got * sc.blockSize;
-          return cache.entry(base + got - 1);
-        }
-        sc.failures++;
+      long entry = small.refill(cache, c, priority);
+      if (entry >= 0) {
+        return entry;
       }
-      if (!fallbackStep(cache, attempt, classes.sizes[c], size, priority)) {
+      if (!outOfMemory.step(cache, attempt, small.blockSize(c), size, priority)) {
         return -1;
       }
     }
   }
 
-  private Slab newSlab(SizeClass sc, Priority priority) {
-    Slab slab =
-        pool.claim(
-            sc.slabPages,
-            priority == Priority.CRITICAL ? 0 : reservePages,
-            (seg, start, pages, pageSize) -> new Slab(seg, this, sc, start, pages, pageSize));
-    if (slab != null) {
-      slabIds.register(slab);
-      sc.slabs++;
-      pagesChanged();
-    }
-    return slab;
-  }
-
   private Block allocateLarge(
-      ThreadCache cache, long size, Priority priority, Domain domain, boolean small) {
+      ThreadCache cache, long size, Priority priority, Domain domain, boolean smallRequest) {
     long pages = pool.pagesFor(size);
     Region region = null;
     if (pages > 0) {
       for (int attempt = 0; ; attempt++) {
-        region =
-            pool.claim(
-                pages,
-                priority == Priority.CRITICAL ? 0 : reservePages,
-                (seg, start, n, pageSize) ->
-                    new Region(
-                        seg,
-                        this,
-                        n * pageSize,
-                        dev.omega.mem.api.PageRun.PageState.RUN,
-                        start,
-                        n,
-                        pageSize));
+        region = large.claimRun(pages, priority);
         if (region != null
-            || small
-            || !fallbackStep(cache, attempt, pages * pool.pageSize(), size, priority)) {
+            || smallRequest
+            || !outOfMemory.step(cache, attempt, pages * pool.pageSize(), size, priority)) {
           break;
         }
       }
     }
-    if (region != null) {
-      pagesChanged();
-    } else {
-      region = fallbackSegment(size);
+    if (region == null) {
+      region = large.fallbackSegment(size);
       if (region == null) {
         throw refuse(size, priority);
       }
@@ -434,8 +247,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     // Below one page (1 MiB at most) for a page run, 0 for a fallback segment.
     int slack = (int) (region.stride - size);
     Block block = newBlock(cache, region, 0, slack, domain);
-    largeLiveBytes.addAndGet(region.stride);
-    if (!small) {
+    large.handedOut(region);
+    if (!smallRequest) {
       cache.largeAllocations++;
     }
     cache.allocations++;
@@ -443,118 +256,16 @@ final class OffHeapMemoryManager implements MemoryManager {
     return block;
   }
 
-  /**
-   * One step of the out-of-memory chain; {@code false} when the chain is exhausted.
-   *
-   * <p>Step 0 flushes thread caches, step 1 runs the collector, step 2 compacts (when enabled and
-   * fragmentation is the reason).
-   */
-  private boolean fallbackStep(
-      ThreadCache cache, int attempt, long bytes, long size, Priority priority) {
-    switch (attempt) {
-      case 0 -> {
-        flush(cache);
-        flushDeadCaches();
-        askOthersToFlush(cache, bytes);
-        return true;
-      }
-      case 1 -> {
-        boolean ran;
-        try {
-          ran = collector.getAsBoolean();
-        } catch (RuntimeException e) {
-          AuditLog.violation("collector_failed", "error=" + e);
-          ran = false;
-        }
-        if (ran) {
-          AuditLog.info("forced_collection", "cause=allocation_failure size=" + size);
-        }
-        return true;
-      }
-      case 2 -> {
-        long pages = pool.pagesFor(bytes);
-        if (pool.config().enableCompaction() && pages > 0 && pool.shouldCompactFor(pages)) {
-          pool.compact();
-          return true;
-        }
-        return false;
-      }
-      default -> {
-        return false;
-      }
-    }
-  }
-
-  private Region fallbackSegment(long size) {
-    if (!config.fallbackEnabled()) {
-      return null;
-    }
-    long current;
-    do {
-      current = fallbackBytes.get();
-      if (current + size > config.fallbackLimit()) {
-        return null;
-      }
-    } while (!fallbackBytes.compareAndSet(current, current + size));
-    FallbackRegion region;
-    try {
-      // A fallback segment follows its pool: pre-touched, its commit fails here, as a refusal,
-      // rather than as the system's out-of-memory handling when the program fills it.
-      region =
-          new FallbackRegion(
-              PoolMemory.allocate(size, 16, pool.isDirect(), pool.config().preTouch()), this);
-    } catch (OutOfMemoryError e) {
-      fallbackBytes.addAndGet(-size);
-      return null;
-    }
-    liveFallbacks.add(region);
-    return region;
-  }
-
+  /** Records why a request is refused, then builds the exception that says so. */
   private OutOfMemoryException refuse(long size, Priority priority) {
-    boolean reserveOnly =
-        priority != Priority.CRITICAL
-            && pool.pagesFor(size) > 0
-            && pool.largestFreeRun() >= pool.pagesFor(size);
-    AllocationFailure cause =
-        reserveOnly
-            ? AllocationFailure.RESERVE_PROTECTED
-            : size > pool.capacityBytes()
-                ? AllocationFailure.TOO_LARGE
-                : AllocationFailure.OUT_OF_MEMORY;
+    AllocationFailure cause = outOfMemory.causeOf(size, priority);
     recordFailure(size, priority, cause);
-    String reason =
-        switch (cause) {
-          case RESERVE_PROTECTED ->
-              "only the CRITICAL reserve (" + reservePages * pool.pageSize() + " bytes) is left";
-          case TOO_LARGE ->
-              "larger than the pool and the fallback "
-                  + (config.fallbackEnabled() ? "is full" : "is off (manager.fallback_enabled)");
-          default -> "the pool is exhausted after flushing caches, collecting and compacting";
-        };
-    long parked = parkedBytes(null);
-    if (parked > 0) {
-      reason +=
-          "; "
-              + parked
-              + " bytes are parked in the caches of live threads that did not answer a flush"
-              + " within "
-              + FLUSH_WAIT_NANOS / 1_000_000
-              + " ms";
-    }
-    pool.lock.lock();
-    try {
-      return pool.outOfMemory(size, priority, reason);
-    } finally {
-      pool.lock.unlock();
-    }
+    return outOfMemory.refusal(size, priority, cause);
   }
 
+  /** Counts and reports a refused allocation (the manager's or a domain's). */
   void recordFailure(long size, Priority priority, AllocationFailure cause) {
-    failures.incrementAndGet(cause.ordinal());
-    for (AllocationListener observer : listenerArray) {
-      observer.onFailure(size, priority, cause);
-    }
+    listeners.failure(size, priority, cause);
   }
 
   /** Whether leak detection follows this thread's next allocation: every one, or one in N. */
@@ -568,8 +279,8 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   /** Usable size a request of {@code size} gets. */
   long usableSize(long size) {
-    if (size > 0 && size <= classes.maxSmall) {
-      return classes.sizes[classes.classOf(size)];
+    if (size > 0 && size <= small.classes.maxSmall) {
+      return small.blockSize(small.classes.classOf(size));
     }
     long pages = pool.pagesFor(size);
     return pages > 0 ? pages * pool.pageSize() : size;
@@ -603,126 +314,21 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     ThreadCache cache = cache();
     if (cache.attention) {
-      serveRequests(cache);
+      small.serveRequests(cache);
     }
     long started = 0;
-    if (listenerArray.length != 0 && isSampled(cache.deallocations)) {
+    if (listeners.timesNext(cache.deallocations)) {
       started = System.nanoTime() | 1;
     }
     long requested = b.requestedSize();
     count(cache, requested);
     if (b.region instanceof Slab slab) {
-      park(cache, slab, b.index);
+      small.park(cache, slab, b.index);
     } else {
-      releaseRegion(b.region);
+      large.release(b.region);
     }
     if (started != 0) {
-      deallocationSampled(requested, started);
-    }
-  }
-
-  /**
-   * Puts a freed slab block in the cache's limbo, where it waits for a grace period; a full limbo
-   * is retired first.
-   */
-  private void park(ThreadCache cache, Slab slab, int index) {
-    if (cacheCapacity == 0) {
-      AccessGuard.synchronize();
-      returnToSlab(slab, index);
-      return;
-    }
-    int n = cache.limboCount;
-    if (n == ThreadCache.LIMBO_CAPACITY || cache.limboBytes + slab.stride > cacheBudget) {
-      retireLimbo(cache);
-      n = 0;
-    }
-    cache.setLimboEntry(n, SlabIds.entry(slab.id, index));
-    cache.limboCount = n + 1;
-    cache.limboBytes += slab.stride;
-    cache.limboTicket = AccessGuard.ticket();
-  }
-
-  /**
-   * Whether a thread whose stash of a class ran dry should take its limbo back now rather than
-   * refill from the slabs: when no grace period is needed for it, or when it holds enough blocks to
-   * pay for one.
-   */
-  private static boolean worthRetiring(ThreadCache cache) {
-    int n = cache.limboCount;
-    return n >= ThreadCache.LIMBO_RETIRE_BATCH || (n > 0 && AccessGuard.isSafe(cache.limboTicket));
-  }
-
-  /** Moves the cache's limbo into its stash once a grace period covers it (running one if not). */
-  private void retireLimbo(ThreadCache cache) {
-    AccessGuard.awaitSafe(cache.limboTicket);
-    int n = cache.limboCount;
-    cache.limboCount = 0;
-    cache.limboBytes = 0;
-    for (int i = 0; i < n; i++) {
-      long entry = cache.limboEntry(i);
-      stash(cache, slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
-    }
-  }
-
-  /** Returns the cache's limbo to the slabs once a grace period covers it (dead threads, flush). */
-  private void limboToSlabs(ThreadCache cache) {
-    int n = cache.limboCount;
-    if (n == 0) {
-      return;
-    }
-    AccessGuard.awaitSafe(cache.limboTicket);
-    cache.limboCount = 0;
-    cache.limboBytes = 0;
-    for (int i = 0; i < n; i++) {
-      long entry = cache.limboEntry(i);
-      returnToSlab(slabIds.get(SlabIds.idOf(entry)), SlabIds.indexOf(entry));
-    }
-  }
-
-  /**
-   * Asks every other live cache to flush at its next operation and, when they hold enough to serve
-   * {@code bytes}, waits a little for them to answer: an allocation is not refused while other
-   * threads that are still working hold the memory it needs.
-   */
-  private void askOthersToFlush(ThreadCache cache, long bytes) {
-    for (ThreadCache other : allCaches) {
-      if (other != cache) {
-        other.flushRequested = true;
-        other.attention = true;
-      }
-    }
-    long deadline = System.nanoTime() + FLUSH_WAIT_NANOS;
-    while (parkedBytes(cache) >= bytes && System.nanoTime() < deadline) {
-      boolean pending = false;
-      for (ThreadCache other : allCaches) {
-        if (other != cache && other.flushRequested && !other.ownerDead()) {
-          pending = true;
-          break;
-        }
-      }
-      if (!pending) {
-        return;
-      }
-      LockSupport.parkNanos(100_000);
-    }
-  }
-
-  /** Bytes parked in caches and limbos other than {@code except}'s; racy, for decisions only. */
-  private long parkedBytes(ThreadCache except) {
-    long bytes = 0;
-    for (ThreadCache c : allCaches) {
-      if (c != except) {
-        bytes += c.cachedBytes + c.limboBytes;
-      }
-    }
-    return bytes;
-  }
-
-  /** Reports a timed free, out of line like {@link #allocationSampled}. */
-  private void deallocationSampled(long size, long started) {
-    long nanos = System.nanoTime() - started;
-    for (AllocationListener observer : listenerArray) {
-      observer.onDeallocation(size, nanos);
+      listeners.deallocationTimed(requested, started);
     }
   }
 
@@ -732,178 +338,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     cache.requestedFreed += requested;
   }
 
-  /** Puts a freed slab block in the cache, flushing first when the class or the cache is full. */
-  private void stash(ThreadCache cache, Slab slab, int index) {
-    int c = slab.classIndex;
-    if (cacheCapacity == 0) {
-      returnToSlab(slab, index);
-      return;
-    }
-    int n = cache.count(c);
-    if (n >= slab.sizeClass.cacheLimit) {
-      flushClass(cache, c, Math.max(1, n / 2));
-      n = cache.count(c);
-    }
-    if (cache.cachedBytes + slab.stride > cacheBudget) {
-      flush(cache);
-      n = 0;
-    }
-    cache.setEntry(c * cacheCapacity + n, SlabIds.entry(slab.id, index));
-    cache.setCount(c, n + 1);
-    cache.cachedBytes += slab.stride;
-  }
-
-  /** Gives a large block's pages or segment back, after a grace period. */
-  private void releaseRegion(Region region) {
-    AccessGuard.synchronize(); // no access that saw the block live is still in flight
-    largeLiveBytes.addAndGet(-region.stride);
-    if (region instanceof FallbackRegion fallback) {
-      fallbackBytes.addAndGet(-region.stride);
-      liveFallbacks.remove(fallback);
-      fallback.release();
-    } else {
-      pool.release(region);
-      pagesChanged();
-    }
-  }
-
-  private void returnToSlab(Slab slab, int index) {
-    boolean release;
-    synchronized (slab.sizeClass) {
-      release = giveBackLocked(slab.sizeClass, slab, index);
-    }
-    if (release) {
-      releaseSlab(slab);
-      pagesChanged();
-    }
-  }
-
-  /** Gives an empty slab's pages back to the pool, and its id back to {@link SlabIds}. */
-  private void releaseSlab(Slab slab) {
-    slabIds.release(slab);
-    pool.release(slab);
-  }
-
-  /**
-   * Puts a block back in its slab, with {@code sc} locked. Returns true when the slab became empty
-   * and is not the class's last one: the caller then returns its pages to the pool (after
-   * unlocking).
-   */
-  private static boolean giveBackLocked(SizeClass sc, Slab slab, int index) {
-    slab.give(index);
-    sc.outstanding--;
-    if (slab.isEmpty() && sc.partial.size() > 1) {
-      sc.unlist(slab);
-      sc.slabs--;
-      return true;
-    }
-    sc.list(slab);
-    return false;
-  }
-
-  /**
-   * Returns the oldest {@code n} cached blocks of class {@code c} to their slabs, under one
-   * acquisition of the class lock; slabs that become empty go back to the pool after it.
-   */
-  private void flushClass(ThreadCache cache, int c, int n) {
-    int base = c * cacheCapacity;
-    int count = cache.count(c);
-    n = Math.min(n, count);
-    SizeClass sc = sizeClasses[c];
-    List<Slab> empty = null;
-    synchronized (sc) {
-      for (int i = 0; i < n; i++) {
-        long entry = cache.entry(base + i);
-        Slab slab = slabIds.get(SlabIds.idOf(entry));
-        cache.cachedBytes -= slab.stride;
-        if (giveBackLocked(sc, slab, SlabIds.indexOf(entry))) {
-          if (empty == null) {
-            empty = new ArrayList<>();
-          }
-          empty.add(slab);
-        }
-      }
-    }
-    if (empty != null) {
-      for (Slab slab : empty) {
-        releaseSlab(slab);
-      }
-      pagesChanged();
-    }
-    cache.moveEntries(base + n, base, count - n);
-    cache.setCount(c, count - n);
-  }
-
-  private void flush(ThreadCache cache) {
-    cache.flushRequested = false;
-    limboToSlabs(cache);
-    for (int c = 0; c < sizeClasses.length; c++) {
-      if (cache.count(c) > 0) {
-        flushClass(cache, c, cache.count(c));
-      }
-    }
-  }
-
-  /** Flushes and retires the caches of threads that have died, keeping their counters. */
-  private void flushDeadCaches() {
-    for (ThreadCache cache : allCaches) {
-      if (cache.ownerDead() && allCaches.remove(cache)) {
-        int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
-        SLOTS.compareAndSet(cacheSlots, slot, cache, null);
-        flush(cache);
-        synchronized (this) {
-          retiredAllocations += cache.allocations;
-          retiredDeallocations += cache.deallocations;
-          retiredRequestedAllocated += cache.requestedAllocated;
-          retiredRequestedFreed += cache.requestedFreed;
-          retiredLargeAllocations += cache.largeAllocations;
-          retiredMisses += cache.misses;
-        }
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- pressure, leaks, domains
-
-  private void pagesChanged() {
-    List<MemoryPressureListener> targets = pressureListeners;
-    if (targets.isEmpty()) {
-      return;
-    }
-    List<Double> levels = config.pressureLevels();
-    long used = pool.usedPages();
-    double usage = (double) used / pool.totalPages();
-    int crossedFrom;
-    int crossedTo;
-    synchronized (this) {
-      if (levels.isEmpty()) {
-        return;
-      }
-      int level = 0;
-      while (level < levels.size() && usage >= levels.get(level)) {
-        level++;
-      }
-      if (level == pressureIndex) {
-        return;
-      }
-      crossedFrom = pressureIndex;
-      crossedTo = level;
-      pressureIndex = level;
-    }
-    if (crossedTo > crossedFrom) {
-      for (int i = crossedFrom; i < crossedTo; i++) {
-        for (MemoryPressureListener l : targets) {
-          l.onPressure(levels.get(i), usage, true);
-        }
-      }
-    } else {
-      for (int i = crossedFrom - 1; i >= crossedTo; i--) {
-        for (MemoryPressureListener l : targets) {
-          l.onPressure(levels.get(i), usage, false);
-        }
-      }
-    }
-  }
+  // ---------------------------------------------------------------- leaks, domains, listeners
 
   @Override
   public List<LeakReport> detectLeaks() {
@@ -916,9 +351,9 @@ final class OffHeapMemoryManager implements MemoryManager {
       if (reclaim) {
         ThreadCache cache = cache();
         if (t.region instanceof Slab slab) {
-          returnToSlab(slab, t.index);
+          small.returnToSlab(slab, t.index);
         } else {
-          releaseRegion(t.region);
+          large.release(t.region);
         }
         cache.deallocations++;
         cache.requestedFreed += t.requested;
@@ -927,9 +362,7 @@ final class OffHeapMemoryManager implements MemoryManager {
       AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
       leakReports.add(report);
       found.add(report);
-      for (AllocationListener observer : listenerArray) {
-        observer.onLeak(report);
-      }
+      listeners.leak(report);
     }
     return found;
   }
@@ -951,156 +384,34 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   @Override
   public void addPressureListener(MemoryPressureListener listener) {
-    pressureListeners.add(Objects.requireNonNull(listener, "listener is null"));
+    pressure.add(listener);
   }
 
   @Override
   public void removePressureListener(MemoryPressureListener listener) {
-    pressureListeners.remove(listener);
+    pressure.remove(listener);
   }
 
   @Override
-  public synchronized void addAllocationListener(AllocationListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener is null"));
-    listenerArray = listeners.toArray(new AllocationListener[0]);
+  public void addAllocationListener(AllocationListener listener) {
+    listeners.add(listener);
   }
 
   @Override
-  public synchronized void removeAllocationListener(AllocationListener listener) {
+  public void removeAllocationListener(AllocationListener listener) {
     listeners.remove(listener);
-    listenerArray = listeners.toArray(new AllocationListener[0]);
   }
 
   // ---------------------------------------------------------------- figures
 
   @Override
   public long getMemoryUsage() {
-    // The blocks out of slabs, less those parked free in caches and limbos: no lock and no walk
-    // over slabs, where getStatistics() counts per class. Racy like the counters, so exact when
-    // the manager is quiet. Caches of threads that died are given back first.
-    flushDeadCaches();
-    long bytes = largeLiveBytes.get();
-    for (SizeClass sc : sizeClasses) {
-      bytes += sc.outstanding * sc.blockSize;
-    }
-    for (ThreadCache c : allCaches) {
-      bytes -= c.cachedBytes + c.limboBytes;
-    }
-    return Math.max(0, bytes);
-  }
-
-  /** Usable bytes handed out: the live small blocks {@code live} per class, and the large ones. */
-  private long allocatedBytes(long[] live) {
-    long bytes = largeLiveBytes.get();
-    for (SizeClass sc : sizeClasses) {
-      bytes += live[sc.index] * sc.blockSize;
-    }
-    return bytes;
-  }
-
-  /**
-   * allocations, deallocations, requested, requested freed, allocations not from a thread cache
-   * because they were large, misses.
-   */
-  private long[] sums() {
-    long[] s = new long[6];
-    synchronized (this) {
-      s[0] = retiredAllocations;
-      s[1] = retiredDeallocations;
-      s[2] = retiredRequestedAllocated;
-      s[3] = retiredRequestedFreed;
-      s[4] = retiredLargeAllocations;
-      s[5] = retiredMisses;
-    }
-    for (ThreadCache c : allCaches) {
-      s[0] += c.allocations;
-      s[1] += c.deallocations;
-      s[2] += c.requestedAllocated;
-      s[3] += c.requestedFreed;
-      s[4] += c.largeAllocations;
-      s[5] += c.misses;
-    }
-    return s;
-  }
-
-  /**
-   * Blocks of each size class the program holds: taken from slabs, and neither parked in a thread
-   * cache nor waiting in a limbo (dead threads' included, until retired). Derived from the slabs
-   * rather than counted on the hot path, where two byte counters per allocate-free pair cost about
-   * 1 ns of a 24 ns churn operation. Read racily like the counters, so exact when the manager is
-   * quiet; a block moving between cache and slab meanwhile can be missed or counted twice, so a
-   * class never reads below zero.
-   */
-  private long[] liveSmallBlocks() {
-    long[] free = new long[sizeClasses.length];
-    for (ThreadCache c : allCaches) {
-      for (int i = 0; i < free.length; i++) {
-        free[i] += c.count(i);
-      }
-      for (int i = 0, n = c.limboCount; i < n; i++) {
-        Slab slab = slabIds.get(SlabIds.idOf(c.limboEntry(i)));
-        if (slab != null) {
-          free[slab.classIndex]++;
-        }
-      }
-    }
-    long[] live = new long[sizeClasses.length];
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        live[sc.index] = Math.max(0, outOfSlabs(sc) - free[sc.index]);
-      }
-    }
-    return live;
-  }
-
-  /**
-   * Blocks of the class's slabs that are not on a slab's free stack, counted from the slabs; the
-   * caller holds the class lock. {@link SizeClass#outstanding} keeps the same number as it goes.
-   */
-  private long outOfSlabs(SizeClass sc) {
-    long free = 0;
-    for (Slab slab : sc.partial) {
-      free += slab.freeCount();
-    }
-    return sc.slabs * (sc.slabPages * pool.pageSize() / sc.blockSize) - free;
+    return statistics.memoryUsage();
   }
 
   @Override
   public MemoryStatistics getStatistics() {
-    flushDeadCaches();
-    long[] s = sums();
-    long[] live = liveSmallBlocks();
-    long allocated = allocatedBytes(live);
-    List<SizeClassStatistics> perClass = new ArrayList<>();
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        perClass.add(
-            new SizeClassStatistics(
-                sc.blockSize, sc.slabs, live[sc.index], sc.refills, sc.failures));
-      }
-    }
-    Map<AllocationFailure, Long> byCause = new EnumMap<>(AllocationFailure.class);
-    for (AllocationFailure cause : AllocationFailure.values()) {
-      byCause.put(cause, failures.get(cause.ordinal()));
-    }
-    // Peak is the pool's high-water mark of pages held (slabs included), which is what bounds
-    // memory; tracking the exact byte peak would put a shared counter on the hot path.
-    long peak = Math.max(allocated, pool.peakUsedPages() * pool.pageSize());
-    return new MemoryStatistics(
-        s[2] - s[3],
-        allocated,
-        (pool.totalPages() - pool.usedPages()) * pool.pageSize(),
-        peak,
-        pool.capacityBytes(),
-        fallbackBytes.get(),
-        s[0] - s[1],
-        s[0],
-        s[1],
-        pool.getFragmentationRatio(),
-        s[0] - s[4] - s[5],
-        s[5],
-        perClass,
-        byCause);
+    return statistics.snapshot();
   }
 
   @Override
@@ -1132,62 +443,7 @@ final class OffHeapMemoryManager implements MemoryManager {
    */
   @Override
   public List<String> verifyIntegrity() {
-    List<String> problems = new ArrayList<>(pool.checkInvariants());
-    // Every free slab block must be in exactly one place: a slab's free stack, a thread cache, or
-    // a limbo. A block in two would be handed out twice.
-    Set<Long> free = new HashSet<>();
-    LongConsumer once =
-        entry -> {
-          if (!free.add(entry)) {
-            problems.add(
-                "block "
-                    + SlabIds.indexOf(entry)
-                    + " of slab "
-                    + SlabIds.idOf(entry)
-                    + " is free in two places");
-          }
-        };
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        for (Slab slab : sc.partial) {
-          if (!slab.hasFree()) {
-            problems.add("class " + sc.blockSize + ": a full slab is listed as having free blocks");
-          }
-          slab.forEachFree(index -> once.accept(SlabIds.entry(slab.id, index)));
-        }
-      }
-    }
-    for (ThreadCache cache : allCaches) {
-      for (int c = 0; c < sizeClasses.length; c++) {
-        for (int i = 0; i < cache.count(c); i++) {
-          once.accept(cache.entry(c * cacheCapacity + i));
-        }
-      }
-      for (int i = 0; i < cache.limboCount; i++) {
-        once.accept(cache.limboEntry(i));
-      }
-    }
-    for (SizeClass sc : sizeClasses) {
-      synchronized (sc) {
-        long counted = outOfSlabs(sc);
-        if (sc.outstanding != counted) {
-          problems.add(
-              "class "
-                  + sc.blockSize
-                  + ": "
-                  + sc.outstanding
-                  + " blocks counted out of slabs, but the slabs miss "
-                  + counted);
-        }
-      }
-    }
-    long usage = getMemoryUsage();
-    long live = allocatedBytes(liveSmallBlocks());
-    if (usage != live) {
-      problems.add(
-          "memory usage " + usage + " differs from the " + live + " bytes the slabs account for");
-    }
-    return problems;
+    return integrity.run();
   }
 
   @Override
@@ -1209,13 +465,6 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
     }
     pool.close();
-    for (FallbackRegion region : liveFallbacks) {
-      region.invalidate();
-    }
-    AccessGuard.synchronize();
-    for (FallbackRegion region : liveFallbacks) {
-      region.release();
-    }
-    liveFallbacks.clear();
+    large.close();
   }
 }

@@ -13,7 +13,10 @@ final class SizeClass {
   final int index;
   final int blockSize;
 
-  /** Pages per slab: at least 64 KiB (or the manager's base) and at least 8 blocks. */
+  /**
+   * Pages per slab: {@link SmallBlocks#SLAB_BYTES} (less in small pools, never under a page), and
+   * room for at least {@link SmallBlocks#MIN_BLOCKS_PER_SLAB} blocks.
+   */
   final long slabPages;
 
   /** Blocks a thread may cache of this class: fewer for bigger blocks (as jemalloc's tcache). */
@@ -27,9 +30,9 @@ final class SizeClass {
   long failures;
 
   /**
-   * Blocks out of this class's slabs: handed out, or parked in thread caches and remote queues.
-   * Written under the lock; {@link OffHeapMemoryManager#getMemoryUsage()} reads it without, so that
-   * call takes no lock (a 64-bit JVM never tears a {@code long}).
+   * Blocks out of this class's slabs: handed out, or parked in thread caches and limbos. Written
+   * under the lock; {@link SmallBlocks#outstandingBytes()} reads it without, so memory usage takes
+   * no lock (a 64-bit JVM never tears a {@code long}).
    */
   long outstanding;
 

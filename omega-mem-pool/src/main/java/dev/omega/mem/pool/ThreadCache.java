@@ -11,10 +11,11 @@ import java.lang.ref.WeakReference;
  * When a class's stash is empty the thread refills half the class's limit under the class lock;
  * when it is full it flushes half back, so the shared lock is taken once per few operations of a
  * class, and a block freed by another thread simply joins that thread's stash (as in tcmalloc).
- * Hoarding is bounded: a class caches at most {@code min(thread_cache_blocks, 32 KiB / block size)}
- * blocks (as jemalloc's tcache), and a whole cache at most 256 KiB (less for small pools); past
- * that budget the cache is flushed. Without these limits 256 threads exhausted a 256 MiB pool
- * holding 4 MiB of live data.
+ * Hoarding is bounded: a class caches at most {@code min(thread_cache_blocks,
+ * SmallBlocks.CLASS_CACHE_BYTES / block size)} blocks (as jemalloc's tcache), and a whole cache at
+ * most {@link SmallBlocks#MAX_CACHE_BUDGET} bytes (less for small pools); past that budget the
+ * cache is flushed. Without these limits 256 threads exhausted a 256 MiB pool holding 4 MiB of live
+ * data.
  *
  * <p>Limbo. A freed block does not go straight back to the stash: another thread may still be in
  * the middle of an access through the freed handle ({@link AccessGuard}). It waits in the freeing
@@ -36,8 +37,9 @@ import java.lang.ref.WeakReference;
  * Two threads churning 16..1024 B ran at a median 51.6 ns per operation with iterations switching
  * between about 30 and 50 ns as young collections moved objects, against 28 ns for one thread.
  *
- * <p>Thread safety: confined to its owner thread, except {@link OffHeapMemoryManager} flushing the
- * cache of a thread that has died, or at close.
+ * <p>Thread safety: confined to its owner thread, except another thread flushing the cache of a
+ * thread that has died ({@link ThreadCaches#flushDeadCaches()}), the request flags other threads
+ * set, and the racy reads of statistics.
  */
 final class ThreadCache extends ThreadCacheFields {
   // Trailing padding: 16 longs after the hot fields of the superclass.
