@@ -41,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  * accessed a block and is still alive, and waits only for accesses already in flight, which never
  * block (an access that finds its region moving leaves before it waits). This is why reclamation is
  * per thread and batched: the manager parks freed small blocks in the freeing thread's limbo and
- * runs one grace period per batch ({@link OffHeapMemoryManager}).
+ * runs one grace period per batch ({@link SmallBlocks}).
  *
  * <p>Why not the JDK's own handshake (closing a shared arena whose segment every access uses)? A
  * close stops every thread and deoptimizes each one caught inside an access, and reclamation needs
