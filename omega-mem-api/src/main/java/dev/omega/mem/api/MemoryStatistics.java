@@ -81,12 +81,12 @@ public record MemoryStatistics(
     map.put("failures", byCause);
     List<Object> classes = new ArrayList<>();
     for (SizeClassStatistics c : sizeClasses) {
-      if (c.allocations() > 0 || c.slabs() > 0 || c.failures() > 0) {
+      if (c.refills() > 0 || c.slabs() > 0 || c.failures() > 0) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("block_size", c.blockSize());
         row.put("slabs", c.slabs());
         row.put("live_blocks", c.liveBlocks());
-        row.put("refills", c.allocations());
+        row.put("refills", c.refills());
         row.put("failures", c.failures());
         classes.add(row);
       }

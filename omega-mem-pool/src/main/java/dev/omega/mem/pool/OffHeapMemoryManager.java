@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -90,7 +89,6 @@ final class OffHeapMemoryManager implements MemoryManager {
   private final long maxRequest;
   private final LeakTracker leaks;
   private final Map<String, Domain> domains = new ConcurrentHashMap<>();
-  private final List<LeakReport> leakReports = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   OffHeapMemoryManager(ManagerContext context) {
@@ -360,7 +358,6 @@ final class OffHeapMemoryManager implements MemoryManager {
       }
       LeakReport report = new LeakReport(t.size, t.site, t.domain, reclaim);
       AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
-      leakReports.add(report);
       found.add(report);
       listeners.leak(report);
     }
