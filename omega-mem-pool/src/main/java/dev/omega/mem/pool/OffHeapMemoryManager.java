@@ -425,6 +425,11 @@ final class OffHeapMemoryManager implements MemoryManager {
     return List.of(pool);
   }
 
+  /** The thread caches, for tests. */
+  ThreadCaches caches() {
+    return caches;
+  }
+
   OffHeapPool pool() {
     return pool;
   }

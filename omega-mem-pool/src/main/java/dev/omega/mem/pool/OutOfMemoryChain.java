@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
  * <pre>
  *   step 0  flush this thread's cache, give back dead threads' caches, and ask every other live
  *           thread to flush at its next operation, waiting up to FLUSH_WAIT_NANOS for those that
- *           hold enough to serve the request
+ *           hold enough to serve the request; then take what the threads that did not answer and
+ *           are not inside the manager hold ({@link SmallBlocks#takeFromIdle})
  *   step 1  run the collector (a failing collector is logged and counts as not run)
  *   step 2  compact, when compaction is enabled and fragmentation is why the run is missing
  *   then    the fallback segment ({@link LargeBlocks}), and only then the refusal
@@ -111,6 +112,16 @@ final class OutOfMemoryChain {
       }
       LockSupport.parkNanos(FLUSH_POLL_NANOS);
     }
+    // Threads that did not answer in time and are not inside the manager are idle: take theirs.
+    if (caches.parkedBytes(cache) > 0) {
+      caches.forEachOther(
+          cache,
+          other -> {
+            if (other.cachedBytes + other.limboBytes > 0 && small.takeFromIdle(other)) {
+              AuditLog.info("idle_cache_taken", "thread=" + other.ownerId);
+            }
+          });
+    }
   }
 
   /** Why a request of {@code size} bytes is refused once the chain and the fallback failed. */
@@ -142,7 +153,8 @@ final class OutOfMemoryChain {
       reason +=
           "; "
               + parked
-              + " bytes are parked in the caches of live threads that did not answer a flush"
+              + " bytes are parked in the caches of threads busy inside the manager that did not"
+              + " answer a flush"
               + " within "
               + FLUSH_WAIT_NANOS / 1_000_000
               + " ms";

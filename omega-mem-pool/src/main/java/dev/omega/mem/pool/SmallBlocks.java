@@ -222,11 +222,55 @@ final class SmallBlocks {
 
   /** What other threads asked of this cache's owner: a flush. */
   void serveRequests(ThreadCache cache) {
-    cache.attention = false;
-    if (cache.flushRequested) {
-      flush(cache);
+    synchronized (cache.takeLock) {
+      cache.attention = false;
+      if (cache.flushRequested) {
+        flush(cache);
+      }
     }
   }
+
+  /**
+   * Gives the stash and limbo of a live thread that is not inside the manager back to the slabs, on
+   * behalf of an allocation that would otherwise fail; false when the owner is inside the manager
+   * (it answers the flush request itself when it leaves) or already answered.
+   *
+   * <p>Why it is safe, although a cache belongs to its owner: {@link ThreadCaches#requestFlush} set
+   * {@code attention} before this runs, and an owner reads it before it touches its cache, so an
+   * owner that enters after this looked goes through {@link #serveRequests} and waits for {@code
+   * takeLock}; an owner that read it earlier is inside the manager, which its stack shows ({@link
+   * Thread#getStackTrace()} stops the thread at a handshake to take it, so the owner's writes to
+   * its cache before that point are visible here). Costly (a handshake per thread), so only the
+   * out-of-memory path calls it.
+   */
+  boolean takeFromIdle(ThreadCache cache) {
+    Thread owner = cache.owner.get();
+    if (owner == null || !owner.isAlive()) {
+      return false;
+    }
+    synchronized (cache.takeLock) {
+      if (!cache.attention || insideManager(owner)) {
+        return false;
+      }
+      flush(cache);
+      return true;
+    }
+  }
+
+  /**
+   * Whether {@code thread} is inside the manager: every path that touches a cache runs below one of
+   * the manager's methods, so a frame of it on the stack (inlined frames included) means inside.
+   */
+  private static boolean insideManager(Thread thread) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(MANAGER)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final String MANAGER = OffHeapMemoryManager.class.getName();
 
   /**
    * Puts a freed slab block in the cache's limbo, where it waits for a grace period; a full limbo

@@ -128,9 +128,15 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
 
   /**
    * Set by another thread when it asks something of the owner (a flush, {@link #flushRequested}).
-   * The owner's paths read only this flag.
+   * The owner's paths read only this flag, before they touch anything else of the cache.
    */
   volatile boolean attention;
+
+  /**
+   * Held by a thread that takes the blocks of this cache while its owner is outside the manager
+   * ({@link SmallBlocks#takeFromIdle}), and by the owner when it serves {@link #attention}.
+   */
+  final Object takeLock = new Object();
 
   /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
   long cachedBytes;

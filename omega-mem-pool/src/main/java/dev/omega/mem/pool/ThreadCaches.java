@@ -153,6 +153,15 @@ final class ThreadCaches {
     }
   }
 
+  /** Calls {@code action} with every cache but {@code except}. */
+  void forEachOther(ThreadCache except, java.util.function.Consumer<ThreadCache> action) {
+    for (ThreadCache other : allCaches) {
+      if (other != except) {
+        action.accept(other);
+      }
+    }
+  }
+
   /** Whether a live thread other than {@code except}'s owner has yet to answer a flush request. */
   boolean flushPending(ThreadCache except) {
     for (ThreadCache other : allCaches) {

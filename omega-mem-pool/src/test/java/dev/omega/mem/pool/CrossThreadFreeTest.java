@@ -131,6 +131,60 @@ class CrossThreadFreeTest {
   }
 
   @Test
+  void allocate_whenAnIdleLiveThreadHoldsTheFreedMemory_takesItInsteadOfRefusing()
+      throws Exception {
+    OffHeapMemoryManager small =
+        Fixtures.manager(
+            1 * MIB,
+            dev.omega.mem.api.MemoryManagerConfig.builder().criticalReserveFraction(0).build(),
+            () -> false);
+    java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread idle =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  // Fill most of the pool with small blocks, free them all: they stay parked in
+                  // this thread's stash and limbo, pinning the slabs they came from.
+                  List<MemoryBlock> mine = new ArrayList<>();
+                  for (int i = 0; i < 2_000; i++) {
+                    mine.add(small.allocate(200));
+                  }
+                  // Interleaved, so the last frees, which stay parked, come from every slab.
+                  for (int start = 0; start < 100; start++) {
+                    for (int i = start; i < mine.size(); i += 100) {
+                      small.deallocate(mine.get(i));
+                    }
+                  }
+                  parked.countDown();
+                  try {
+                    release.await(); // alive and idle, outside the manager
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    parked.await();
+    ThreadCache held = null;
+    for (ThreadCache c : small.caches().all()) {
+      if (c.ownerId == idle.threadId()) {
+        held = c;
+      }
+    }
+    assertTrue(held != null && held.cachedBytes + held.limboBytes > 0, "the thread parked blocks");
+    // All the pages but the one slab a class keeps: only there if the idle thread's blocks come
+    // back (a 1 MiB pool has 32 KiB slabs).
+    long want = small.pool().capacityBytes() - 32 * 1024;
+    MemoryBlock big = small.allocate(want);
+    assertEquals(want, big.size());
+    assertEquals(0, held.cachedBytes + held.limboBytes, "the idle thread's blocks were taken");
+    small.deallocate(big);
+    release.countDown();
+    idle.join();
+    assertEquals(List.of(), small.verifyIntegrity());
+    small.close();
+  }
+
+  @Test
   void threadsThatEnd_giveBackEveryByte_withoutAnyAllocationFailing() throws Exception {
     int threads = 32;
     List<Thread> started = new ArrayList<>();
