@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  *   access:   r = record of this thread; r.active = r.active + 1 (odd; volatile store: a fence)
  *             check the handle (freed? sealed? bounds? region moving?); touch the bytes
- *             r.active = r.active + 1 (even; release store)
+ *             r.active = r.active + 1 (even; a release store: the access's reads and writes
+ *             happen before a grace period that reads the even value)
  *   free:     CAS the handle FREED; ticket = EPOCH; park the memory with its ticket
  *   reuse:    once a grace period that advanced the epoch past the ticket has ended
  * </pre>
@@ -146,13 +147,14 @@ final class AccessGuard {
   /** Enters an access: makes the record odd, with a full fence after the store. */
   static Record enter() {
     Record r = record();
-    ACTIVE.setVolatile(r, (long) ACTIVE.get(r) + 1);
+    // Odd and changed even if an earlier exit never ran (an error thrown inside the finally).
+    ACTIVE.setVolatile(r, ((long) ACTIVE.get(r) + 1) | 1);
     return r;
   }
 
   /** Leaves the access {@link #enter()} began: the record even again. Accesses do not nest. */
   static void exit(Record r) {
-    ACTIVE.setRelease(r, (long) ACTIVE.get(r) + 1);
+    ACTIVE.setRelease(r, ((long) ACTIVE.get(r) + 1) & ~1L);
   }
 
   /** The ticket of a free whose handle was just marked FREED: the epoch now. */
@@ -186,7 +188,8 @@ final class AccessGuard {
       long seen = r.active;
       if ((seen & 1) != 0) {
         int spins = 0;
-        while (r.active == seen) {
+        // A dead thread is in no access, whatever its record says.
+        while (r.active == seen && !(spins > 0 && r.ownerDead())) {
           spins = backOff(spins);
         }
       } else if (prune && r.ownerDead()) {

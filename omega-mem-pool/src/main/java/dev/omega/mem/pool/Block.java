@@ -139,7 +139,9 @@ class Block implements MemoryBlock {
   private long checkBounds(Region r, int s, long offset, long length) {
     long limit = r.limit;
     long size = limit - (s >>> SLACK_SHIFT);
-    if ((offset | length) < 0 || offset > size - length) {
+    // length > size first: with size far below zero (moving, released), size - length would wrap
+    // to a large positive bound for a huge length and let the access through.
+    if ((offset | length) < 0 || length > size || offset > size - length) {
       if (limit == Region.MOVING) {
         return RETRY;
       }
@@ -216,10 +218,16 @@ class Block implements MemoryBlock {
       int moves = r.moves;
       long at = checkRead(r, offset, 1);
       if (at != RETRY) {
-        byte value =
-            r.direct
-                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_BYTE, at)
-                : r.memory.segment.get(ValueLayout.JAVA_BYTE, at - r.memory.address);
+        byte value;
+        if (r.direct) {
+          value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_BYTE, at);
+        } else {
+          try {
+            value = r.memory.segment.get(ValueLayout.JAVA_BYTE, at - r.memory.address);
+          } catch (IllegalStateException closed) {
+            continue; // its memory was released under it: the next check says why
+          }
+        }
         if (stillValid(r, moves)) {
           return value;
         }
@@ -259,10 +267,16 @@ class Block implements MemoryBlock {
       int moves = r.moves;
       long at = checkRead(r, offset, 4);
       if (at != RETRY) {
-        int value =
-            r.direct
-                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at)
-                : r.memory.segment.get(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address);
+        int value;
+        if (r.direct) {
+          value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_INT_UNALIGNED, at);
+        } else {
+          try {
+            value = r.memory.segment.get(ValueLayout.JAVA_INT_UNALIGNED, at - r.memory.address);
+          } catch (IllegalStateException closed) {
+            continue; // its memory was released under it: the next check says why
+          }
+        }
         if (stillValid(r, moves)) {
           return value;
         }
@@ -302,10 +316,16 @@ class Block implements MemoryBlock {
       int moves = r.moves;
       long at = checkRead(r, offset, 8);
       if (at != RETRY) {
-        long value =
-            r.direct
-                ? PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at)
-                : r.memory.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address);
+        long value;
+        if (r.direct) {
+          value = PoolMemory.EVERYTHING.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+        } else {
+          try {
+            value = r.memory.segment.get(ValueLayout.JAVA_LONG_UNALIGNED, at - r.memory.address);
+          } catch (IllegalStateException closed) {
+            continue; // its memory was released under it: the next check says why
+          }
+        }
         if (stillValid(r, moves)) {
           return value;
         }

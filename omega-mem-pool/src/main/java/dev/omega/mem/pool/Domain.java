@@ -3,6 +3,7 @@ package dev.omega.mem.pool;
 import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.DomainConfig;
+import dev.omega.mem.api.DoubleFreeException;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryDomain;
 import dev.omega.mem.api.Priority;
@@ -188,11 +189,13 @@ final class Domain implements MemoryDomain {
     }
     closed = true;
     for (DomainBlock block : live) {
-      if (!block.isFreed()) {
+      // Whoever removes a block from the live set frees it: this, or an allocation that saw the
+      // domain close after adding its block.
+      if (live.remove(block)) {
         try {
-          deallocate(block);
-        } catch (RuntimeException e) {
-          // freed concurrently by its holder: nothing left to do for this block
+          release(block);
+        } catch (DoubleFreeException e) {
+          // freed at the same moment by its holder, whose free gave the quota back
         }
       }
     }

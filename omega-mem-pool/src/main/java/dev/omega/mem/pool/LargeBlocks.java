@@ -79,9 +79,12 @@ final class LargeBlocks {
     return region;
   }
 
+  /** Set first by {@link #close()}; a segment made after that is given back at once. */
+  private volatile boolean closed;
+
   /**
    * A segment of its own for {@code size} bytes; null when fallback is off, the limit would be
-   * exceeded or the system refuses the memory.
+   * exceeded, the system refuses the memory, or the manager closed.
    */
   Region fallbackSegment(long size) {
     if (!fallbackEnabled) {
@@ -108,6 +111,14 @@ final class LargeBlocks {
       return null;
     }
     liveFallbacks.add(region);
+    if (closed) {
+      // close() may have walked the set before this joined it: give the segment back here.
+      liveFallbacks.remove(region);
+      region.invalidate();
+      region.release();
+      fallbackBytes.addAndGet(-size);
+      return null;
+    }
     return region;
   }
 
@@ -145,6 +156,7 @@ final class LargeBlocks {
    * memory back; the pool's pages are the pool's to release.
    */
   void close() {
+    closed = true;
     for (FallbackRegion region : liveFallbacks) {
       region.invalidate();
     }

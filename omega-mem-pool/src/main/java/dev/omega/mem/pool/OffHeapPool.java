@@ -301,7 +301,12 @@ final class OffHeapPool implements MemoryPool {
         return false;
       }
       // Every access that read an old address leaves before a byte moves; new ones wait.
-      AccessGuard.synchronize();
+      try {
+        AccessGuard.synchronize();
+      } catch (Throwable e) {
+        moving.forEach(Region::endMove); // nothing moved: the old addresses stand
+        throw e;
+      }
       target = 0;
       int i = 0;
       for (Region region : used.values()) {

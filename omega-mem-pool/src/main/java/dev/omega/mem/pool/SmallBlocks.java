@@ -249,7 +249,7 @@ final class SmallBlocks {
       return false;
     }
     synchronized (cache.takeLock) {
-      if (!cache.attention || insideManager(owner)) {
+      if (cache.retired || !cache.attention || insideManager(owner)) {
         return false;
       }
       flush(cache);
@@ -262,7 +262,11 @@ final class SmallBlocks {
    * the manager's methods, so a frame of it on the stack (inlined frames included) means inside.
    */
   private static boolean insideManager(Thread thread) {
-    for (StackTraceElement frame : thread.getStackTrace()) {
+    StackTraceElement[] frames = thread.getStackTrace();
+    if (frames.length >= DEEPEST_TRACE) {
+      return true; // the JVM cuts long traces short: a manager frame may be below the cut
+    }
+    for (StackTraceElement frame : frames) {
       if (frame.getClassName().equals(MANAGER)) {
         return true;
       }
@@ -271,6 +275,9 @@ final class SmallBlocks {
   }
 
   private static final String MANAGER = OffHeapMemoryManager.class.getName();
+
+  /** HotSpot's default {@code MaxJavaStackTraceDepth}: a trace this long may have been cut. */
+  private static final int DEEPEST_TRACE = 1024;
 
   /**
    * Puts a freed slab block in the cache's limbo, where it waits for a grace period; a full limbo

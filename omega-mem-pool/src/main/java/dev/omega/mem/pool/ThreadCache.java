@@ -23,7 +23,8 @@ import java.lang.ref.WeakReference;
  * covers it, which the thread runs (or finds already run) when its stash of a class runs dry or its
  * limbo fills: one grace period per batch of frees. A block freed by another thread than the one
  * that allocated it simply joins the freeing thread's limbo and then its stash, as in tcmalloc; no
- * memory waits for a thread that has stopped allocating.
+ * block waits for the thread that allocated it; what waits in a thread's own limbo and stash goes
+ * back when the thread flushes, dies, or is found idle by an allocation that needs it.
  *
  * <p>Counters are plain fields written by the owner only; readers (statistics) sum them racily,
  * which is exact once the owner has stopped and is happens-before ordered (thread join).
@@ -137,6 +138,9 @@ abstract class ThreadCacheFields extends ThreadCachePadding {
    * ({@link SmallBlocks#takeFromIdle}), and by the owner when it serves {@link #attention}.
    */
   final Object takeLock = new Object();
+
+  /** Set, under {@link #takeLock}, when the cache of a dead thread was given back for good. */
+  boolean retired;
 
   /** Bytes of blocks sitting in this cache; kept under the manager's per-thread budget. */
   long cachedBytes;

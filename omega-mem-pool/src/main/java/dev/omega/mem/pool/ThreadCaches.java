@@ -112,7 +112,11 @@ final class ThreadCaches {
       if (cache.ownerDead() && allCaches.remove(cache)) {
         int slot = (int) cache.ownerId & (CACHE_SLOTS - 1);
         SLOTS.compareAndSet(cacheSlots, slot, cache, null);
-        small.flush(cache);
+        // Under the lock a thread taking an idle cache holds, so the two never flush one cache.
+        synchronized (cache.takeLock) {
+          cache.retired = true;
+          small.flush(cache);
+        }
         synchronized (this) {
           retired = retired.plus(cache);
         }
