@@ -36,10 +36,10 @@ public interface MemoryDomain extends AutoCloseable {
   boolean owns(MemoryBlock block);
 
   /**
-   * Bytes the domain's live blocks hold of its quota: each block reserves the usable size it was
-   * given (its size class, or whole pages) and gives back exactly that when freed, so this is the
-   * sum over the live blocks, never negative, and never above the quota, even under racing
-   * allocations and frees.
+   * Bytes the domain's live blocks hold of its quota: each block reserves, when it is allocated,
+   * the usable size its request maps to (its size class, or whole pages), remembers it, and gives
+   * back exactly that when freed, so this is the sum over the live blocks, never negative, and
+   * never above the quota, even under racing allocations, frees and close.
    */
   long usedBytes();
 

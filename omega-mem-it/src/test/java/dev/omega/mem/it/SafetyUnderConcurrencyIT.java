@@ -348,6 +348,104 @@ class SafetyUnderConcurrencyIT {
     assertTrue(refused.get() > 0);
   }
 
+  @ParameterizedTest(name = "direct memory: {0}")
+  @ValueSource(booleans = {true, false})
+  void scalarReadsRacingFreeAndReuse_returnOnlyTheirBlocksValue(boolean direct) throws Exception {
+    OmegaMemory omega = system(direct, 16 * MIB, false);
+    MemoryManager m = omega.memoryManager();
+    int rounds = SuiteTally.scale(200_000, 2_000_000);
+    // Each published handle pairs with the value its block held when it was published.
+    record Published(MemoryBlock block, long value) {}
+    java.util.concurrent.atomic.AtomicReference<Published> shared =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean done = new AtomicBoolean();
+    AtomicLong wrong = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    AtomicLong reads = new AtomicLong();
+    onThreads(
+        3,
+        id -> {
+          if (id > 0) {
+            long n = 0;
+            while (!done.get()) {
+              Published p = shared.get();
+              if (p == null) {
+                continue;
+              }
+              try {
+                if (p.block().getLong(0) != p.value()
+                    || p.block().getInt(8) != (int) p.value()
+                    || p.block().getByte(12) != (byte) p.value()) {
+                  wrong.incrementAndGet();
+                }
+                n++;
+              } catch (UseAfterFreeException e) {
+                refused.incrementAndGet();
+              }
+            }
+            reads.addAndGet(n);
+            return;
+          }
+          // The owner frees the published block and at once reallocates the same size (often
+          // the same memory, once the limbo is retired) and writes another value into it.
+          long value = 1;
+          MemoryBlock b = m.allocate(48);
+          b.setLong(0, value);
+          b.setInt(8, (int) value);
+          b.setByte(12, (byte) value);
+          shared.set(new Published(b, value));
+          for (int i = 0; i < rounds; i++) {
+            MemoryBlock next = m.allocate(48);
+            value++;
+            m.deallocate(b);
+            next.setLong(0, value);
+            next.setInt(8, (int) value);
+            next.setByte(12, (byte) value);
+            shared.set(new Published(next, value));
+            b = next;
+          }
+          done.set(true);
+          m.deallocate(b);
+        });
+    assertEquals(0, wrong.get(), "a read returned a value its block never held, of " + reads);
+    assertTrue(refused.get() > 0, "no read ever raced a free: the test tested nothing");
+  }
+
+  @Test
+  void freeBlock_ofOnePoolBlockOnTwoThreadsAtOnce_returnsExactlyOnce() throws Exception {
+    OmegaMemory omega = system(true, 64 * MIB, false);
+    MemoryPool pool = omega.memoryPool();
+    int rounds = SuiteTally.scale(2_000, 10_000);
+    CyclicBarrier barrier = new CyclicBarrier(2);
+    AtomicLong returned = new AtomicLong();
+    AtomicLong refused = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReferenceArray<MemoryBlock> blocks =
+        new java.util.concurrent.atomic.AtomicReferenceArray<>(rounds);
+    for (int i = 0; i < rounds; i++) {
+      blocks.set(i, pool.allocateBlock(4096));
+    }
+    onThreads(
+        2,
+        id -> {
+          for (int i = 0; i < rounds; i++) {
+            try {
+              barrier.await();
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+            try {
+              pool.freeBlock(blocks.get(i));
+              returned.incrementAndGet();
+            } catch (DoubleFreeException e) {
+              refused.incrementAndGet();
+            }
+          }
+        });
+    assertEquals(rounds, returned.get(), "frees that returned");
+    assertEquals(rounds, refused.get(), "frees refused as double");
+    assertEquals(0, pool.getPoolStatistics().liveBlocks());
+  }
+
   @Test
   void deallocate_ofOneBlockOnTwoThreadsAtOnce_returnsExactlyOnce() throws Exception {
     OmegaMemory omega = system(true, 128 * MIB, false);

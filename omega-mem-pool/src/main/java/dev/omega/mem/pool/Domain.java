@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link MemoryDomain}: quotas checked before the manager is asked, by reserving the bytes and
  * the block count with CAS loops and handing them back if the manager refuses. So a domain never
  * holds more than its quota even under concurrent requests, and a refusal changes nothing. A block
- * reserves the usable size of its size class (or pages) and remembers what it reserved, which its
- * free gives back, so {@link #usedBytes()} is exactly the sum over the domain's live blocks.
+ * reserves the usable size its request maps to (its size class, or whole pages; a request served
+ * otherwise, from a page run or a fallback segment, still reserves that) and remembers what it
+ * reserved, which its free gives back, so {@link #usedBytes()} is exactly the sum over the domain's
+ * live blocks.
  *
  * <p>Thread safety: thread-safe.
  */
