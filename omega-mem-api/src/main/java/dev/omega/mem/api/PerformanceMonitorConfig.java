@@ -19,6 +19,9 @@ import java.util.List;
  * @param historyFile {@code history_file}: where history is persisted, or {@code null} for none
  * @param dashboardPort {@code dashboard_port}: port of the dashboard, 0 for any free port, -1 off
  * @param dashboardHost {@code dashboard_host}: address the dashboard binds, loopback by default
+ * @param dashboardToken {@code dashboard_token}: a secret every dashboard request must carry (as
+ *     {@code Authorization: Bearer <token>} or {@code ?token=<token>}), or {@code null} for none;
+ *     the dashboard refuses to start beyond loopback without one
  * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code [jmx,
  *     jfr]}; the dashboard is started by {@code dashboard_port} instead
  */
@@ -31,7 +34,11 @@ public record PerformanceMonitorConfig(
     Path historyFile,
     int dashboardPort,
     String dashboardHost,
+    String dashboardToken,
     List<String> exporters) {
+
+  /** Fewest characters a {@code dashboard_token} may have: a guess must not be practical. */
+  public static final int MIN_TOKEN_LENGTH = 16;
 
   public PerformanceMonitorConfig {
     List<ConfigProblem> problems = new ArrayList<>();
@@ -60,6 +67,15 @@ public record PerformanceMonitorConfig(
       problems.add(
           new ConfigProblem("dashboard_host", dashboardHost, "a host name or address to bind"));
     }
+    if (dashboardToken != null && !acceptableToken(dashboardToken)) {
+      problems.add(
+          new ConfigProblem(
+              "dashboard_token",
+              hidden(dashboardToken),
+              "at least "
+                  + MIN_TOKEN_LENGTH
+                  + " printable ASCII characters without spaces, or no token"));
+    }
     if (exporters == null || exporters.stream().anyMatch(e -> e == null || e.isBlank())) {
       problems.add(
           new ConfigProblem("exporters", exporters, "a list of exporter names such as [jmx, jfr]"));
@@ -67,6 +83,41 @@ public record PerformanceMonitorConfig(
       exporters = List.copyOf(new LinkedHashSet<>(exporters));
     }
     ConfigurationException.throwIfAny(problems);
+  }
+
+  private static boolean acceptableToken(String token) {
+    return token.length() >= MIN_TOKEN_LENGTH && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+  }
+
+  /** What a message or {@link #toString()} shows of a token: its length, never its characters. */
+  private static String hidden(String token) {
+    return token == null ? "none" : "(" + token.length() + " characters, not shown)";
+  }
+
+  /** The record's usual form, with {@code dashboardToken} hidden so that a log never holds it. */
+  @Override
+  public String toString() {
+    return "PerformanceMonitorConfig[enableRealTimeMonitoring="
+        + enableRealTimeMonitoring
+        + ", metricsCollectionInterval="
+        + metricsCollectionInterval
+        + ", enableMemoryLeakDetection="
+        + enableMemoryLeakDetection
+        + ", performanceThresholds="
+        + performanceThresholds
+        + ", historySize="
+        + historySize
+        + ", historyFile="
+        + historyFile
+        + ", dashboardPort="
+        + dashboardPort
+        + ", dashboardHost="
+        + dashboardHost
+        + ", dashboardToken="
+        + hidden(dashboardToken)
+        + ", exporters="
+        + exporters
+        + "]";
   }
 
   /** Real-time monitoring on, 1 s interval, leak detection on, OMEGA thresholds, 3,600 samples. */
@@ -88,6 +139,7 @@ public record PerformanceMonitorConfig(
         .historyFile(historyFile)
         .dashboardPort(dashboardPort)
         .dashboardHost(dashboardHost)
+        .dashboardToken(dashboardToken)
         .exporters(exporters);
   }
 
@@ -101,6 +153,7 @@ public record PerformanceMonitorConfig(
     private Path historyFile;
     private int dashboardPort = -1;
     private String dashboardHost = "127.0.0.1";
+    private String dashboardToken;
     private List<String> exporters = List.of();
 
     private Builder() {}
@@ -145,6 +198,11 @@ public record PerformanceMonitorConfig(
       return this;
     }
 
+    public Builder dashboardToken(String value) {
+      this.dashboardToken = value;
+      return this;
+    }
+
     public Builder exporters(List<String> value) {
       this.exporters = value;
       return this;
@@ -160,6 +218,7 @@ public record PerformanceMonitorConfig(
           historyFile,
           dashboardPort,
           dashboardHost,
+          dashboardToken,
           exporters);
     }
   }

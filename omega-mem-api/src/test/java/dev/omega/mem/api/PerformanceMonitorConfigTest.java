@@ -83,6 +83,27 @@ class PerformanceMonitorConfigTest {
         problem("dashboard_host", host, "a host name or address to bind"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"", "short-token", "sixteen chars ok", "tab\tin-a-long-token"})
+  void dashboardToken_shortOrWithSpaces_isRejectedWithoutEchoingIt(String token) {
+    assertRejected(
+        () -> PerformanceMonitorConfig.builder().dashboardToken(token).build(),
+        problem(
+            "dashboard_token",
+            "(" + token.length() + " characters, not shown)",
+            "at least 16 printable ASCII characters without spaces, or no token"));
+  }
+
+  @Test
+  void toString_withAToken_hidesIt() {
+    PerformanceMonitorConfig c =
+        PerformanceMonitorConfig.builder().dashboardToken("s3cret-s3cret-s3cret").build();
+
+    assertEquals("s3cret-s3cret-s3cret", c.dashboardToken());
+    assertEquals(c, c.toBuilder().build());
+    assertEquals(false, c.toString().contains("s3cret"), c.toString());
+  }
+
   @Test
   void exporters_nullOrWithABlankName_areRejected() {
     String expected = "a list of exporter names such as [jmx, jfr]";

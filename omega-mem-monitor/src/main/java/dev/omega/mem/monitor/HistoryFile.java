@@ -4,23 +4,44 @@ import dev.omega.mem.api.ConfigProblem;
 import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.monitor.LatencySummary;
 import dev.omega.mem.api.monitor.MemoryMetrics;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The monitor's history on disk: one tab-separated line per sample under a header line, so that a
- * later run (or a spreadsheet, or {@code awk}) can read it back. Written whole to a temporary file
- * and moved into place, so a crash mid-write leaves the previous history rather than half a file.
+ * later run (or a spreadsheet, or {@code awk}) can read it back.
+ *
+ * <p>Writing survives a crash at any point: the samples go to a temporary file in the same
+ * directory, which is forced to the disk ({@link FileChannel#force}) and then renamed over the old
+ * file in one atomic step, and the directory is forced so that the rename itself is durable. A
+ * crash leaves the previous history or the new one, never half a file; a failed write deletes its
+ * temporary file.
+ *
+ * <p>Reading streams the file and keeps only the newest samples asked for, so a file grown by
+ * another configuration costs no more memory than {@code history_size}. A file that is empty, is
+ * not a history file, or has a line that does not parse is moved aside as {@code
+ * <name>.corrupt-<UTC time>} with a warning, and the monitor starts with no history: losing a
+ * history must not stop the application it describes.
  */
 final class HistoryFile {
   static final String HEADER =
@@ -52,65 +73,147 @@ final class HistoryFile {
           "leak_suspects",
           "allocations_per_second");
   private static final int FIELDS = HEADER.split("\t").length;
+  private static final DateTimeFormatter ASIDE_STAMP =
+      DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private HistoryFile() {}
 
   static void write(Path file, List<MemoryMetrics> samples) {
-    StringBuilder text = new StringBuilder(HEADER).append('\n');
-    for (MemoryMetrics m : samples) {
-      text.append(line(m)).append('\n');
-    }
+    Path parent = file.toAbsolutePath().getParent();
+    Path temporary = null;
     try {
-      Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      Path temporary = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-      Files.writeString(temporary, text, StandardCharsets.UTF_8);
+      temporary = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+          Writer out =
+              new BufferedWriter(
+                  new OutputStreamWriter(
+                      Channels.newOutputStream(channel), StandardCharsets.UTF_8))) {
+        out.write(HEADER);
+        out.write('\n');
+        for (MemoryMetrics m : samples) {
+          out.write(line(m));
+          out.write('\n');
+        }
+        out.flush();
+        channel.force(true);
+      }
       try {
         Files.move(
             temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
       }
+      temporary = null;
+      forceDirectory(parent);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write monitor history to " + file, e);
+      UncheckedIOException failure =
+          new UncheckedIOException("cannot write monitor history to " + file, e);
+      if (temporary != null) {
+        try {
+          Files.deleteIfExists(temporary);
+        } catch (IOException cleanup) {
+          failure.addSuppressed(cleanup);
+        }
+      }
+      throw failure;
     }
   }
 
-  /** Samples in {@code file}; none if it does not exist yet. */
-  static List<MemoryMetrics> read(Path file) {
-    List<String> lines;
+  /** Makes a rename in {@code directory} durable, where the platform can open a directory. */
+  private static void forceDirectory(Path directory) {
+    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Windows cannot open a directory; there the rename is as durable as the platform makes it.
+    }
+  }
+
+  /**
+   * The newest {@code keep} samples in {@code file}, oldest first; none if it does not exist yet. A
+   * corrupt file is moved aside with a warning and reads as none.
+   */
+  static List<MemoryMetrics> load(Path file, int keep) {
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return read(file, keep);
+    } catch (CorruptHistory e) {
+      Path aside =
+          file.resolveSibling(file.getFileName() + ".corrupt-" + ASIDE_STAMP.format(Instant.now()));
+      try {
+        Files.move(file, aside);
+      } catch (IOException moveFailed) {
+        throw new ConfigurationException(
+            new ConfigProblem(
+                "history_file",
+                file,
+                "a history file written by Omega Memory ("
+                    + e.getMessage()
+                    + ", and it cannot be moved aside: "
+                    + moveFailed
+                    + ")"));
+      }
+      System.getLogger("omega.monitor")
+          .log(
+              System.Logger.Level.WARNING,
+              "monitor history "
+                  + file
+                  + " is not readable as history ("
+                  + e.getMessage()
+                  + "); moved it to "
+                  + aside
+                  + " and started with an empty history");
+      return List.of();
+    }
+  }
+
+  /** Why a file is not a history file; {@link #load} moves such a file aside. */
+  static final class CorruptHistory extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CorruptHistory(String message) {
+      super(message);
+    }
+  }
+
+  /** The newest {@code keep} samples in {@code file}, streamed; none if it does not exist yet. */
+  static List<MemoryMetrics> read(Path file, int keep) throws CorruptHistory {
+    ArrayDeque<MemoryMetrics> newest = new ArrayDeque<>(Math.min(keep, 4096));
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String header = in.readLine();
+      if (header == null) {
+        throw new CorruptHistory("the file is empty");
+      }
+      if (!header.equals(HEADER)) {
+        throw new CorruptHistory("its first line is not the column header");
+      }
+      long lineNumber = 1;
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        lineNumber++;
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          newest.addLast(parse(line));
+        } catch (RuntimeException e) {
+          throw new CorruptHistory(
+              "line " + lineNumber + " is not " + FIELDS + " fields (" + e.getMessage() + ")");
+        }
+        if (newest.size() > keep) {
+          newest.removeFirst();
+        }
+      }
     } catch (NoSuchFileException e) {
       return List.of();
+    } catch (CharacterCodingException e) {
+      throw new CorruptHistory("it is not UTF-8 text");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read monitor history " + file, e);
-    }
-    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
       throw new ConfigurationException(
           new ConfigProblem(
               "history_file",
               file,
-              "a history file written by Omega Memory (its first line is the column header), or a"
-                  + " path that does not exist yet"));
+              "a readable file, or a path that does not exist yet (" + e + ")"));
     }
-    List<MemoryMetrics> samples = new ArrayList<>();
-    for (int i = 1; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        samples.add(parse(line));
-      } catch (RuntimeException e) {
-        throw new ConfigurationException(
-            new ConfigProblem(
-                "history_file",
-                file + " line " + (i + 1),
-                FIELDS + " tab-separated fields as in the header (" + e.getMessage() + ")"));
-      }
-    }
-    return samples;
+    return List.copyOf(newest);
   }
 
   private static String line(MemoryMetrics m) {

@@ -23,11 +23,14 @@ import dev.omega.mem.api.monitor.PerformanceAlert.Severity;
 import dev.omega.mem.api.monitor.PerformanceMonitor;
 import dev.omega.mem.api.monitor.PerformanceReport;
 import dev.omega.mem.spi.MonitoredSystem;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,8 +67,14 @@ import java.util.concurrent.atomic.LongAdder;
  * sample. Leaks and failures alert whenever their count grew in the window. Pressure alerts are
  * raised for each rising crossing the manager reports. Alert listeners run on the sampler thread.
  *
+ * <p>History file: read at construction (only the newest {@code history_size} samples are kept; a
+ * corrupt file is moved aside and monitoring starts empty), and written whole, atomically, every
+ * {@link #DEFAULT_HISTORY_FLUSH_PERIOD} of samples, at stop, and from a JVM shutdown hook that is
+ * registered while monitoring, so that SIGTERM loses at most what the last period gathered.
+ *
  * <p>Thread safety: listener callbacks may come from any thread; the sampler's own state is
- * confined to {@link #tick()}, which is serialised.
+ * confined to {@link #tick()}, which is serialised. History writes are serialised by {@code
+ * historyWriteLock}, taken after, never while holding, the history's own lock.
  */
 final class SamplingPerformanceMonitor implements PerformanceMonitor {
   private final PerformanceMonitorConfig config;
@@ -85,6 +94,10 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   private final Set<AlertType> raised = EnumSet.noneOf(AlertType.class);
   private final Observer observer = new Observer();
   private final Object tickLock = new Object();
+  private final Object historyWriteLock = new Object();
+  private final Thread shutdownWriter = new Thread(this::persistHistory, "omega-monitor-history");
+  private final int samplesPerFlush;
+  private int samplesSinceFlush;
   private final MemoryManager manager;
   private final Optional<GarbageCollector> collector;
 
@@ -101,16 +114,31 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   private long lastFailures;
   private boolean closed;
 
+  /** How much sampling the history file may miss after a crash: it is rewritten this often. */
+  static final Duration DEFAULT_HISTORY_FLUSH_PERIOD = Duration.ofMinutes(1);
+
   SamplingPerformanceMonitor(PerformanceMonitorConfig config, MonitoredSystem system, Clock clock) {
+    this(config, system, clock, DEFAULT_HISTORY_FLUSH_PERIOD);
+  }
+
+  /** {@code historyFlushPeriod}: time of sampling between writes of the history file. */
+  SamplingPerformanceMonitor(
+      PerformanceMonitorConfig config,
+      MonitoredSystem system,
+      Clock clock,
+      Duration historyFlushPeriod) {
     this.config = Objects.requireNonNull(config, "config is null");
     this.system = Objects.requireNonNull(system, "system is null");
     this.clock = clock;
     this.manager = system.manager();
     this.collector = system.heap().map(ManagedHeap::collector);
+    this.samplesPerFlush =
+        Math.clamp(
+            historyFlushPeriod.toNanos() / config.metricsCollectionInterval().toNanos(),
+            1,
+            Integer.MAX_VALUE);
     if (config.historyFile() != null) {
-      for (MemoryMetrics m : HistoryFile.read(config.historyFile())) {
-        append(history, m, config.historySize());
-      }
+      history.addAll(HistoryFile.load(config.historyFile(), config.historySize()));
     }
     resetWindows();
   }
@@ -150,6 +178,9 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
             });
     long period = config.metricsCollectionInterval().toNanos();
     sampler.scheduleAtFixedRate(this::safeTick, period, period, TimeUnit.NANOSECONDS);
+    if (config.historyFile() != null) {
+      Runtime.getRuntime().addShutdownHook(shutdownWriter);
+    }
     return true;
   }
 
@@ -168,6 +199,13 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
     manager.removeAllocationListener(observer);
     manager.removePressureListener(observer);
     collector.ifPresent(c -> c.removeCollectionListener(observer));
+    if (config.historyFile() != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownWriter);
+      } catch (IllegalStateException e) {
+        // The JVM is shutting down: the hook runs anyway and writes the same history.
+      }
+    }
     persistHistory();
     return true;
   }
@@ -189,6 +227,8 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
 
   /** Takes one history sample and raises the alerts it shows. The sampler thread calls this. */
   MemoryMetrics tick() {
+    MemoryMetrics sample;
+    boolean flushDue;
     synchronized (tickLock) {
       if (config.enableMemoryLeakDetection()) {
         manager.detectLeaks();
@@ -199,7 +239,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
       long now = System.nanoTime();
       MemoryStatistics s = manager.getStatistics();
       double rate = (s.allocations() - lastAllocations) * 1e9 / Math.max(1, now - lastTickNanos);
-      MemoryMetrics sample =
+      sample =
           metrics(
               s,
               LatencyHistogram.summarize(lastAllocationSnapshot, alloc),
@@ -216,8 +256,15 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         append(history, sample, config.historySize());
       }
       checkThresholds(sample, s, maxPause);
-      return sample;
+      flushDue = config.historyFile() != null && ++samplesSinceFlush >= samplesPerFlush;
+      if (flushDue) {
+        samplesSinceFlush = 0;
+      }
     }
+    if (flushDue) {
+      persistHistory();
+    }
+    return sample;
   }
 
   private MemoryMetrics metrics(
@@ -423,12 +470,17 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
 
   @Override
   public PerformanceReport generateReport() {
+    return generateReport(Integer.MAX_VALUE);
+  }
+
+  /** A report with only the {@code newest} samples and alerts, copying no more than those. */
+  PerformanceReport generateReport(int newest) {
     checkOpen();
     // One read of the manager feeds both the figures and the diagnosis, so they never disagree.
     MemoryStatistics statistics = manager.getStatistics();
     MemoryMetrics current = metricsSinceStart(statistics);
-    List<MemoryMetrics> samples = history();
-    List<PerformanceAlert> alertList = getPerformanceAlerts();
+    List<MemoryMetrics> samples = newest(history, newest);
+    List<PerformanceAlert> alertList = newest(alerts, newest);
     Diagnosis diagnosis =
         new Diagnosis(
             system, config, current, statistics, worstLeakSite(), longestCollection.get());
@@ -447,8 +499,19 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   }
 
   List<MemoryMetrics> history() {
-    synchronized (history) {
-      return List.copyOf(history);
+    return newest(history, Integer.MAX_VALUE);
+  }
+
+  /** The last {@code count} elements of {@code deque}, oldest first, copied under its lock. */
+  private static <T> List<T> newest(ArrayDeque<T> deque, int count) {
+    synchronized (deque) {
+      int n = Math.min(deque.size(), Math.max(0, count));
+      List<T> copy = new ArrayList<>(n);
+      Iterator<T> newestFirst = deque.descendingIterator();
+      for (int i = 0; i < n; i++) {
+        copy.add(newestFirst.next());
+      }
+      return List.copyOf(copy.reversed());
     }
   }
 
@@ -508,8 +571,18 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   }
 
   private void persistHistory() {
-    if (config.historyFile() != null) {
-      HistoryFile.write(config.historyFile(), history());
+    if (config.historyFile() == null) {
+      return;
+    }
+    synchronized (historyWriteLock) {
+      try {
+        HistoryFile.write(config.historyFile(), history());
+      } catch (UncheckedIOException e) {
+        // A full disk must not stop sampling or the application's shutdown; the next write retries.
+        System.getLogger("omega.monitor")
+            .log(
+                System.Logger.Level.WARNING, e.getMessage() + "; the history is kept in memory", e);
+      }
     }
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
-import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PerformanceThresholds;
 import dev.omega.mem.api.monitor.AlertType;
@@ -223,13 +222,37 @@ class SamplingPerformanceMonitorTest {
   }
 
   @Test
-  void historyFileOfAnotherFormat_isAClearConfigurationError(@TempDir Path dir) throws Exception {
-    Path file = dir.resolve("notes.txt");
-    Files.writeString(file, "shopping list\n");
-    ConfigurationException e =
-        assertThrows(ConfigurationException.class, () -> monitor(slow().historyFile(file).build()));
-    assertTrue(e.getMessage().contains("history_file"), e.getMessage());
-    assertEquals("shopping list\n", Files.readString(file), "the file is left as it was");
+  void construct_withAnEmptyHistoryFile_startsEmptyAndMovesItAside(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("history.tsv");
+    Files.writeString(file, "");
+
+    try (SamplingPerformanceMonitor monitor = monitor(slow().historyFile(file).build())) {
+      assertEquals(List.of(), monitor.history());
+      assertTrue(monitor.startMonitoring());
+    }
+    try (var left = Files.list(dir)) {
+      assertTrue(
+          left.anyMatch(p -> p.getFileName().toString().startsWith("history.tsv.corrupt-")),
+          "the empty file was kept aside");
+    }
+  }
+
+  @Test
+  void tick_whenAFlushPeriodOfSamplesHasPassed_writesTheHistoryFile(@TempDir Path dir) {
+    Path file = dir.resolve("history.tsv");
+    PerformanceMonitorConfig config = slow().historyFile(file).build();
+    // One hour a sample and a two-hour flush period: every second sample writes the file.
+    try (SamplingPerformanceMonitor monitor =
+        new SamplingPerformanceMonitor(
+            config, fake.system(), Clock.systemUTC(), Duration.ofHours(2))) {
+      monitor.startMonitoring();
+      monitor.tick();
+      assertFalse(Files.exists(file), "one sample: not yet");
+      monitor.tick();
+      assertTrue(Files.exists(file), "two samples: written while still monitoring");
+      assertEquals(2, HistoryFile.load(file, 10).size());
+    }
   }
 
   @Test
