@@ -59,7 +59,7 @@ final class Domain implements MemoryDomain {
     if (size > config.maxAllocationSize()) {
       manager.recordFailure(size, priority, AllocationFailure.QUOTA);
       AuditLog.violation(
-          "quota_exceeded", "domain=" + name() + " kind=max_allocation_size size=" + size);
+          "quota_exceeded", "domain", name(), "kind", "max_allocation_size", "size", size);
       throw new QuotaExceededException(
           "domain "
               + name()
@@ -77,7 +77,7 @@ final class Domain implements MemoryDomain {
     if (rate != null && !rate.tryAcquire()) {
       manager.recordFailure(size, priority, AllocationFailure.RATE_LIMIT);
       AuditLog.violation(
-          "rate_limited", "domain=" + name() + " limit=" + config.maxAllocationsPerSecond());
+          "rate_limited", "domain", name(), "limit", config.maxAllocationsPerSecond());
       throw new RateLimitedException(
           "domain "
               + name()
@@ -122,8 +122,7 @@ final class Domain implements MemoryDomain {
       current = counter.get();
       if (current + amount > limit) {
         manager.recordFailure(size, priority, AllocationFailure.QUOTA);
-        AuditLog.violation(
-            "quota_exceeded", "domain=" + name() + " kind=" + unit + " limit=" + limit);
+        AuditLog.violation("quota_exceeded", "domain", name(), "kind", unit, "limit", limit);
         throw new QuotaExceededException(
             "domain "
                 + name()
@@ -147,7 +146,7 @@ final class Domain implements MemoryDomain {
   public boolean deallocate(MemoryBlock block) {
     Objects.requireNonNull(block, "block is null");
     if (!(block instanceof DomainBlock d) || d.domain() != this) {
-      AuditLog.violation("cross_domain_free", "domain=" + name());
+      AuditLog.violation("cross_domain_free", "domain", name());
       throw new AccessViolationException(
           "domain " + name() + " cannot free a block it did not allocate");
     }
@@ -197,5 +196,6 @@ final class Domain implements MemoryDomain {
       }
     }
     manager.removeDomain(this);
+    AuditLog.info("domain_closed", "domain", name());
   }
 }

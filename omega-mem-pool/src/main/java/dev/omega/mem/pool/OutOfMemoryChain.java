@@ -75,11 +75,11 @@ final class OutOfMemoryChain {
         try {
           ran = collector.getAsBoolean();
         } catch (RuntimeException e) {
-          AuditLog.violation("collector_failed", "error=" + e);
+          AuditLog.violation("collector_failed", "error", e);
           ran = false;
         }
         if (ran) {
-          AuditLog.info("forced_collection", "cause=allocation_failure size=" + size);
+          AuditLog.info("forced_collection", "cause", "allocation_failure", "size", size);
         }
         return true;
       }
