@@ -119,6 +119,7 @@ class Block implements MemoryBlock {
       if ((s & FREED) != 0) {
         throw freed();
       }
+      AuditLog.sealedWrite(offset, length, r.stride - (s >>> SLACK_SHIFT));
       throw new AccessViolationException(
           "write of "
               + length
@@ -151,6 +152,7 @@ class Block implements MemoryBlock {
   }
 
   private static RuntimeException outside(Region r, int s, long offset, long length) {
+    AuditLog.outOfBounds(r.isReleased(), offset, length, r.stride - (s >>> SLACK_SHIFT));
     if (r.isReleased()) {
       return new IllegalStateException(
           "block of "
@@ -170,6 +172,7 @@ class Block implements MemoryBlock {
   }
 
   private UseAfterFreeException freed() {
+    AuditLog.useAfterFree(size());
     return new UseAfterFreeException("block of " + size() + " bytes was used after it was freed");
   }
 

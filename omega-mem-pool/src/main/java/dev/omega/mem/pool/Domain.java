@@ -62,7 +62,7 @@ final class Domain implements MemoryDomain {
     if (size > config.maxAllocationSize()) {
       manager.recordFailure(size, priority, AllocationFailure.QUOTA);
       AuditLog.violation(
-          "quota_exceeded", "domain=" + name() + " kind=max_allocation_size size=" + size);
+          "quota_exceeded", "domain", name(), "kind", "max_allocation_size", "size", size);
       throw new QuotaExceededException(
           "domain "
               + name()
@@ -80,7 +80,7 @@ final class Domain implements MemoryDomain {
     if (rate != null && !rate.tryAcquire()) {
       manager.recordFailure(size, priority, AllocationFailure.RATE_LIMIT);
       AuditLog.violation(
-          "rate_limited", "domain=" + name() + " limit=" + config.maxAllocationsPerSecond());
+          "rate_limited", "domain", name(), "limit", config.maxAllocationsPerSecond());
       throw new RateLimitedException(
           "domain "
               + name()
@@ -125,8 +125,7 @@ final class Domain implements MemoryDomain {
       current = counter.get();
       if (current + amount > limit) {
         manager.recordFailure(size, priority, AllocationFailure.QUOTA);
-        AuditLog.violation(
-            "quota_exceeded", "domain=" + name() + " kind=" + unit + " limit=" + limit);
+        AuditLog.violation("quota_exceeded", "domain", name(), "kind", unit, "limit", limit);
         throw new QuotaExceededException(
             "domain "
                 + name()
@@ -150,7 +149,7 @@ final class Domain implements MemoryDomain {
   public boolean deallocate(MemoryBlock block) {
     Objects.requireNonNull(block, "block is null");
     if (!(block instanceof DomainBlock d) || d.domain() != this) {
-      AuditLog.violation("cross_domain_free", "domain=" + name());
+      AuditLog.violation("cross_domain_free", "domain", name());
       throw new AccessViolationException(
           "domain " + name() + " cannot free a block it did not allocate");
     }
@@ -202,5 +201,6 @@ final class Domain implements MemoryDomain {
       }
     }
     manager.removeDomain(this);
+    AuditLog.info("domain_closed", "domain", name());
   }
 }

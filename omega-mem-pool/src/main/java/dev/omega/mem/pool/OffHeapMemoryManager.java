@@ -290,11 +290,11 @@ final class OffHeapMemoryManager implements MemoryManager {
   public boolean deallocate(MemoryBlock block) {
     Objects.requireNonNull(block, "block is null");
     if (!(block instanceof Block b) || b.region.owner != this) {
-      AuditLog.violation("foreign_free", "manager=" + System.identityHashCode(this));
+      AuditLog.violation("foreign_free", "manager", System.identityHashCode(this));
       throw new AccessViolationException("block does not belong to this memory manager: " + block);
     }
     if (b.domain() != null) {
-      AuditLog.violation("cross_domain_free", "domain=" + b.domain().name());
+      AuditLog.violation("cross_domain_free", "domain", b.domain().name());
       throw new AccessViolationException(
           "block belongs to domain " + b.domain().name() + "; free it through that domain");
     }
@@ -304,7 +304,7 @@ final class OffHeapMemoryManager implements MemoryManager {
 
   void free(Block b) {
     if (!b.markFreed()) {
-      AuditLog.violation("double_free", "size=" + b.size());
+      AuditLog.violation("double_free", "size", b.size());
       throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
     }
     if (leaks != null) {
@@ -357,7 +357,7 @@ final class OffHeapMemoryManager implements MemoryManager {
         cache.requestedFreed += t.requested;
       }
       LeakReport report = new LeakReport(t.size, t.site, t.domain, reclaim);
-      AuditLog.violation("leak", "size=" + t.size + " site=" + t.site + " reclaimed=" + reclaim);
+      AuditLog.violation("leak", "size", t.size, "site", t.site, "reclaimed", reclaim);
       found.add(report);
       listeners.leak(report);
     }
@@ -371,7 +371,7 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (domains.putIfAbsent(domainConfig.name(), domain) != null) {
       throw new IllegalArgumentException("a domain named " + domainConfig.name() + " exists");
     }
-    AuditLog.info("domain_created", "domain=" + domainConfig.name());
+    AuditLog.info("domain_opened", "domain", domainConfig.name());
     return domain;
   }
 
@@ -415,7 +415,7 @@ final class OffHeapMemoryManager implements MemoryManager {
   public boolean runGarbageCollector() {
     boolean ran = collector.getAsBoolean();
     if (ran) {
-      AuditLog.info("forced_collection", "cause=explicit");
+      AuditLog.info("forced_collection", "cause", "explicit");
     }
     return ran;
   }
@@ -458,15 +458,18 @@ final class OffHeapMemoryManager implements MemoryManager {
     if (stats.liveBlocks() > 0) {
       AuditLog.info(
           "manager_closed_with_live_blocks",
-          "blocks=" + stats.liveBlocks() + " bytes=" + stats.allocatedBytes());
+          "blocks",
+          stats.liveBlocks(),
+          "bytes",
+          stats.allocatedBytes());
       if (leaks != null) {
         for (LeakReport report : leaks.outstanding()) {
-          AuditLog.info(
-              "still_allocated", "size=" + report.size() + " site=" + report.allocationSite());
+          AuditLog.info("still_allocated", "size", report.size(), "site", report.allocationSite());
         }
       }
     }
     pool.close();
     large.close();
+    AuditLog.flush(); // counts of suppressed lines are not lost at shutdown
   }
 }

@@ -243,11 +243,11 @@ final class OffHeapPool implements MemoryPool {
   public boolean freeBlock(MemoryBlock block) {
     Objects.requireNonNull(block, "block is null");
     if (!(block instanceof Block b) || b.region.owner != this) {
-      AuditLog.violation("foreign_free", "pool=" + System.identityHashCode(this));
+      AuditLog.violation("foreign_free", "pool", System.identityHashCode(this));
       throw new AccessViolationException("block does not belong to this pool: " + block);
     }
     if (!b.markFreed()) {
-      AuditLog.violation("double_free", "size=" + b.size());
+      AuditLog.violation("double_free", "size", b.size());
       throw new DoubleFreeException("block of " + b.size() + " bytes was already freed");
     }
     AccessGuard.synchronize(); // no access that saw the block live is still in flight
@@ -336,7 +336,7 @@ final class OffHeapPool implements MemoryPool {
       lock.unlock();
     }
     long nanos = System.nanoTime() - started;
-    AuditLog.info("compaction", "bytes_moved=" + moved + " nanos=" + nanos);
+    AuditLog.info("compaction", "bytes_moved", moved, "nanos", nanos);
     CompactionObserver observer = compactionObserver;
     if (observer != null) {
       observer.compacted(moved, nanos);
@@ -519,7 +519,12 @@ final class OffHeapPool implements MemoryPool {
       if (liveBlocks > 0) {
         AuditLog.info(
             "pool_closed_with_live_blocks",
-            "regions=" + used.size() + " pages=" + usedPages + " blocks=" + liveBlocks);
+            "regions",
+            used.size(),
+            "pages",
+            usedPages,
+            "blocks",
+            liveBlocks);
       }
       // Refuse every block first, let accesses in flight leave, then give the pages back.
       for (Region region : used.values()) {

@@ -76,11 +76,11 @@ final class OutOfMemoryChain {
         try {
           ran = collector.getAsBoolean();
         } catch (RuntimeException e) {
-          AuditLog.violation("collector_failed", "error=" + e);
+          AuditLog.violation("collector_failed", "error", e);
           ran = false;
         }
         if (ran) {
-          AuditLog.info("forced_collection", "cause=allocation_failure size=" + size);
+          AuditLog.info("forced_collection", "cause", "allocation_failure", "size", size);
         }
         return true;
       }
@@ -118,7 +118,7 @@ final class OutOfMemoryChain {
           cache,
           other -> {
             if (other.cachedBytes + other.limboBytes > 0 && small.takeFromIdle(other)) {
-              AuditLog.info("idle_cache_taken", "thread=" + other.ownerId);
+              AuditLog.info("idle_cache_taken", "thread", other.ownerId);
             }
           });
     }

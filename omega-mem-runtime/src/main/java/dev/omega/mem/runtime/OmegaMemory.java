@@ -19,7 +19,6 @@ import dev.omega.mem.spi.MetricsExporter;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,43 +42,52 @@ import java.util.function.Supplier;
  *
  * <p>Components are built on first use, except the manager (built with the system, so that a pool
  * that cannot be reserved fails at once) and the monitor when {@code enable_real_time_monitoring}
- * is on and its module is present. Thread safety: thread-safe.
+ * is on and its module is present. If the build fails part way (a monitor provider that throws, an
+ * exporter that cannot start), what it had built is closed before the exception propagates, so no
+ * pool is left reserved. Thread safety: thread-safe.
  */
 public final class OmegaMemory implements AutoCloseable {
   private final OmegaMemoryConfig config;
   private final PluginCatalog catalog;
   private final Injector injector;
+  private final BuiltParts parts;
   private final MemoryManager manager;
-  private volatile boolean heapBuilt;
-  private volatile boolean monitorBuilt;
   private volatile boolean closed;
   private final Map<String, MetricsExporter> exporters = new LinkedHashMap<>();
 
   private OmegaMemory(OmegaMemoryConfig config, PluginCatalog catalog) {
     this.config = config;
     this.catalog = catalog;
+    OmegaMemoryModule module = new OmegaMemoryModule(config, catalog);
+    this.parts = module.builtParts();
     // DEVELOPMENT keeps singletons lazy: the heap and monitor are built only if used (and only if
     // their modules are present).
-    this.injector = Guice.createInjector(Stage.DEVELOPMENT, new OmegaMemoryModule(config, catalog));
-    this.manager = get(() -> injector.getInstance(MemoryManager.class));
-    if (config.monitor().enableRealTimeMonitoring() && !catalog.monitors().isEmpty()) {
-      monitor().startMonitoring();
-    }
-    List<String> exporterNames = OmegaMemoryModule.exportersToStart(config.monitor());
-    if (!exporterNames.isEmpty()) {
-      PerformanceMonitor monitor = monitor();
-      MonitoredSystem system = new MonitoredSystem(manager, heapIfInstalled());
-      try {
+    this.injector = Guice.createInjector(Stage.DEVELOPMENT, module);
+    try {
+      this.manager = get(() -> injector.getInstance(MemoryManager.class));
+      if (config.monitor().enableRealTimeMonitoring() && !catalog.monitors().isEmpty()) {
+        monitor().startMonitoring();
+      }
+      List<String> exporterNames = OmegaMemoryModule.exportersToStart(config.monitor());
+      if (!exporterNames.isEmpty()) {
+        PerformanceMonitor monitor = monitor();
+        MonitoredSystem system = new MonitoredSystem(manager, heapIfInstalled());
         for (String name : exporterNames) {
           MetricsExporter exporter =
               catalog.exporters().get(name).create(monitor, system, config.monitor());
+          parts.add("exporter " + name, exporter::close);
           exporter.start();
           exporters.put(name, exporter);
         }
-      } catch (RuntimeException e) {
-        close();
-        throw e;
       }
+    } catch (RuntimeException | Error e) {
+      // Whatever was built (the manager's pool above all) must not outlive the failed build.
+      closed = true;
+      Throwable alsoFailed = parts.closeAll();
+      if (alsoFailed != null) {
+        e.addSuppressed(alsoFailed);
+      }
+      throw e;
     }
   }
 
@@ -116,7 +124,18 @@ public final class OmegaMemory implements AutoCloseable {
    * @throws dev.omega.mem.api.ConfigurationException naming every bad or unknown key
    */
   public static OmegaMemory fromConfig(Path file) {
-    return builder().config(OmegaMemoryConfigLoader.load(file)).build();
+    return fromConfig(file, OmegaMemoryConfigLoader.FileIncludes.REFUSE);
+  }
+
+  /**
+   * A system configured by a HOCON file, following its file includes when {@code includes} is
+   * {@link OmegaMemoryConfigLoader.FileIncludes#ALLOW}.
+   *
+   * @throws dev.omega.mem.api.ConfigurationException naming every bad or unknown key and every
+   *     refused or missing include
+   */
+  public static OmegaMemory fromConfig(Path file, OmegaMemoryConfigLoader.FileIncludes includes) {
+    return builder().config(OmegaMemoryConfigLoader.load(file, includes)).build();
   }
 
   /** A system configured by {@code omega-mem.conf} on the class path (defaults where absent). */
@@ -156,9 +175,7 @@ public final class OmegaMemory implements AutoCloseable {
    */
   public ManagedHeap heap() {
     checkOpen();
-    ManagedHeap heap = get(() -> injector.getInstance(ManagedHeap.class));
-    heapBuilt = true;
-    return heap;
+    return get(() -> injector.getInstance(ManagedHeap.class));
   }
 
   /** The heap's collector (see {@link #heap()}). */
@@ -174,9 +191,7 @@ public final class OmegaMemory implements AutoCloseable {
    */
   public PerformanceMonitor monitor() {
     checkOpen();
-    PerformanceMonitor monitor = get(() -> injector.getInstance(PerformanceMonitor.class));
-    monitorBuilt = true;
-    return monitor;
+    return get(() -> injector.getInstance(PerformanceMonitor.class));
   }
 
   private void checkOpen() {
@@ -199,25 +214,27 @@ public final class OmegaMemory implements AutoCloseable {
     }
   }
 
-  /** Stops the monitor and collector, closes the heap, then the manager and its pools. */
+  /**
+   * Closes every part this system built, newest first: the exporters, the monitor, the heap and its
+   * collector, then the manager and its pools. A part whose close throws does not keep the others
+   * open: all are closed, then the first failure is thrown with the others added to it as
+   * suppressed. A second call does nothing and throws nothing.
+   */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
-    List<String> names = new ArrayList<>(exporters.keySet());
-    Collections.reverse(names);
-    for (String name : names) {
-      exporters.get(name).close();
+    Throwable failure = parts.closeAll();
+    if (failure instanceof RuntimeException e) {
+      throw e;
     }
-    if (monitorBuilt) {
-      injector.getInstance(PerformanceMonitor.class).close();
+    if (failure instanceof Error e) {
+      throw e;
     }
-    if (heapBuilt) {
-      injector.getInstance(ManagedHeap.class).close();
-    }
-    manager.close();
   }
 
   /** Builder; every section starts at its defaults. */

@@ -3,7 +3,17 @@ package dev.omega.mem.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigIncludeContext;
+import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigIncluderClasspath;
+import com.typesafe.config.ConfigIncluderFile;
+import com.typesafe.config.ConfigIncluderURL;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.omega.mem.api.ConfigProblem;
@@ -15,14 +25,19 @@ import dev.omega.mem.api.MemoryPoolConfig;
 import dev.omega.mem.api.OmegaMemoryConfig;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PerformanceThresholds;
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -45,6 +60,13 @@ import java.util.function.Supplier;
  * {@code metrics_collection_interval} and {@code gc_pause_time}; microseconds for {@code
  * allocation_time} and {@code deallocation_time}. Unknown keys are errors, not ignored; every
  * problem of a file is reported at once.
+ *
+ * <p>Loading never makes a network request: {@code include url(...)} (and a plain include of a URL)
+ * is refused without being opened. File and class path includes are refused too unless the caller
+ * passes {@link FileIncludes#ALLOW}, and then an include that is missing is an error, not skipped
+ * as HOCON would. A substitution such as {@code ${NAME}} that is set neither in the file nor as an
+ * environment variable is reported as a problem of the key that holds it. Every one of these is a
+ * {@link ConfigurationException}, reported with the bad values of the same file.
  */
 public final class OmegaMemoryConfigLoader {
   static final Set<String> KEYS =
@@ -81,39 +103,282 @@ public final class OmegaMemoryConfigLoader {
   static final Set<String> THRESHOLD_KEYS =
       Set.of("allocation_time", "deallocation_time", "gc_pause_time");
 
+  /**
+   * Whether {@code include file(...)}, a plain {@code include "name.conf"} and {@code include
+   * classpath(...)} are followed. Off ({@link #REFUSE}) unless a caller turns it on; URL includes
+   * are refused either way.
+   */
+  public enum FileIncludes {
+    /** Every include is refused with a {@link ConfigurationException} (the default). */
+    REFUSE,
+    /**
+     * Local files (relative names from the including file's folder) and class path resources that
+     * live in local files or jars are read; one that is missing is an error.
+     */
+    ALLOW
+  }
+
   private OmegaMemoryConfigLoader() {}
 
-  /** Loads a file; keys it does not set keep their defaults. */
+  /** Loads a file with includes refused; keys it does not set keep their defaults. */
   public static OmegaMemoryConfig load(Path file) {
+    return load(file, FileIncludes.REFUSE);
+  }
+
+  /** Loads a file; keys it does not set keep their defaults. */
+  public static OmegaMemoryConfig load(Path file, FileIncludes includes) {
+    Objects.requireNonNull(includes, "includes is null");
     if (!Files.isRegularFile(file)) {
       throw new ConfigurationException(
           new ConfigProblem("config file", file, "a readable HOCON file"));
     }
+    List<ConfigProblem> problems = new ArrayList<>();
+    Path folder = file.toAbsolutePath().getParent();
     Config parsed;
     try {
       parsed =
           ConfigFactory.parseFile(
-              file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+              file.toFile(), parseOptions(new LocalIncluder(folder, includes, problems)));
     } catch (ConfigException e) {
-      throw new ConfigurationException(
-          new ConfigProblem("config file", file, "valid HOCON (" + e.getMessage() + ")"));
+      problems.add(new ConfigProblem("config file", file, "valid HOCON (" + e.getMessage() + ")"));
+      throw new ConfigurationException(problems);
     }
-    return load(parsed.resolve());
+    return resolveAndLoad(parsed, problems);
+  }
+
+  /**
+   * Loads {@code omega-mem.conf} from the class path, or the defaults when there is none; includes
+   * are refused.
+   */
+  public static OmegaMemoryConfig loadClasspath() {
+    return loadClasspath(FileIncludes.REFUSE);
   }
 
   /** Loads {@code omega-mem.conf} from the class path, or the defaults when there is none. */
-  public static OmegaMemoryConfig loadClasspath() {
-    Config parsed = ConfigFactory.parseResources("omega-mem.conf");
-    return load(parsed.resolve());
+  public static OmegaMemoryConfig loadClasspath(FileIncludes includes) {
+    Objects.requireNonNull(includes, "includes is null");
+    List<ConfigProblem> problems = new ArrayList<>();
+    Config parsed;
+    try {
+      parsed =
+          ConfigFactory.parseResources(
+              "omega-mem.conf",
+              parseOptions(new LocalIncluder(Path.of("").toAbsolutePath(), includes, problems))
+                  .setAllowMissing(true));
+    } catch (ConfigException e) {
+      problems.add(
+          new ConfigProblem("config", "omega-mem.conf", "valid HOCON (" + e.getMessage() + ")"));
+      throw new ConfigurationException(problems);
+    }
+    return resolveAndLoad(parsed, problems);
   }
 
-  /** Loads from text (tests, embedded strings). */
+  /** Loads from text (tests, embedded strings) with includes refused. */
   public static OmegaMemoryConfig parse(String hocon) {
+    return parse(hocon, FileIncludes.REFUSE);
+  }
+
+  /**
+   * Loads from text (tests, embedded strings); relative file includes are read from the working
+   * directory.
+   */
+  public static OmegaMemoryConfig parse(String hocon, FileIncludes includes) {
+    Objects.requireNonNull(includes, "includes is null");
+    List<ConfigProblem> problems = new ArrayList<>();
+    Config parsed;
     try {
-      return load(ConfigFactory.parseString(hocon).resolve());
+      parsed =
+          ConfigFactory.parseString(
+              hocon,
+              parseOptions(new LocalIncluder(Path.of("").toAbsolutePath(), includes, problems)));
     } catch (ConfigException e) {
-      throw new ConfigurationException(
-          new ConfigProblem("config", "text", "valid HOCON (" + e.getMessage() + ")"));
+      problems.add(new ConfigProblem("config", "text", "valid HOCON (" + e.getMessage() + ")"));
+      throw new ConfigurationException(problems);
+    }
+    return resolveAndLoad(parsed, problems);
+  }
+
+  private static ConfigParseOptions parseOptions(LocalIncluder includer) {
+    return ConfigParseOptions.defaults().setAllowMissing(false).setIncluder(includer);
+  }
+
+  /**
+   * Resolves substitutions and reads the values, adding to {@code problems} (those the includes
+   * found) every key whose substitution has no value and every bad value, then throws them all
+   * together. Substitutions fall back to environment variables, as HOCON defines.
+   */
+  private static OmegaMemoryConfig resolveAndLoad(Config parsed, List<ConfigProblem> problems) {
+    Config resolved;
+    try {
+      Config partly = parsed.resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
+      List<String> unresolved = new ArrayList<>();
+      findUnresolved(partly.root(), new ArrayList<>(), unresolved, problems);
+      for (String path : unresolved) {
+        partly = partly.withoutPath(path);
+      }
+      resolved = partly.resolve();
+    } catch (ConfigException e) {
+      problems.add(
+          new ConfigProblem(
+              "config", "substitutions", "substitutions that resolve (" + e.getMessage() + ")"));
+      throw new ConfigurationException(problems);
+    }
+    OmegaMemoryConfig config = null;
+    try {
+      config = load(resolved);
+    } catch (ConfigurationException e) {
+      problems.addAll(e.problems());
+    }
+    ConfigurationException.throwIfAny(problems);
+    return config;
+  }
+
+  /** Adds a problem for each key whose value (or a list element of it) did not resolve. */
+  private static void findUnresolved(
+      ConfigValue value, List<String> path, List<String> found, List<ConfigProblem> problems) {
+    ConfigValueType type;
+    try {
+      type = value.valueType();
+      if (type == ConfigValueType.LIST) {
+        for (ConfigValue element : (ConfigList) value) {
+          element.valueType();
+        }
+      }
+    } catch (ConfigException.NotResolved e) {
+      String key = ConfigUtil.joinPath(path);
+      found.add(key);
+      problems.add(
+          new ConfigProblem(
+              key,
+              render(value),
+              "a value; its substitution names a key set neither in the configuration nor as an"
+                  + " environment variable (set it, or write ${?NAME} to make it optional)"));
+      return;
+    }
+    if (type == ConfigValueType.OBJECT) {
+      for (Map.Entry<String, ConfigValue> e : ((ConfigObject) value).entrySet()) {
+        path.add(e.getKey());
+        findUnresolved(e.getValue(), path, found, problems);
+        path.remove(path.size() - 1);
+      }
+    }
+  }
+
+  private static String render(ConfigValue value) {
+    try {
+      return value.render(ConfigRenderOptions.concise());
+    } catch (ConfigException e) {
+      return "an unresolved substitution";
+    }
+  }
+
+  /**
+   * Follows includes without touching the network: {@code url(...)} and URL-looking names are
+   * refused without being opened, and files and class path resources are read only when {@link
+   * FileIncludes#ALLOW} says so, and then must exist. It never falls back to Typesafe Config's
+   * default includer (which fetches URLs and skips what is missing). Each refusal is added to the
+   * shared problem list and the include contributes nothing, so all problems of a file are reported
+   * together.
+   */
+  private record LocalIncluder(Path folder, FileIncludes includes, List<ConfigProblem> problems)
+      implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
+    private static final String NO_URLS =
+        "a file include, with file includes enabled (OmegaMemoryConfigLoader.FileIncludes.ALLOW);"
+            + " URL includes are refused, loading a configuration never makes a network request";
+    private static final String FILES_OFF =
+        "no include; file and class path includes are refused unless enabled with"
+            + " OmegaMemoryConfigLoader.FileIncludes.ALLOW";
+
+    @Override
+    public ConfigIncluder withFallback(ConfigIncluder fallback) {
+      return this; // the default includer would fetch URLs and skip missing files
+    }
+
+    @Override
+    public ConfigObject include(ConfigIncludeContext context, String what) {
+      String statement = "include \"" + what + "\"";
+      if (what.matches("[A-Za-z][A-Za-z0-9+.-]+:.*")) {
+        return refuse(statement, NO_URLS);
+      }
+      return readFile(statement, folder.resolve(what));
+    }
+
+    @Override
+    public ConfigObject includeFile(ConfigIncludeContext context, File what) {
+      Path file = what.toPath();
+      return readFile(
+          "include file(\"" + what + "\")", file.isAbsolute() ? file : folder.resolve(file));
+    }
+
+    @Override
+    public ConfigObject includeURL(ConfigIncludeContext context, URL what) {
+      return refuse("include url(\"" + what + "\")", NO_URLS);
+    }
+
+    @Override
+    public ConfigObject includeResources(ConfigIncludeContext context, String what) {
+      String statement = "include classpath(\"" + what + "\")";
+      if (includes != FileIncludes.ALLOW) {
+        return refuse(statement, FILES_OFF);
+      }
+      ClassLoader loader = context.parseOptions().getClassLoader();
+      if (loader == null) {
+        loader = Thread.currentThread().getContextClassLoader();
+      }
+      List<URL> found;
+      try {
+        found =
+            Collections.list(loader.getResources(what.startsWith("/") ? what.substring(1) : what));
+      } catch (IOException e) {
+        return refuse(statement, "a readable class path resource (" + e.getMessage() + ")");
+      }
+      if (found.isEmpty()) {
+        return refuse(
+            statement, "a resource on the class path; a missing include is an error, not skipped");
+      }
+      Config merged = ConfigFactory.empty();
+      for (URL url : found) {
+        boolean local =
+            url.getProtocol().equals("file")
+                || (url.getProtocol().equals("jar") && url.getPath().startsWith("file:"));
+        if (!local) {
+          return refuse(
+              statement + " at " + url,
+              "a resource in a local file or jar; remote class path resources are refused");
+        }
+        try {
+          merged = merged.withFallback(ConfigFactory.parseURL(url, childOptions(folder)));
+        } catch (ConfigException e) {
+          return refuse(statement, "valid HOCON (" + e.getMessage() + ")");
+        }
+      }
+      return merged.root();
+    }
+
+    private ConfigObject readFile(String statement, Path file) {
+      if (includes != FileIncludes.ALLOW) {
+        return refuse(statement, FILES_OFF);
+      }
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        return refuse(
+            statement,
+            "a readable file at " + file + "; a missing include is an error, not skipped");
+      }
+      try {
+        return ConfigFactory.parseFile(file.toFile(), childOptions(file.getParent())).root();
+      } catch (ConfigException e) {
+        return refuse(statement, "valid HOCON (" + e.getMessage() + ")");
+      }
+    }
+
+    /** Options for an included file: its own includes are relative to its folder. */
+    private ConfigParseOptions childOptions(Path childFolder) {
+      return parseOptions(new LocalIncluder(childFolder, includes, problems));
+    }
+
+    private ConfigObject refuse(String statement, String allowed) {
+      problems.add(new ConfigProblem("include", statement, allowed));
+      return ConfigFactory.empty().root();
     }
   }
 

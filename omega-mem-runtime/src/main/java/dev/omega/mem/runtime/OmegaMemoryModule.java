@@ -48,6 +48,7 @@ public final class OmegaMemoryModule extends AbstractModule {
 
   private final OmegaMemoryConfig config;
   private final PluginCatalog catalog;
+  private final BuiltParts built = new BuiltParts();
 
   public OmegaMemoryModule(OmegaMemoryConfig config) {
     this(config, PluginCatalog.discover());
@@ -100,6 +101,11 @@ public final class OmegaMemoryModule extends AbstractModule {
               "exactly one implementation on the class path; add dev.omega.mem:" + POOL_MODULE));
     }
     ConfigurationException.throwIfAny(problems);
+  }
+
+  /** The closeable parts this module's providers built so far, oldest first. */
+  BuiltParts builtParts() {
+    return built;
   }
 
   /** The exporter named {@code dashboard} is started by {@code dashboard_port}, not by name. */
@@ -163,8 +169,11 @@ public final class OmegaMemoryModule extends AbstractModule {
   MemoryManager memoryManager(AllocationStrategyProvider strategy, CollectorBridge bridge) {
     MemoryManagerProvider provider =
         NamedChoice.single(catalog.managers(), "memory manager", POOL_MODULE);
-    return provider.createManager(
-        new ManagerContext(config.pool(), config.manager(), strategy, bridge::collect));
+    MemoryManager manager =
+        provider.createManager(
+            new ManagerContext(config.pool(), config.manager(), strategy, bridge::collect));
+    built.add("memory manager", manager::close);
+    return manager;
   }
 
   @Provides
@@ -175,6 +184,7 @@ public final class OmegaMemoryModule extends AbstractModule {
       CollectorBridge bridge) {
     ManagedHeapProvider provider = NamedChoice.single(catalog.heaps(), "managed heap", GC_MODULE);
     ManagedHeap heap = provider.create(config.garbageCollector(), manager, collector.get());
+    built.add("managed heap", heap::close);
     bridge.attach(heap);
     return heap;
   }
@@ -193,6 +203,9 @@ public final class OmegaMemoryModule extends AbstractModule {
         NamedChoice.single(catalog.monitors(), "performance monitor", MONITOR_MODULE);
     Optional<ManagedHeap> maybeHeap =
         catalog.heaps().isEmpty() ? Optional.empty() : Optional.of(heap.get());
-    return provider.create(config.monitor(), new MonitoredSystem(manager, maybeHeap));
+    PerformanceMonitor monitor =
+        provider.create(config.monitor(), new MonitoredSystem(manager, maybeHeap));
+    built.add("performance monitor", monitor::close);
+    return monitor;
   }
 }
