@@ -1,6 +1,8 @@
 package dev.omega.mem.bench;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -247,9 +249,9 @@ public final class BenchMain {
     int runs = full ? 5 : 3;
     System.out.println();
     System.out.printf(
-        "## full collection of 1,000,000 objects of cyclic garbage (rings of 10), ms: the JVM's"
+        "## full collection of 1,000,000 objects of cyclic garbage (rings of %d), ms: the JVM's"
             + " first, then the median (range) of %d after %d more%n",
-        runs, warmups);
+        CollectorFigures.RING, runs, warmups);
     for (String collector : CollectorFigures.COLLECTORS) {
       System.out.printf(
           Locale.ROOT,
@@ -262,26 +264,60 @@ public final class BenchMain {
         "## young collection, 700,000 garbage while 1,000,000 live in old generations"
             + " (generational), ms: "
             + CollectorFigures.youngCollection(1_000_000, 700_000, warmups, runs).describe());
-    int depth = full ? 20 : 16;
+    // One warm-up: a run of depth 16 or more allocates millions of objects, long past the JIT's
+    // compiling; every further run at depth 20 adds minutes per contender.
+    binaryTrees(full ? 20 : 16, 1, 3);
+  }
+
+  /** Every contender in a JVM of its own, cold and warm alike (see {@link BinaryTrees}). */
+  private static void binaryTrees(int depth, int warmups, int runs) {
+    Duration maxPause = Duration.ofMillis(5);
     System.out.println();
-    System.out.println(
-        "## binary-trees depth " + depth + ", background collection, max_pause_time 5 ms");
     System.out.printf(
-        "%-22s %10s %14s %14s %8s%n",
-        "collector", "wall ms", "max pause ms", "p99 pause ms", "pauses");
-    for (String collector : CollectorFigures.COLLECTORS) {
-      double[] r = CollectorFigures.binaryTrees(collector, depth, Duration.ofMillis(5));
-      System.out.printf(
-          Locale.ROOT, "%-22s %10.0f %14.2f %14.2f %8.0f%n", collector, r[0], r[1], r[2], r[3]);
+        "## binary-trees depth %d, trees checked, each contender in a fresh JVM; Omega's"
+            + " collectors in the background, max_pause_time %d ms%n",
+        depth, maxPause.toMillis());
+    System.out.printf(
+        "cold = the JVM's first run, warm = medians of %d runs after %d warm-up run(s); JVM heap"
+            + " pauses as its collector notifies them, in whole ms%n",
+        runs, warmups);
+    List<String> contenders = new ArrayList<>(List.of(CollectorFigures.COLLECTORS));
+    contenders.add(BinaryTrees.JVM_HEAP);
+    Map<String, BinaryTrees.Figures> figures = new LinkedHashMap<>();
+    for (String contender : contenders) {
+      figures.put(contender, BinaryTrees.inFreshJvm(contender, depth, maxPause, warmups, runs));
     }
-    double[] jvm = CollectorFigures.binaryTreesOnJvmHeap(depth);
+    System.out.println("every run of every contender printed these check lines:");
+    BinaryTrees.expectedChecks(depth).forEach(System.out::println);
     System.out.printf(
-        Locale.ROOT,
-        "%-22s %10.0f %14.2f %14s %8s%n",
-        "JVM heap (this JVM's GC)",
-        jvm[0],
-        jvm[1],
-        "-",
-        "-");
+        "%-22s %5s %10s %14s %14s %8s%n",
+        "contender", "run", "wall ms", "max pause ms", "p99 pause ms", "pauses");
+    figures.forEach(
+        (contender, f) -> {
+          String name =
+              contender.equals(BinaryTrees.JVM_HEAP)
+                  ? "JVM heap (" + jvmCollector() + ")"
+                  : contender;
+          for (var row : List.of(Map.entry("cold", f.cold()), Map.entry("warm", f.warm()))) {
+            BinaryTrees.Run r = row.getValue();
+            System.out.printf(
+                Locale.ROOT,
+                "%-22s %5s %10.0f %14.2f %14.2f %8d%n",
+                name,
+                row.getKey(),
+                r.wallMillis(),
+                r.maxPauseMillis(),
+                r.p99PauseMillis(),
+                r.pauses());
+          }
+        });
+  }
+
+  /** The JVM's collector, by the name of its first collector bean ("G1 Young Generation"). */
+  static String jvmCollector() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .map(bean -> bean.getName().split(" ")[0])
+        .findFirst()
+        .orElse("no collector");
   }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -102,10 +104,41 @@ class BenchmarkSmokeTest {
   void collectorFigures_runOnSmallGraphs() {
     for (String collector : CollectorFigures.COLLECTORS) {
       assertTimedCollections(CollectorFigures.fullCollectionOfCycles(collector, 10_000, 1, 3));
-      double[] trees = CollectorFigures.binaryTrees(collector, 8, Duration.ofMillis(5));
-      assertTrue(trees[0] > 0);
     }
     assertTimedCollections(CollectorFigures.youngCollection(10_000, 7_000, 1, 3));
-    assertTrue(CollectorFigures.binaryTreesOnJvmHeap(8)[2] > 0);
+  }
+
+  @Test
+  void binaryTrees_everyContenderBuildsAndChecksEveryTree() {
+    List<String> contenders = new ArrayList<>(List.of(CollectorFigures.COLLECTORS));
+    contenders.add(BinaryTrees.JVM_HEAP);
+    for (String contender : contenders) {
+      List<Integer> seen = new ArrayList<>();
+      BinaryTrees.Figures f =
+          BinaryTrees.inThisJvm(
+              contender, 8, Duration.ofMillis(5), 1, 2, (index, run, checks) -> seen.add(index));
+      assertEquals(List.of(0, 1, 2, 3), seen, contender + ": cold, one warm-up, two measured");
+      assertEquals(BinaryTrees.expectedChecks(8), f.checks(), contender);
+      assertTrue(f.cold().wallMillis() > 0 && f.warm().wallMillis() > 0, contender + ": " + f);
+    }
+  }
+
+  @Test
+  void binaryTrees_inFreshJvm_reportsTheChildsRuns() {
+    BinaryTrees.Figures f =
+        BinaryTrees.inFreshJvm(BinaryTrees.JVM_HEAP, 6, Duration.ofMillis(5), 1, 1);
+    assertEquals(BinaryTrees.expectedChecks(6), f.checks());
+    assertTrue(f.cold().wallMillis() > 0 && f.warm().wallMillis() > 0, f.toString());
+  }
+
+  @Test
+  void binaryTrees_expectedChecks_areTheBenchmarksGamesLines() {
+    assertEquals(
+        List.of(
+            "stretch tree of depth 7\t check: 255",
+            "64\t trees of depth 4\t check: 1984",
+            "16\t trees of depth 6\t check: 2032",
+            "long lived tree of depth 6\t check: 127"),
+        BinaryTrees.expectedChecks(6));
   }
 }
