@@ -4,14 +4,17 @@
 Run: python3 omega-mem-bench/cpython-gc.py [quick|full] [--depth N] [--objects N]
 (any CPython 3; prints milliseconds in the layout of omega-mem-bench/run's gc section).
 
-Shapes:
-- full collection: OBJECTS objects of cyclic garbage in rings of 10, one gc.collect();
-- young collection: 0.7 * OBJECTS objects of young garbage in cycles while OBJECTS objects stay
-  live, gc.collect(0);
+The shapes are those of CollectorFigures and BinaryTrees, object for object:
+- full collection: OBJECTS objects of cyclic garbage in rings of 10 (each object one reference
+  slot), one gc.collect();
+- young collection: 0.7 * OBJECTS objects of young garbage in rings of 10, while OBJECTS objects
+  (a chain from one root object) are in the oldest generation, gc.collect(0);
 - binary-trees: the Benchmarks Game program (a stretch tree of depth N + 1 built and checked, one
   long-lived tree, 2^(N - d + 4) trees of each depth d = 4, 6, ..., N built and checked, the
   long-lived tree checked; checking walks a tree and counts its nodes), with the gen-0/1/2 pauses
   seen through gc.callbacks.
+Garbage is rings, not objects without references, for both: reference counting frees an object no
+cycle holds before CPython's collector could see it.
 
 Cold and warm, as omega-mem-bench reports them: binary-trees runs first, so its first run is the
 first in a fresh process (cold); then one warm-up run, then three measured runs, whose medians are
@@ -50,6 +53,17 @@ def rings(objects):
         prev.ref = first
 
 
+def chain(objects):
+    """A root object and a chain of `objects` objects from it."""
+    root = Node()
+    prev = root
+    for _ in range(objects):
+        nxt = Node()
+        prev.ref = nxt
+        prev = nxt
+    return root
+
+
 def timings(times, warmups):
     measured = times[1 + warmups:]
     return (f"first {times[0]:6.1f}, median {statistics.median(measured):6.1f}"
@@ -73,7 +87,7 @@ def young_collection(live, garbage, warmups, runs):
     times = []
     for _ in range(1 + warmups + runs):
         gc.disable()
-        keep = [Node() for _ in range(live)]
+        root = chain(live)
         gc.collect()
         gc.collect()  # the live objects are now in the oldest generation
         rings(garbage)
@@ -81,7 +95,7 @@ def young_collection(live, garbage, warmups, runs):
         freed = gc.collect(0)
         times.append((time.perf_counter() - start) * 1000)
         assert freed >= garbage, freed
-        del keep
+        del root
         gc.enable()
     return timings(times, warmups)
 
@@ -194,8 +208,8 @@ def main():
           f" first, then the median (range) of {runs} after {warmups} more")
     print(f"{'CPython gc':<22} {full_collection(objects, warmups, runs)}")
     print()
-    print(f"## young collection, {garbage:,} garbage while {objects:,} live"
-          f" in the oldest generation, ms: "
+    print(f"## young collection, {garbage:,} garbage (rings of {RING}) while {objects:,} live"
+          f" (a chain from one root) in the oldest generation, ms: "
           f"{young_collection(objects, garbage, warmups, runs)}")
 
 

@@ -261,8 +261,10 @@ public final class BenchMain {
     }
     System.out.println();
     System.out.println(
-        "## young collection, 700,000 garbage while 1,000,000 live in old generations"
-            + " (generational), ms: "
+        "## young collection, 700,000 garbage (rings of "
+            + CollectorFigures.RING
+            + ") while 1,000,000 live (a chain from one root) in old generations (generational),"
+            + " ms: "
             + CollectorFigures.youngCollection(1_000_000, 700_000, warmups, runs).describe());
     // One warm-up: a run of depth 16 or more allocates millions of objects, long past the JIT's
     // compiling; every further run at depth 20 adds minutes per contender.

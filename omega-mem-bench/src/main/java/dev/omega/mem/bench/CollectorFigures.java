@@ -14,6 +14,11 @@ import java.util.Locale;
  * Collector figures that a per-operation benchmark cannot give: the time of one big collection,
  * cold and warm ({@link Timings}). The pause distribution of a whole program is {@link
  * BinaryTrees}'s.
+ *
+ * <p>The graph shapes are those of {@code cpython-gc.py}: garbage is rings of {@link #RING}
+ * objects, in a full collection and in a young one; live objects are a chain from one root. Objects
+ * with no references would not do for CPython, whose reference counting frees them before its
+ * collector could see them.
  */
 final class CollectorFigures {
   /** The collectors measured; {@code -Domega.bench.collectors=a,b} narrows the list. */
@@ -106,8 +111,9 @@ final class CollectorFigures {
   }
 
   /**
-   * Milliseconds of one young collection: {@code garbage} young garbage, {@code live} old objects;
-   * as {@link #fullCollectionOfCycles}.
+   * Milliseconds of one young collection: {@code garbage} objects of young cyclic garbage ({@link
+   * #rings}) while {@code live} objects, a chain from one root, are in older generations; as {@link
+   * #fullCollectionOfCycles}.
    */
   static Timings youngCollection(int live, int garbage, int warmups, int runs) {
     double[] times = new double[1 + warmups + runs];
@@ -128,9 +134,7 @@ final class CollectorFigures {
         }
         omega.garbageCollector().forceCollection();
         omega.garbageCollector().forceCollection();
-        for (int i = 0; i < garbage; i++) {
-          heap.allocate(0, 0);
-        }
+        rings(heap, garbage);
         long before = heap.objectCount();
         quietJvm();
         long started = System.nanoTime();
