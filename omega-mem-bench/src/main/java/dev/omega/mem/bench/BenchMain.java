@@ -57,8 +57,9 @@ public final class BenchMain {
   private static void monitorOverhead(boolean full) {
     System.out.println("# running MonitorOverhead (paired phases on one system per layout) ...");
     int systems = full ? 6 : 3;
+    long seed = Long.getLong("omega.bench.monitorSeed", System.nanoTime());
     MonitorOverhead.Figure f =
-        MonitorOverhead.measure(systems, full ? 10 : 5, Duration.ofMillis(full ? 300 : 200));
+        MonitorOverhead.measure(systems, full ? 10 : 5, Duration.ofMillis(full ? 300 : 200), seed);
     System.out.println();
     System.out.println("## monitoring overhead, churn 16..271 B, 1 thread");
     System.out.printf(
@@ -67,6 +68,10 @@ public final class BenchMain {
         f.offNanos(),
         f.rounds(),
         systems);
+    System.out.printf(
+        "phases in a random order each round, seed %d (-Domega.bench.monitorSeed=%d repeats the"
+            + " orders); the stopped phase ran first in %d of %d rounds%n",
+        f.seed(), f.seed(), f.stoppedFirst(), f.rounds());
     System.out.printf(
         Locale.ROOT,
         "empty listener only / stopped: %.3f (median of the rounds)%n",

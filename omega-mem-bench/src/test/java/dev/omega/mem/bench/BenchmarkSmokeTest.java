@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,10 +74,23 @@ class BenchmarkSmokeTest {
 
   @Test
   void monitorOverhead_measuresEveryRoundOfEverySystem() {
-    var figure = MonitorOverhead.measure(2, 2, Duration.ofMillis(5));
+    var figure = MonitorOverhead.measure(2, 2, Duration.ofMillis(5), 42);
     assertEquals(4, figure.rounds());
+    assertEquals(42, figure.seed());
     assertTrue(figure.offNanos() > 0);
     assertTrue(figure.onRatio() > 0 && figure.listenerRatio() > 0);
+  }
+
+  @Test
+  void monitorOverhead_phaseOrder_putsEverySettingFirstInSomeRounds() {
+    SplittableRandom random = new SplittableRandom(7);
+    Set<MonitorOverhead.Setting> first = EnumSet.noneOf(MonitorOverhead.Setting.class);
+    for (int round = 0; round < 30; round++) {
+      MonitorOverhead.Setting[] order = MonitorOverhead.shuffled(random);
+      assertEquals(EnumSet.allOf(MonitorOverhead.Setting.class), EnumSet.copyOf(List.of(order)));
+      first.add(order[0]);
+    }
+    assertEquals(EnumSet.allOf(MonitorOverhead.Setting.class), first);
   }
 
   @Test
