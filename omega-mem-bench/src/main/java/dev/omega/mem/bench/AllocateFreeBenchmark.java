@@ -55,6 +55,7 @@ public class AllocateFreeBenchmark {
     omega = BenchSystems.builder(256L << 20).build();
     manager = omega.memoryManager();
     HeapLayout.shift(); // the thread cache and the first slab come with the first allocation
+    BenchSystems.configureNettyLeakDetection();
     netty = PooledByteBufAllocator.DEFAULT;
   }
 

@@ -37,6 +37,7 @@ public final class BenchMain {
         Runtime.version(),
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    System.out.println("# " + BenchSystems.leakDetection());
     if (sections.contains("alloc")) {
       allocateFree(full);
     }

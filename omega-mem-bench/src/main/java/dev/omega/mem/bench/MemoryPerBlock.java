@@ -85,6 +85,7 @@ final class MemoryPerBlock {
   }
 
   private static Figure netty(int blocks) {
+    BenchSystems.configureNettyLeakDetection();
     PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
     ByteBuf[] held = new ByteBuf[blocks];
     long before = heapUsed();

@@ -3,6 +3,7 @@ package dev.omega.mem.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.util.ResourceLeakDetector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -23,6 +24,9 @@ class BenchmarkSmokeTest {
     for (int size : new int[] {64, 4096}) {
       b.size = size;
       b.setUp();
+      assertEquals(
+          BenchSystems.OMEGA_LEAK_DETECTION, b.omega.config().manager().leakDetection(), "omega");
+      assertEquals(BenchSystems.NETTY_LEAK_DETECTION, ResourceLeakDetector.getLevel(), "netty");
       assertEquals(size, b.omegaChecked());
       assertEquals(size, b.mallocFfm());
       assertEquals(size, b.omegaNoAccess());
