@@ -234,20 +234,32 @@ public final class BenchMain {
   private static void memory(boolean full) {
     int blocks = 1_000_000;
     System.out.println();
-    System.out.println("## memory beyond 64 B of payload, " + blocks + " live blocks");
+    System.out.println(
+        "## memory beyond "
+            + MemoryPerBlock.PAYLOAD
+            + " B of payload, "
+            + blocks
+            + " live blocks, each written, measured alike for every contender");
+    System.out.println(
+        "Java heap: used heap after System.gc() before and after the allocation, the array that"
+            + " holds the handles included for every contender");
+    System.out.println(
+        "native: growth of resident memory (VmRSS) less the payload"
+            + MemoryPerBlock.whyNoNativeFigure().map(why -> "; not measured: " + why).orElse(""));
     System.out.printf(
-        "%-30s %22s %26s%n", "contender", "Java heap B/block", "native B/block beyond 64");
+        "%-30s %22s %26s%n",
+        "contender", "Java heap B/block", "native B/block beyond " + MemoryPerBlock.PAYLOAD);
     MemoryPerBlock.measure(blocks)
         .forEach(
             (name, f) ->
                 System.out.printf(
                     Locale.ROOT,
-                    "%-30s %22.1f %26.1f%n",
+                    "%-30s %22.1f %26s%n",
                     name,
                     f.heapBytesPerBlock(),
-                    f.nativeBytesBeyondPayload()));
-    System.out.println(
-        "(malloc's Java heap figure is the 8-byte long[] slot that holds its pointer)");
+                    Double.isNaN(f.nativeBytesBeyondPayload())
+                        ? "-"
+                        : String.format(Locale.ROOT, "%.1f", f.nativeBytesBeyondPayload())));
   }
 
   private static void collectors(boolean full) {

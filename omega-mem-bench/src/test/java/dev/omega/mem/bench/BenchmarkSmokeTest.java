@@ -1,6 +1,7 @@
 package dev.omega.mem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.util.ResourceLeakDetector;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -99,10 +101,21 @@ class BenchmarkSmokeTest {
 
   @Test
   void memoryPerBlock_measuresEveryContender() {
-    var figures = MemoryPerBlock.measure(20_000);
+    assertEquals(Optional.empty(), MemoryPerBlock.whyNoNativeFigure(), "the pom's argLine");
+    var figures = MemoryPerBlock.measure(200_000);
     assertEquals(4, figures.size());
+    figures.forEach(
+        (name, f) -> {
+          assertTrue(f.heapBytesPerBlock() >= 4, name + " holds a reference per block: " + f);
+          assertFalse(Double.isNaN(f.nativeBytesBeyondPayload()), name + ": " + f);
+        });
     var omega = figures.get("omega (MemoryBlock, checked)");
     assertTrue(omega.nativeBytesBeyondPayload() < 64, "slab rounding only: " + omega);
+  }
+
+  @Test
+  void memoryPerBlock_residentBytes_readsThisProcess() {
+    assertTrue(MemoryPerBlock.residentBytes() > 0);
   }
 
   /**
