@@ -42,6 +42,48 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void directAccess_bothPoolMemoriesRoundTrip() {
+    assertEquals(Optional.empty(), StartupFigures.whyNoDirectMemory(), "the pom's argLine");
+    DirectAccessBenchmark b = new DirectAccessBenchmark();
+    for (String poolMemory : List.of("direct", "checked")) {
+      b.poolMemory = poolMemory;
+      b.setUp();
+      assertEquals(DirectAccessBenchmark.SIZE, b.omegaChecked(), poolMemory);
+      b.tearDown();
+    }
+    assertEquals(null, System.getProperty(StartupFigures.DIRECT_ACCESS), "property put back");
+  }
+
+  /** Checked memory is a shared arena, which the JDK zeroes (so commits) when it is allocated. */
+  @Test
+  void startup_withPoolMemory_checkedIsResidentWhenBuilt_directIsNot() {
+    long pool = 64 * StartupFigures.MIB;
+    for (boolean direct : new boolean[] {true, false}) {
+      long before = MemoryPerBlock.residentBytes();
+      try (var omega =
+          StartupFigures.withPoolMemory(direct, () -> BenchSystems.builder(pool).build())) {
+        long grown = MemoryPerBlock.residentBytes() - before;
+        assertEquals(!direct, grown > pool / 2, "direct " + direct + ", grew " + grown);
+      }
+    }
+  }
+
+  @Test
+  void startup_measuresEveryBuild() {
+    var create = StartupFigures.create(true, 1, 2);
+    assertTrue(create.millis() > 0 && create.minMillis() <= create.maxMillis(), create.describe());
+    assertFalse(Double.isNaN(create.residentMib()), create.describe());
+    var touched = StartupFigures.preTouched(16 * StartupFigures.MIB, 0, 1);
+    assertTrue(touched.residentMib() > 15, "pre_touch commits the pool: " + touched.describe());
+  }
+
+  @Test
+  void sharedArenaClose_timesEveryClose() throws InterruptedException {
+    var t = SharedArenaClose.closeMillis(2, 1, 2);
+    assertTrue(t.first() > 0 && t.min() > 0 && t.min() <= t.max(), t.describe());
+  }
+
+  @Test
   void churn_keepsItsSlotsAndReturnsEverything() {
     ChurnBenchmark b = new ChurnBenchmark();
     ChurnBenchmark.Shared shared = new ChurnBenchmark.Shared();
