@@ -8,6 +8,9 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,6 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class AllocateFreeBenchmark {
+  /** {@link #jvmHeap}'s access: 8 bytes of a {@code byte[]} at once, in the machine's order. */
+  private static final VarHandle LONG_IN_BYTES =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
   @Param({"64", "4096"})
   public int size;
 
@@ -48,6 +55,7 @@ public class AllocateFreeBenchmark {
     omega = BenchSystems.builder(256L << 20).build();
     manager = omega.memoryManager();
     HeapLayout.shift(); // the thread cache and the first slab come with the first allocation
+    BenchSystems.configureNettyLeakDetection();
     netty = PooledByteBufAllocator.DEFAULT;
   }
 
@@ -128,7 +136,7 @@ public class AllocateFreeBenchmark {
   @Benchmark
   public long jvmHeap() {
     byte[] bytes = new byte[size];
-    bytes[0] = (byte) size;
-    return bytes[0] + bytes.length;
+    LONG_IN_BYTES.set(bytes, 0, (long) size);
+    return (long) LONG_IN_BYTES.get(bytes, 0);
   }
 }

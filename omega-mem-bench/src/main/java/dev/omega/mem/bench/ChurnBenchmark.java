@@ -55,6 +55,7 @@ public class ChurnBenchmark {
       HeapLayout.shift();
       omega = BenchSystems.builder(1L << 30).build();
       manager = omega.memoryManager();
+      BenchSystems.configureNettyLeakDetection(); // before the threads' slots fill
     }
 
     @TearDown

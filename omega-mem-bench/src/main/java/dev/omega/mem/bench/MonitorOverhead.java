@@ -9,6 +9,7 @@ import dev.omega.mem.runtime.OmegaMemory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * What monitoring costs the allocation path (DESIGN §5: under 5 % when on, nothing when off),
@@ -17,13 +18,18 @@ import java.util.List;
  * <p>Design note. The workload is a ring of 256 blocks of 16..271 bytes, one freed and one
  * allocated (and written) per operation. A JMH benchmark with monitoring as a parameter runs each
  * setting in forks of its own, and once forks start on shifted heap layouts ({@link HeapLayout})
- * the spread between forks (about ±15 %) is larger than the 5 % to be judged: ten forks per setting
- * gave 0.87 and 1.16 for two builds with the same monitoring code. So here one system, built after
- * a layout shift, runs in rounds of three timed phases: the monitor stopped, the monitor running
- * (sampling every 100 ms, its listener registered), and an empty listener only (the manager's
- * sampled timing without the monitor's work). The phases of a round share the layout, the JIT's
- * code and the machine's state of the moment, so their ratios are the monitoring cost alone; the
- * figure is the median ratio over the rounds of several systems, each on its own layout.
+ * the spread between forks is larger than the 5 % to be judged: two builds with the same monitoring
+ * code came out on either side of it. So here one system, built after a layout shift, runs in
+ * rounds of three timed phases: the monitor stopped, the monitor running (sampling every 100 ms,
+ * its listener registered), and an empty listener only (the manager's sampled timing without the
+ * monitor's work). The phases of a round share the layout, the JIT's code and the machine's state
+ * of the moment, so their ratios are the monitoring cost alone; the figure is the median ratio over
+ * the rounds of several systems, each on its own layout.
+ *
+ * <p>Order. Each round runs its three phases in an order drawn from a seeded random sequence, so no
+ * setting always runs first (on a cache or a clock speed the phase before it left) or always after
+ * the monitor's sampler thread has run; the seed is part of the {@link Figure}, so a run can be
+ * repeated order for order.
  *
  * <p>Not thread-safe: one measuring thread, plus the monitor's own sampler.
  */
@@ -37,6 +43,8 @@ final class MonitorOverhead {
    * @param lowOnRatio lowest round's on/off ratio
    * @param highOnRatio highest round's on/off ratio
    * @param rounds rounds measured, over all systems
+   * @param seed the seed of the phase orders
+   * @param stoppedFirst rounds that ran the stopped phase first (of {@code rounds})
    */
   record Figure(
       double offNanos,
@@ -44,17 +52,28 @@ final class MonitorOverhead {
       double listenerRatio,
       double lowOnRatio,
       double highOnRatio,
-      int rounds) {}
+      int rounds,
+      long seed,
+      int stoppedFirst) {}
+
+  /** The three settings a round times. */
+  enum Setting {
+    STOPPED,
+    RUNNING,
+    LISTENER
+  }
 
   private static final int RING = 256;
 
   /** Where results go, so the JIT cannot drop the work. */
   static volatile long sink;
 
-  static Figure measure(int systems, int roundsPerSystem, Duration phase) {
+  static Figure measure(int systems, int roundsPerSystem, Duration phase, long seed) {
+    SplittableRandom orders = new SplittableRandom(seed);
     List<Double> off = new ArrayList<>();
     List<Double> onRatios = new ArrayList<>();
     List<Double> listenerRatios = new ArrayList<>();
+    int stoppedFirst = 0;
     for (int s = 0; s < systems; s++) {
       HeapLayout.shift();
       try (OmegaMemory omega =
@@ -75,25 +94,22 @@ final class MonitorOverhead {
         }
         // Warm-up: every setting, so the compiled path is the one all three phases run.
         for (int w = 0; w < (s == 0 ? 6 : 1); w++) {
-          phase(manager, ring, phase.toNanos());
-          monitor.startMonitoring();
-          phase(manager, ring, phase.toNanos());
-          monitor.stopMonitoring();
-          manager.addAllocationListener(empty);
-          phase(manager, ring, phase.toNanos());
-          manager.removeAllocationListener(empty);
+          for (Setting setting : Setting.values()) {
+            phase(setting, manager, monitor, empty, ring, phase.toNanos());
+          }
         }
         for (int r = 0; r < roundsPerSystem; r++) {
-          double stopped = phase(manager, ring, phase.toNanos());
-          monitor.startMonitoring();
-          double running = phase(manager, ring, phase.toNanos());
-          monitor.stopMonitoring();
-          manager.addAllocationListener(empty);
-          double listening = phase(manager, ring, phase.toNanos());
-          manager.removeAllocationListener(empty);
+          Setting[] order = shuffled(orders);
+          double[] nanos = new double[Setting.values().length];
+          for (Setting setting : order) {
+            nanos[setting.ordinal()] =
+                phase(setting, manager, monitor, empty, ring, phase.toNanos());
+          }
+          double stopped = nanos[Setting.STOPPED.ordinal()];
           off.add(stopped);
-          onRatios.add(running / stopped);
-          listenerRatios.add(listening / stopped);
+          onRatios.add(nanos[Setting.RUNNING.ordinal()] / stopped);
+          listenerRatios.add(nanos[Setting.LISTENER.ordinal()] / stopped);
+          stoppedFirst += order[0] == Setting.STOPPED ? 1 : 0;
         }
         for (MemoryBlock block : ring) {
           manager.deallocate(block);
@@ -107,11 +123,57 @@ final class MonitorOverhead {
         median(listenerRatios),
         sorted.getFirst(),
         sorted.getLast(),
-        onRatios.size());
+        onRatios.size(),
+        seed,
+        stoppedFirst);
+  }
+
+  /** The settings in a random order (Fisher-Yates). */
+  static Setting[] shuffled(SplittableRandom random) {
+    Setting[] order = Setting.values();
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      Setting swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    return order;
+  }
+
+  /** Times one phase of {@code setting}; returns ns per operation. */
+  private static double phase(
+      Setting setting,
+      MemoryManager manager,
+      PerformanceMonitor monitor,
+      AllocationListener empty,
+      MemoryBlock[] ring,
+      long nanos) {
+    switch (setting) {
+      case STOPPED -> {
+        return churn(manager, ring, nanos);
+      }
+      case RUNNING -> {
+        monitor.startMonitoring();
+        try {
+          return churn(manager, ring, nanos);
+        } finally {
+          monitor.stopMonitoring();
+        }
+      }
+      case LISTENER -> {
+        manager.addAllocationListener(empty);
+        try {
+          return churn(manager, ring, nanos);
+        } finally {
+          manager.removeAllocationListener(empty);
+        }
+      }
+      default -> throw new AssertionError(setting);
+    }
   }
 
   /** Runs the churn for about {@code nanos}; returns ns per operation. */
-  private static double phase(MemoryManager manager, MemoryBlock[] ring, long nanos) {
+  private static double churn(MemoryManager manager, MemoryBlock[] ring, long nanos) {
     long started = System.nanoTime();
     long deadline = started + nanos;
     long operations = 0;

@@ -1,9 +1,17 @@
 package dev.omega.mem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.util.ResourceLeakDetector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +26,9 @@ class BenchmarkSmokeTest {
     for (int size : new int[] {64, 4096}) {
       b.size = size;
       b.setUp();
+      assertEquals(
+          BenchSystems.OMEGA_LEAK_DETECTION, b.omega.config().manager().leakDetection(), "omega");
+      assertEquals(BenchSystems.NETTY_LEAK_DETECTION, ResourceLeakDetector.getLevel(), "netty");
       assertEquals(size, b.omegaChecked());
       assertEquals(size, b.mallocFfm());
       assertEquals(size, b.omegaNoAccess());
@@ -25,9 +36,51 @@ class BenchmarkSmokeTest {
       assertEquals(size, b.mallocRawCritical());
       assertEquals(size, b.nettyPooledDirect());
       assertEquals(size, b.arenaConfined());
-      assertTrue(b.jvmHeap() > 0);
+      assertEquals(size, b.jvmHeap());
       b.tearDown();
     }
+  }
+
+  @Test
+  void directAccess_bothPoolMemoriesRoundTrip() {
+    assertEquals(Optional.empty(), StartupFigures.whyNoDirectMemory(), "the pom's argLine");
+    DirectAccessBenchmark b = new DirectAccessBenchmark();
+    for (String poolMemory : List.of("direct", "checked")) {
+      b.poolMemory = poolMemory;
+      b.setUp();
+      assertEquals(DirectAccessBenchmark.SIZE, b.omegaChecked(), poolMemory);
+      b.tearDown();
+    }
+    assertEquals(null, System.getProperty(StartupFigures.DIRECT_ACCESS), "property put back");
+  }
+
+  /** Checked memory is a shared arena, which the JDK zeroes (so commits) when it is allocated. */
+  @Test
+  void startup_withPoolMemory_checkedIsResidentWhenBuilt_directIsNot() {
+    long pool = 64 * StartupFigures.MIB;
+    for (boolean direct : new boolean[] {true, false}) {
+      long before = MemoryPerBlock.residentBytes();
+      try (var omega =
+          StartupFigures.withPoolMemory(direct, () -> BenchSystems.builder(pool).build())) {
+        long grown = MemoryPerBlock.residentBytes() - before;
+        assertEquals(!direct, grown > pool / 2, "direct " + direct + ", grew " + grown);
+      }
+    }
+  }
+
+  @Test
+  void startup_measuresEveryBuild() {
+    var create = StartupFigures.create(true, 1, 2);
+    assertTrue(create.millis() > 0 && create.minMillis() <= create.maxMillis(), create.describe());
+    assertFalse(Double.isNaN(create.residentMib()), create.describe());
+    var touched = StartupFigures.preTouched(16 * StartupFigures.MIB, 0, 1);
+    assertTrue(touched.residentMib() > 15, "pre_touch commits the pool: " + touched.describe());
+  }
+
+  @Test
+  void sharedArenaClose_timesEveryClose() throws InterruptedException {
+    var t = SharedArenaClose.closeMillis(2, 1, 2);
+    assertTrue(t.first() > 0 && t.min() > 0 && t.min() <= t.max(), t.describe());
   }
 
   @Test
@@ -69,18 +122,42 @@ class BenchmarkSmokeTest {
 
   @Test
   void monitorOverhead_measuresEveryRoundOfEverySystem() {
-    var figure = MonitorOverhead.measure(2, 2, Duration.ofMillis(5));
+    var figure = MonitorOverhead.measure(2, 2, Duration.ofMillis(5), 42);
     assertEquals(4, figure.rounds());
+    assertEquals(42, figure.seed());
     assertTrue(figure.offNanos() > 0);
     assertTrue(figure.onRatio() > 0 && figure.listenerRatio() > 0);
   }
 
   @Test
+  void monitorOverhead_phaseOrder_putsEverySettingFirstInSomeRounds() {
+    SplittableRandom random = new SplittableRandom(7);
+    Set<MonitorOverhead.Setting> first = EnumSet.noneOf(MonitorOverhead.Setting.class);
+    for (int round = 0; round < 30; round++) {
+      MonitorOverhead.Setting[] order = MonitorOverhead.shuffled(random);
+      assertEquals(EnumSet.allOf(MonitorOverhead.Setting.class), EnumSet.copyOf(List.of(order)));
+      first.add(order[0]);
+    }
+    assertEquals(EnumSet.allOf(MonitorOverhead.Setting.class), first);
+  }
+
+  @Test
   void memoryPerBlock_measuresEveryContender() {
-    var figures = MemoryPerBlock.measure(20_000);
+    assertEquals(Optional.empty(), MemoryPerBlock.whyNoNativeFigure(), "the pom's argLine");
+    var figures = MemoryPerBlock.measure(200_000);
     assertEquals(4, figures.size());
+    figures.forEach(
+        (name, f) -> {
+          assertTrue(f.heapBytesPerBlock() >= 4, name + " holds a reference per block: " + f);
+          assertFalse(Double.isNaN(f.nativeBytesBeyondPayload()), name + ": " + f);
+        });
     var omega = figures.get("omega (MemoryBlock, checked)");
     assertTrue(omega.nativeBytesBeyondPayload() < 64, "slab rounding only: " + omega);
+  }
+
+  @Test
+  void memoryPerBlock_residentBytes_readsThisProcess() {
+    assertTrue(MemoryPerBlock.residentBytes() > 0);
   }
 
   /**
@@ -102,10 +179,41 @@ class BenchmarkSmokeTest {
   void collectorFigures_runOnSmallGraphs() {
     for (String collector : CollectorFigures.COLLECTORS) {
       assertTimedCollections(CollectorFigures.fullCollectionOfCycles(collector, 10_000, 1, 3));
-      double[] trees = CollectorFigures.binaryTrees(collector, 8, Duration.ofMillis(5));
-      assertTrue(trees[0] > 0);
     }
     assertTimedCollections(CollectorFigures.youngCollection(10_000, 7_000, 1, 3));
-    assertTrue(CollectorFigures.binaryTreesOnJvmHeap(8)[2] > 0);
+  }
+
+  @Test
+  void binaryTrees_everyContenderBuildsAndChecksEveryTree() {
+    List<String> contenders = new ArrayList<>(List.of(CollectorFigures.COLLECTORS));
+    contenders.add(BinaryTrees.JVM_HEAP);
+    for (String contender : contenders) {
+      List<Integer> seen = new ArrayList<>();
+      BinaryTrees.Figures f =
+          BinaryTrees.inThisJvm(
+              contender, 8, Duration.ofMillis(5), 1, 2, (index, run, checks) -> seen.add(index));
+      assertEquals(List.of(0, 1, 2, 3), seen, contender + ": cold, one warm-up, two measured");
+      assertEquals(BinaryTrees.expectedChecks(8), f.checks(), contender);
+      assertTrue(f.cold().wallMillis() > 0 && f.warm().wallMillis() > 0, contender + ": " + f);
+    }
+  }
+
+  @Test
+  void binaryTrees_inFreshJvm_reportsTheChildsRuns() {
+    BinaryTrees.Figures f =
+        BinaryTrees.inFreshJvm(BinaryTrees.JVM_HEAP, 6, Duration.ofMillis(5), 1, 1);
+    assertEquals(BinaryTrees.expectedChecks(6), f.checks());
+    assertTrue(f.cold().wallMillis() > 0 && f.warm().wallMillis() > 0, f.toString());
+  }
+
+  @Test
+  void binaryTrees_expectedChecks_areTheBenchmarksGamesLines() {
+    assertEquals(
+        List.of(
+            "stretch tree of depth 7\t check: 255",
+            "64\t trees of depth 4\t check: 1984",
+            "16\t trees of depth 6\t check: 2032",
+            "long lived tree of depth 6\t check: 127"),
+        BinaryTrees.expectedChecks(6));
   }
 }
