@@ -73,7 +73,9 @@ final class TestCommand implements Callable<Integer> {
       defaultValue = "text",
       description =
           "text or json (default: ${DEFAULT-VALUE}); json prints progress on stderr and one"
-              + " document on stdout.")
+              + " document on stdout with the keys suite, category, stress, ok, planned, passed,"
+              + " failed, skipped, seconds, summary (the suite's figures) and tests (each one's"
+              + " name, status, seconds and message).")
   MemoryCommand.Format format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
