@@ -40,7 +40,14 @@ public final class OmegaCommand implements Runnable {
    * its message, exit code 2.
    */
   static CommandLine commandLine() {
-    return new CommandLine(new OmegaCommand())
+    CommandLine commandLine = new CommandLine(new OmegaCommand());
+    commandLine
+        .getSubcommands()
+        .get("test")
+        .getCommandSpec()
+        .usageMessage()
+        .footer(TestCommand.categoryHelp());
+    return commandLine
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(
             (e, failed, parseResult) -> {

@@ -108,7 +108,7 @@ class TestCommandTest {
   }
 
   @Test
-  void help_exitsZeroAndListsEveryOption() {
+  void help_exitsZeroAndListsEveryOptionAndEveryCategory() {
     CommandRun r = omega("test", "--help");
     assertEquals(0, r.exit(), r.printed());
     List<OptionSpec> options =
@@ -116,18 +116,19 @@ class TestCommandTest {
     for (OptionSpec option : options) {
       assertTrue(r.out().contains(option.longestName()), option.longestName() + "\n" + r.out());
     }
-    for (String category : TestCommand.CATEGORIES) {
-      assertTrue(r.out().contains(category), category + "\n" + r.out());
+    for (TestCommand.Category c : TestCommand.Category.values()) {
+      assertTrue(r.out().contains("\n  " + c.tag + " "), c.tag + "\n" + r.out());
     }
+    assertTrue(r.out().contains("Not run by omega test: OmegaCommandIT (tag cli)"), r.out());
   }
 
   @Test
-  void badCategory_exitsTwoNamingTheValueAndTheCategories() {
+  void badCategory_exitsTwoNamingTheValueAndTheSixCategories() {
     CommandRun r = omega("test", "--category", "architecture");
     assertEquals(2, r.exit(), r.printed());
     assertEquals(
         "--category must be one of [basic_allocation, concurrent_access, memory_leak_detection,"
-            + " performance_benchmarks, stress_tests], got architecture",
+            + " performance_benchmarks, stress_tests, contracts], got architecture",
         r.firstErrLine(),
         r.printed());
   }
@@ -168,7 +169,7 @@ class TestCommandTest {
   void formatJson_suitePassed_printsOneDocumentWithTheDocumentedKeysAndExitsZero()
       throws Exception {
     useTheStandIn();
-    CommandRun r = omega("test", "--category", "stress_tests", "--format", "json");
+    CommandRun r = omega("test", "--category", "contracts", "--format", "json");
     assertEquals(0, r.exit(), r.printed());
     JsonNode doc = new ObjectMapper().readTree(r.out());
     assertEquals(
@@ -187,7 +188,7 @@ class TestCommandTest {
         keys(doc),
         r.out());
     assertEquals("memory_management", doc.path("suite").asText());
-    assertEquals("stress_tests", doc.path("category").asText(), "the category reached the suite");
+    assertEquals("contracts", doc.path("category").asText(), "the category reached the suite");
     assertTrue(doc.path("ok").asBoolean(), r.out());
     assertEquals(1, doc.path("passed").asLong(), r.out());
     assertEquals(1000, doc.path("summary").path("operations").asLong(), r.out());
