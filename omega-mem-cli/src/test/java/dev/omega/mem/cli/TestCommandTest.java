@@ -13,6 +13,7 @@ import java.util.List;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.Model.OptionSpec;
@@ -91,6 +92,15 @@ class TestCommandTest {
     suite = target;
   }
 
+  /**
+   * Every test starts on an empty suite directory (the suite is not built there), so no test, and
+   * no bug that lets a bad option through, launches the real suite beside this module.
+   */
+  @BeforeEach
+  void noSuite() {
+    System.setProperty("omega.suite.dir", dir.toString());
+  }
+
   @AfterEach
   void forgetTheSuiteDirectory() {
     System.clearProperty("omega.suite.dir");
@@ -154,7 +164,6 @@ class TestCommandTest {
 
   @Test
   void suiteNotBuilt_exitsOneSayingHowToBuildIt() {
-    System.setProperty("omega.suite.dir", dir.toString());
     CommandRun r = omega("test");
     assertEquals(1, r.exit(), r.printed());
     assertEquals(
