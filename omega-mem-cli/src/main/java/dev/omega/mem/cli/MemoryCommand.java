@@ -1,8 +1,8 @@
 package dev.omega.mem.cli;
 
-import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OmegaMemoryConfig;
+import dev.omega.mem.api.OmegaMemoryException;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PoolStatistics;
 import dev.omega.mem.api.gc.CollectionStatistics;
@@ -126,7 +126,10 @@ final class MemoryCommand implements Callable<Integer> {
   @Option(
       names = "--format",
       defaultValue = "text",
-      description = "text or json (default: ${DEFAULT-VALUE}).")
+      description =
+          "text or json (default: ${DEFAULT-VALUE}). json is one document with the keys run, pool,"
+              + " manager, gc and bottlenecks; --status has only run, pool and gc, --diagnose"
+              + " adds findings.")
   Format format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -166,14 +169,9 @@ final class MemoryCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    OmegaMemoryConfig configuration;
-    try {
-      configuration =
-          config == null ? OmegaMemoryConfig.defaults() : OmegaMemoryConfigLoader.load(config);
-    } catch (ConfigurationException e) {
-      err.println(e.getMessage());
-      return 2;
-    }
+    // A ConfigurationException, here or from the assembly, is reported by OmegaCommand: exit 2.
+    OmegaMemoryConfig configuration =
+        config == null ? OmegaMemoryConfig.defaults() : OmegaMemoryConfigLoader.load(config);
     if (action.monitor) {
       PerformanceMonitorConfig m = configuration.monitor();
       configuration =
@@ -198,7 +196,13 @@ final class MemoryCommand implements Callable<Integer> {
             configuration.garbageCollector().collectionStrategy());
         err.flush();
       }
-      Workload.Result result = chosen.run(omega, threads, operations, seed);
+      Workload.Result result;
+      try {
+        result = chosen.run(omega, threads, operations, seed);
+      } catch (OmegaMemoryException e) {
+        err.println("workload " + chosen.name + " failed: " + e.getMessage());
+        return 1;
+      }
       Map<String, Object> facts = facts(omega, result);
       Optional<PerformanceReport> report =
           omega.plugins().monitors().isEmpty()

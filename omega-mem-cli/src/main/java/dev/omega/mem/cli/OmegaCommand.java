@@ -1,11 +1,13 @@
 package dev.omega.mem.cli;
 
+import dev.omega.mem.api.ConfigurationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code omega} command. Exit codes scripts can trust: 0 all well, 1 problems found (a
- * diagnosis with findings, a failed workload), 2 usage error.
+ * diagnosis with findings, a failed workload), 2 usage error (a bad option or a bad configuration).
+ * Every error a person can fix is one message on stderr, never a stack trace.
  */
 @Command(
     name = "omega",
@@ -27,10 +29,34 @@ public final class OmegaCommand implements Runnable {
     System.exit(run(args));
   }
 
-  /** Runs the command line and returns its exit code (tests call this). */
+  /** Runs the command line and returns its exit code. */
   static int run(String... args) {
-    return new CommandLine(new OmegaCommand())
+    return commandLine().execute(args);
+  }
+
+  /**
+   * The command line as {@link #main} runs it; tests give it their own writers. A configuration
+   * rejected anywhere (the file, or a plugin name only the assembly can check) is a usage error:
+   * its message, exit code 2.
+   */
+  static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new OmegaCommand());
+    commandLine
+        .getSubcommands()
+        .get("test")
+        .getCommandSpec()
+        .usageMessage()
+        .footer(TestCommand.categoryHelp());
+    return commandLine
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .execute(args);
+        .setExecutionExceptionHandler(
+            (e, failed, parseResult) -> {
+              if (!(e instanceof ConfigurationException)) {
+                throw e;
+              }
+              failed.getErr().println(e.getMessage());
+              failed.getErr().flush();
+              return failed.getCommandSpec().exitCodeOnInvalidInput();
+            });
   }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,17 +36,84 @@ import picocli.CommandLine.Option;
     name = "test",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the memory-management test suite with progress and a summary.",
+      "Runs the memory-management test suite with progress and a summary: every category below,"
+          + " or the one --category names.",
       "Exit codes: 0 all passed, 1 a test failed or the suite is not built, 2 usage error."
     })
 final class TestCommand implements Callable<Integer> {
-  static final List<String> CATEGORIES =
-      List.of(
-          "basic_allocation",
-          "concurrent_access",
-          "memory_leak_detection",
-          "performance_benchmarks",
-          "stress_tests");
+  /**
+   * The suite's categories: the JUnit tags of {@code omega-mem-it} that {@code omega test} runs,
+   * each with the test classes that carry it, for {@code --help}. {@code SuiteCategoriesTest} fails
+   * when a class's tags and this list disagree, or when a test class carries none of them.
+   */
+  enum Category {
+    BASIC_ALLOCATION(
+        "basic_allocation",
+        "systems assembled as users build them, plugins found, bad input refused, model-based"
+            + " operation sequences",
+        "AssemblyIT, BadInputIT, DiscoveryIT, ModelBasedIT"),
+    CONCURRENT_ACCESS(
+        "concurrent_access",
+        "threads racing on the manager, the heap and a domain's quota; the jcstress races",
+        "DomainModelIT, HeapUnderLoadIT, ManagerUnderLoadIT (its 256-thread test), RaceIT,"
+            + " SafetyUnderConcurrencyIT"),
+    MEMORY_LEAK_DETECTION(
+        "memory_leak_detection",
+        "planted leaks found by leak detection",
+        "ManagerUnderLoadIT (its leak test)"),
+    PERFORMANCE_BENCHMARKS(
+        "performance_benchmarks",
+        "short performance runs, the monitor and its exporters, the dashboard in a browser",
+        "DashboardBrowserIT, MonitoringIT, PerformanceIT"),
+    STRESS_TESTS(
+        "stress_tests",
+        "exhaustion and recovery, injected faults, long model-based sequences",
+        "FaultsIT, ManagerUnderLoadIT (its exhaustion test), ModelBasedIT, StressIT"),
+    CONTRACTS(
+        "contracts",
+        "the architecture rules, and the strategy and collector contracts run on plugins from"
+            + " outside their modules",
+        "ArchitectureIT, TracingCollectorContractIT, WorstFitStrategyContractIT");
+
+    final String tag;
+    final String summary;
+    final String classes;
+
+    Category(String tag, String summary, String classes) {
+      this.tag = tag;
+      this.summary = summary;
+      this.classes = classes;
+    }
+  }
+
+  static final List<String> CATEGORIES = Arrays.stream(Category.values()).map(c -> c.tag).toList();
+
+  /**
+   * The tag of the command's own end-to-end test, which {@code omega test} leaves out: it runs
+   * {@code omega test} itself.
+   */
+  static final String NOT_RUN_TAG = "cli";
+
+  /**
+   * The help's closing section: each category with what it checks and the test classes that carry
+   * its tag, then what {@code omega test} leaves out. Picocli formats a footer, so {@code %n} ends
+   * a line.
+   */
+  static String categoryHelp() {
+    Help.TextTable table =
+        Help.TextTable.forColumns(
+            Help.defaultColorScheme(Help.Ansi.OFF),
+            new Help.Column(26, 2, Help.Column.Overflow.SPAN),
+            new Help.Column(54, 0, Help.Column.Overflow.WRAP));
+    for (Category c : Category.values()) {
+      table.addRowValues(c.tag, c.summary + ": " + c.classes);
+    }
+    return ("%nCategories, by JUnit tag (mvn verify -Dgroups=NAME runs the same tests):%n"
+        + table.toString().replace(System.lineSeparator(), "%n")
+        + "Not run by omega test: OmegaCommandIT (tag "
+        + NOT_RUN_TAG
+        + "), which runs the omega jar,%nomega test included; mvn verify runs it.");
+  }
 
   @Option(
       names = "--suite",
@@ -57,7 +126,8 @@ final class TestCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description =
           "One category: basic_allocation, concurrent_access, memory_leak_detection,"
-              + " performance_benchmarks or stress_tests (default: all).")
+              + " performance_benchmarks, stress_tests or contracts (default: all six; see"
+              + " below).")
   String category;
 
   @Option(
@@ -73,7 +143,9 @@ final class TestCommand implements Callable<Integer> {
       defaultValue = "text",
       description =
           "text or json (default: ${DEFAULT-VALUE}); json prints progress on stderr and one"
-              + " document on stdout.")
+              + " document on stdout with the keys suite, category, stress, ok, planned, passed,"
+              + " failed, skipped, seconds, summary (the suite's figures) and tests (each one's"
+              + " name, status, seconds and message).")
   MemoryCommand.Format format;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

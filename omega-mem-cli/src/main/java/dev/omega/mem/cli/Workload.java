@@ -23,6 +23,7 @@ enum Workload {
       long perThread = Math.max(1, operations / threads);
       List<Thread> workers = new ArrayList<>();
       long[] checksumErrors = new long[threads];
+      RuntimeException[] failures = new RuntimeException[threads];
       long started = System.nanoTime();
       for (int t = 0; t < threads; t++) {
         int id = t;
@@ -31,28 +32,32 @@ enum Workload {
                 .name("omega-churn-" + t)
                 .start(
                     () -> {
-                      SplittableRandom random = new SplittableRandom(seed + id);
-                      MemoryBlock[] slots = new MemoryBlock[1024];
-                      for (int i = 0; i < slots.length; i++) {
-                        slots[i] = manager.allocate(16 + random.nextInt(1009));
-                        slots[i].setLong(0, i);
-                      }
-                      for (long op = 0; op < perThread; op++) {
-                        int i = random.nextInt(slots.length);
-                        if (slots[i].getLong(0) != i) {
-                          checksumErrors[id]++;
-                        }
-                        manager.deallocate(slots[i]);
-                        slots[i] = manager.allocate(16 + random.nextInt(1009));
-                        slots[i].setLong(0, i);
-                      }
-                      for (MemoryBlock block : slots) {
-                        manager.deallocate(block);
+                      try {
+                        churn(
+                            manager,
+                            new SplittableRandom(seed + id),
+                            perThread,
+                            checksumErrors,
+                            id);
+                      } catch (RuntimeException e) {
+                        failures[id] = e;
                       }
                     }));
       }
       for (Thread worker : workers) {
         worker.join();
+      }
+      // A worker that died (an exhausted pool) would otherwise leave a run that looks complete.
+      RuntimeException failure = null;
+      for (RuntimeException e : failures) {
+        if (e != null && failure == null) {
+          failure = e;
+        } else if (e != null) {
+          failure.addSuppressed(e);
+        }
+      }
+      if (failure != null) {
+        throw failure;
       }
       long nanos = System.nanoTime() - started;
       long errors = 0;
@@ -60,6 +65,31 @@ enum Workload {
         errors += e;
       }
       return new Result(name, threads, perThread * threads, nanos, errors);
+    }
+
+    private static void churn(
+        MemoryManager manager,
+        SplittableRandom random,
+        long operations,
+        long[] checksumErrors,
+        int id) {
+      MemoryBlock[] slots = new MemoryBlock[1024];
+      for (int i = 0; i < slots.length; i++) {
+        slots[i] = manager.allocate(16 + random.nextInt(1009));
+        slots[i].setLong(0, i);
+      }
+      for (long op = 0; op < operations; op++) {
+        int i = random.nextInt(slots.length);
+        if (slots[i].getLong(0) != i) {
+          checksumErrors[id]++;
+        }
+        manager.deallocate(slots[i]);
+        slots[i] = manager.allocate(16 + random.nextInt(1009));
+        slots[i].setLong(0, i);
+      }
+      for (MemoryBlock block : slots) {
+        manager.deallocate(block);
+      }
     }
   },
 
@@ -143,6 +173,10 @@ enum Workload {
     this.name = name;
   }
 
+  /**
+   * Runs the workload. What a worker thread throws (an {@code OutOfMemoryException} when the pool
+   * is too small for the workload) is thrown here, on the caller's thread.
+   */
   abstract Result run(OmegaMemory omega, int threads, long operations, long seed)
       throws InterruptedException;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * flows one way (api ← implementations ← runtime ← cli / it / bench), and implementations meet only
  * through the API.
  */
-@Tag("architecture")
+@Tag("contracts")
 class ArchitectureIT {
   private static JavaClasses main;
   private static JavaClasses tests;

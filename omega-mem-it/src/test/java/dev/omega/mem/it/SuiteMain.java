@@ -35,10 +35,14 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /**
  * Runs the categorised suite through the JUnit Platform launcher, for {@code omega test}: the same
  * tests and tags {@code mvn verify -Dgroups=...} runs, with a line of progress per test and a
- * closing summary. Arguments: {@code [--category NAME] [--stress] [--monitor-performance]
- * [--results FILE]}; with {@code --results} the outcome of every test and the suite's figures are
- * also written to FILE as properties, which {@code omega test --format json} turns into its output.
- * Exit code 0 when every test passed, 1 when one failed, 2 for a bad argument.
+ * closing summary. Every test of this module carries one of {@link #CATEGORIES} (the five OMEGA
+ * categories and {@code contracts}), except {@code OmegaCommandIT}, tagged {@code cli}, which runs
+ * {@code omega test} itself and so only under {@code mvn verify}; {@code omega-mem-cli}'s {@code
+ * SuiteCategoriesTest} checks both, and that {@code omega test}'s list is this one. Arguments:
+ * {@code [--category NAME] [--stress] [--monitor-performance] [--results FILE]}; with {@code
+ * --results} the outcome of every test and the suite's figures are also written to FILE as
+ * properties, which {@code omega test --format json} turns into its output. Exit code 0 when every
+ * test passed, 1 when one failed, 2 for a bad argument.
  */
 public final class SuiteMain {
   static final List<String> CATEGORIES =
@@ -47,7 +51,11 @@ public final class SuiteMain {
           "concurrent_access",
           "memory_leak_detection",
           "performance_benchmarks",
-          "stress_tests");
+          "stress_tests",
+          "contracts");
+
+  /** The command's own end-to-end test ({@code OmegaCommandIT}): it runs {@code omega test}. */
+  static final String NOT_RUN_TAG = "cli";
 
   private SuiteMain() {}
 
@@ -94,7 +102,7 @@ public final class SuiteMain {
             .selectors(selectPackage("dev.omega.mem.it"))
             .filters(
                 category == null ? includeTags(CATEGORIES) : includeTags(category),
-                excludeTags("cli"))
+                excludeTags(NOT_RUN_TAG))
             .configurationParameter("junit.jupiter.execution.timeout.default", "5 m")
             .build();
     Launcher launcher = LauncherFactory.create();
