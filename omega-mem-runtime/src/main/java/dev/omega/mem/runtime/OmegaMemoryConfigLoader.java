@@ -91,6 +91,7 @@ public final class OmegaMemoryConfigLoader {
           "history_file",
           "dashboard_port",
           "dashboard_host",
+          "dashboard_token",
           "exporters",
           "leak_detection",
           "leak_sampling_interval",
@@ -440,6 +441,7 @@ public final class OmegaMemoryConfigLoader {
     r.string("history_file", v -> monitor.historyFile(Path.of(v)));
     r.integer("dashboard_port", monitor::dashboardPort);
     r.string("dashboard_host", monitor::dashboardHost);
+    r.string("dashboard_token", monitor::dashboardToken);
     r.strings("exporters", monitor::exporters);
     PerformanceThresholds defaults = PerformanceThresholds.defaults();
     Duration[] thresholds = {

@@ -49,6 +49,7 @@ class OmegaMemoryConfigLoaderTest {
             thread_cache_blocks = 16
             dashboard_port = 0
             dashboard_host = "0.0.0.0"
+            dashboard_token = "a-long-enough-secret"
             exporters = [jmx, jfr]
             """);
     assertEquals(64L << 20, c.pool().poolSize());
@@ -69,6 +70,7 @@ class OmegaMemoryConfigLoaderTest {
     assertEquals(700, c.garbageCollector().youngGenerationThreshold());
     assertEquals(0, c.monitor().dashboardPort());
     assertEquals("0.0.0.0", c.monitor().dashboardHost());
+    assertEquals("a-long-enough-secret", c.monitor().dashboardToken());
     assertEquals(List.of("jmx", "jfr"), c.monitor().exporters());
   }
 
