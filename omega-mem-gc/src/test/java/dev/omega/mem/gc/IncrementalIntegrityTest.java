@@ -63,10 +63,11 @@ class IncrementalIntegrityTest {
   @Test
   void verifyIntegrity_inEveryPhaseWithMutatorsBetweenSteps_findsNothing() {
     HeapObject root = rootWithChild();
-    HeapObject other = heap.allocate(1, 8);
+    HeapObject other = heap.allocate(2, 8);
     heap.addRoot(other);
     HeapObject held = heap.allocate(0, 8);
     heap.setReference(other, 0, held);
+    heap.setReference(other, 1, heap.allocate(0, 8)); // a second child, so a scan must take both
     heap.allocate(0, 8); // garbage
     assertEquals(List.of(), heap.verifyIntegrity(), "idle, before any cycle");
 
@@ -202,6 +203,20 @@ class IncrementalIntegrityTest {
     heap.addRoot(newest);
     markToTheLazySweep(); // cursor at the tail (root), fence at the head (newest)
     return new SweepScene(root, newest);
+  }
+
+  @Test
+  void verifyIntegrity_afterTheSweepFencesObjectIsFreedMidSweep_findsNothing() {
+    SweepScene scene = sweepScene();
+    heap.removeRoot(scene.newest());
+    // Freed by other means than the sweep: unlink must move the fence on to the next object.
+    heap.stopTheWorld(() -> heap.free(id(scene.newest())));
+
+    assertEquals(List.of(), heap.verifyIntegrity());
+    while (heap.sweepPending(0)) {
+      gc.collect(CollectionCause.BACKGROUND);
+    }
+    assertEquals(2, heap.objectCount(), "the root and its child");
   }
 
   @Test
