@@ -357,6 +357,49 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   protected void verifyOwnState(List<String> problems) {}
 
+  /**
+   * For {@link #verifyOwnState} of a tracing collector between collections: its last sweep freed
+   * every object without {@code epoch}, and the heap gives new objects mark 0, so any other mark
+   * means a sweep skipped an object or something else wrote marks. O(objects).
+   */
+  protected final void verifySweptMarks(int epoch, List<String> problems) {
+    long[] stale = new long[2]; // how many, and the first one's id
+    heap.forEachObject(
+        object -> {
+          int mark = heap.mark(object);
+          if (mark != epoch && mark != 0 && stale[0]++ == 0) {
+            stale[1] = object;
+          }
+        });
+    if (stale[0] > 0) {
+      problems.add(
+          stale[0]
+              + " objects carry a mark that is neither the last collection's ("
+              + epoch
+              + ") nor a new object's (0), the first: object "
+              + stale[1]
+              + " with mark "
+              + heap.mark(stale[1]));
+    }
+  }
+
+  /**
+   * Every object the roots reach, found by a walk of its own that reads no mark: for {@link
+   * #verifyOwnState}, to hold the marks against. O(reachable objects and references).
+   */
+  protected final LongHashSet reachableFromRoots() {
+    LongHashSet reached = new LongHashSet();
+    LongStack work = new LongStack();
+    heap.forEachRoot(work::push);
+    while (!work.isEmpty()) {
+      long object = work.pop();
+      if (reached.add(object)) {
+        pushChildren(object, work);
+      }
+    }
+    return reached;
+  }
+
   @Override
   public void addCollectionListener(CollectionListener listener) {
     listeners.add(Objects.requireNonNull(listener, "collection listener is null"));

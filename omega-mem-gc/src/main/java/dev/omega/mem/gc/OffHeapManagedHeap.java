@@ -1555,15 +1555,28 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       long counted = 0;
       for (int g = 0; g < generations; g++) {
         long n = 0;
+        long cursorAt = -1;
+        long fenceAt = -1;
+        boolean whole = true;
         for (int s = genLists.head(g); s >= 0; s = genLists.next(s)) {
           if (cellAt(s) < 0 || generationAt(s) != g) {
             problems.add("generation list " + g + " holds slot " + s + " wrongly");
+            whole = false;
             break;
+          }
+          if (s == sweepCursor[g]) {
+            cursorAt = n;
+          }
+          if (s == sweepFence[g]) {
+            fenceAt = n;
           }
           n++;
         }
         if (n != genLists.count(g)) {
           problems.add("generation " + g + " counts " + genLists.count(g) + " but lists " + n);
+        }
+        if (whole && sweepCursor[g] >= 0) {
+          verifyLazySweep(g, cursorAt, fenceAt, problems);
         }
         counted += n;
       }
@@ -1572,6 +1585,48 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       }
       problems.addAll(cells.verify(objects));
       return problems;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A pending lazy sweep of {@code gen} walks from its cursor towards the head and stops at its
+   * fence, so both must be on the list (positions counted from the head) with the fence not past
+   * the cursor; {@link #unlink} moves them on when their objects leave. Otherwise a step would read
+   * the links of a freed slot, or run past the objects the sweep began with.
+   */
+  private void verifyLazySweep(int gen, long cursorAt, long fenceAt, List<String> problems) {
+    if (cursorAt < 0 || fenceAt < 0) {
+      problems.add(
+          "the lazy sweep of generation "
+              + gen
+              + " has its "
+              + (cursorAt < 0
+                  ? "cursor at slot " + sweepCursor[gen]
+                  : "fence at slot " + sweepFence[gen])
+              + ", which is not on that generation's list");
+    } else if (fenceAt > cursorAt) {
+      problems.add(
+          "the lazy sweep of generation "
+              + gen
+              + " has its fence (slot "
+              + sweepFence[gen]
+              + ") past its cursor (slot "
+              + sweepCursor[gen]
+              + "), so it would run beyond the objects it began with");
+    }
+  }
+
+  /**
+   * For tests: points the pending lazy sweep of {@code gen} at other slots, as a bug that forgot to
+   * move them on would.
+   */
+  void setLazySweepRange(int gen, int cursor, int fence) {
+    lock.lock();
+    try {
+      sweepCursor[gen] = cursor;
+      sweepFence[gen] = fence;
     } finally {
       lock.unlock();
     }
