@@ -202,6 +202,74 @@ final class AccessGuard {
     } while (safe < start && !SAFE.compareAndSet(safe, start));
   }
 
+  /**
+   * Moves a grace period forward without waiting: starts one when none is pending, or re-reads the
+   * records the pending one found inside an access; the grace period ends (and {@link #isSafe}
+   * answers for it) once each of them has changed. Returns whether memory freed with {@code ticket}
+   * may be reused now. A thread whose stash ran dry calls this rather than {@link #synchronize()},
+   * so that a thread descheduled inside an access (common with more threads than cores) holds up no
+   * allocation: the caller refills from the slabs meanwhile.
+   */
+  static boolean tryAdvance(long ticket) {
+    if (SAFE.get() >= ticket) {
+      return true;
+    }
+    if (!PENDING_LOCK.tryLock()) {
+      return false; // another thread is moving it forward
+    }
+    try {
+      if (pendingStart < 0) {
+        pendingStart = EPOCH.getAndIncrement();
+        pendingCount = 0;
+        for (Record r : RECORDS) {
+          long seen = r.active;
+          if ((seen & 1) != 0) {
+            if (pendingCount == pendingRecords.length) {
+              pendingRecords = java.util.Arrays.copyOf(pendingRecords, pendingCount * 2);
+              pendingSeen = java.util.Arrays.copyOf(pendingSeen, pendingCount * 2);
+            }
+            pendingRecords[pendingCount] = r;
+            pendingSeen[pendingCount++] = seen;
+          }
+        }
+      }
+      int left = 0;
+      for (int i = 0; i < pendingCount; i++) {
+        Record r = pendingRecords[i];
+        if (r.active == pendingSeen[i] && !r.ownerDead()) {
+          pendingRecords[left] = r;
+          pendingSeen[left++] = pendingSeen[i];
+        }
+      }
+      java.util.Arrays.fill(pendingRecords, left, pendingCount, null);
+      pendingCount = left;
+      if (left == 0) {
+        long start = pendingStart;
+        pendingStart = -1;
+        long safe;
+        do {
+          safe = SAFE.get();
+        } while (safe < start && !SAFE.compareAndSet(safe, start));
+      }
+    } finally {
+      PENDING_LOCK.unlock();
+    }
+    return SAFE.get() >= ticket;
+  }
+
+  /** Guards the pending grace period of {@link #tryAdvance}. */
+  private static final java.util.concurrent.locks.ReentrantLock PENDING_LOCK =
+      new java.util.concurrent.locks.ReentrantLock();
+
+  /** The epoch the pending grace period started at, or -1 when none is pending. */
+  private static long pendingStart = -1;
+
+  /** The records the pending grace period found inside an access, and what they read then. */
+  private static Record[] pendingRecords = new Record[16];
+
+  private static long[] pendingSeen = new long[16];
+  private static int pendingCount;
+
   /** Grace periods started since the JVM started (for tests and statistics). */
   static long gracePeriods() {
     return EPOCH.get() - 1;

@@ -302,12 +302,18 @@ final class SmallBlocks {
 
   /**
    * Whether a thread whose stash of a class ran dry should take its limbo back now rather than
-   * refill from the slabs: when no grace period is needed for it, or when it holds enough blocks to
-   * pay for one.
+   * refill from the slabs: when a grace period already covers it, or when it holds enough blocks to
+   * pay for moving one forward and that ended it. It never waits: a full limbo does ({@link
+   * #park}).
    */
   private static boolean worthRetiring(ThreadCache cache) {
     int n = cache.limboCount;
-    return n >= ThreadCache.LIMBO_RETIRE_BATCH || (n > 0 && AccessGuard.isSafe(cache.limboTicket));
+    if (n == 0) {
+      return false;
+    }
+    return n >= ThreadCache.LIMBO_RETIRE_BATCH
+        ? AccessGuard.tryAdvance(cache.limboTicket)
+        : AccessGuard.isSafe(cache.limboTicket);
   }
 
   /** Moves the cache's limbo into its stash once a grace period covers it (running one if not). */

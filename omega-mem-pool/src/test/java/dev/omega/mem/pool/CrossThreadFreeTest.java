@@ -185,6 +185,57 @@ class CrossThreadFreeTest {
   }
 
   @Test
+  void freedBlock_isNotReused_whileAnAccessThatMaySeeItIsInFlight() throws Exception {
+    Block victim = (Block) m.allocate(64);
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch leave = new java.util.concurrent.CountDownLatch(1);
+    // Another thread stands inside an access, as a write through a stale handle would.
+    Thread accessor =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  AccessGuard.Record r = AccessGuard.enter();
+                  inside.countDown();
+                  try {
+                    leave.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } finally {
+                    AccessGuard.exit(r);
+                  }
+                });
+    inside.await();
+    List<MemoryBlock> held = new ArrayList<>();
+    boolean reusedTooSoon = false;
+    try {
+      List<MemoryBlock> others = new ArrayList<>();
+      for (int i = 0; i < 2 * ThreadCache.LIMBO_RETIRE_BATCH; i++) {
+        others.add(m.allocate(64));
+      }
+      m.deallocate(victim);
+      others.forEach(m::deallocate);
+      for (int i = 0; i < 2_000 && !reusedTooSoon; i++) {
+        Block b = (Block) m.allocate(64);
+        held.add(b);
+        reusedTooSoon = b.region == victim.region && b.index == victim.index;
+      }
+    } finally {
+      leave.countDown(); // whatever happened, let the access leave, or close would wait for it
+      accessor.join();
+    }
+    assertTrue(
+        !reusedTooSoon, "the block was reused while an access that may still see it was in flight");
+    boolean back = false;
+    for (int i = 0; i < 10_000 && !back; i++) {
+      Block b = (Block) m.allocate(64);
+      held.add(b);
+      back = b.region == victim.region && b.index == victim.index;
+    }
+    assertTrue(back, "once the access left, the block came back");
+    held.forEach(m::deallocate);
+  }
+
+  @Test
   void threadsThatEnd_giveBackEveryByte_withoutAnyAllocationFailing() throws Exception {
     int threads = 32;
     List<Thread> started = new ArrayList<>();
