@@ -3,6 +3,7 @@ package dev.omega.mem.gc;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.spi.CollectorTraits;
+import dev.omega.mem.spi.CollectorTraits.Trait;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.spi.HeapAccess;
 
@@ -19,7 +20,7 @@ final class BuiltInCollectors {
 
     @Override
     public CollectorTraits traits() {
-      return new CollectorTraits(false, true, false, false, true);
+      return CollectorTraits.of(Trait.WRITE_BARRIER, Trait.COUNTS_REFERENCES);
     }
 
     @Override
@@ -37,7 +38,8 @@ final class BuiltInCollectors {
 
     @Override
     public CollectorTraits traits() {
-      return new CollectorTraits(true, true, false, false, false);
+      return CollectorTraits.of(
+          Trait.GENERATIONAL, Trait.WRITE_BARRIER, Trait.INCREMENTAL, Trait.CONCURRENT_MUTATORS);
     }
 
     @Override
@@ -55,7 +57,7 @@ final class BuiltInCollectors {
 
     @Override
     public CollectorTraits traits() {
-      return new CollectorTraits(false, false, false, false, false);
+      return CollectorTraits.of(Trait.WRITE_BARRIER, Trait.CONCURRENT_MUTATORS);
     }
 
     @Override
@@ -73,7 +75,7 @@ final class BuiltInCollectors {
 
     @Override
     public CollectorTraits traits() {
-      return new CollectorTraits(false, true, false, true, false);
+      return CollectorTraits.of(Trait.WRITE_BARRIER, Trait.INCREMENTAL, Trait.CONCURRENT_MUTATORS);
     }
 
     @Override

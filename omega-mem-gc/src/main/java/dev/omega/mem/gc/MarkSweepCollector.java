@@ -38,13 +38,17 @@ final class MarkSweepCollector extends AbstractCollector {
   @Override
   public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
     if (oldTarget != 0) {
-      graphShrankSinceCollection = true;
+      if (!graphShrankSinceCollection) {
+        graphShrankSinceCollection = true; // written once: mutators on two cores only read the line
+      }
     }
   }
 
   @Override
   public void onRootRemoved(long object) {
-    graphShrankSinceCollection = true;
+    if (!graphShrankSinceCollection) {
+      graphShrankSinceCollection = true;
+    }
   }
 
   @Override

@@ -10,19 +10,22 @@ import dev.omega.mem.api.UseAfterFreeException;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapRefs;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.gc.WeakHeapReference;
+import dev.omega.mem.spi.CollectorTraits;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.spi.HeapAccess;
 import dev.omega.mem.spi.HeapEvents;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -30,8 +33,9 @@ import java.util.function.Supplier;
 /**
  * The managed heap: an object graph whose slots and payloads live in pool memory.
  *
- * <p>Design note. Terms: an object's <em>id</em> is {@code (slotGeneration << 32) | (slot + 1)}; 0
- * is null. Layout:
+ * <p>Design note. Terms: an object's <em>id</em> is {@code tag << 52 | slotGeneration << 28 | (slot
+ * + 1)}: the heap's tag (1..4095, so an id of another heap is refused), the table slot's generation
+ * (24 bits) and the slot; 0 is null. Layout:
  *
  * <pre>
  *   cell per object (pool)  [ ref slot 0 | ... | ref slot n-1 | payload bytes ]   slots hold ids
@@ -48,36 +52,35 @@ import java.util.function.Supplier;
  * <p>The header lives in a side table indexed by slot rather than inline in pool memory, so the
  * payload handed to programs cannot reach it, and a collector reads it without the checked pool
  * access. It is one record per slot, not one array per field: every path touches several fields of
- * the same object (allocation writes six, a sweep reads six, a count pass reads three of each
- * child), and with one array per field each was a cache line and an array bounds check of its own
- * (the bounds checks were the hottest instructions of the sweep). A slot's generation moves on when
- * its object is freed, which makes every old handle and id stale. Per-object cost: 16 bytes counted
- * as header.
+ * the same object. A slot's generation moves on when its object is freed, which makes every old
+ * handle and id stale. Generations never wrap: generation {@link #RETIRED} (the last value) is
+ * never handed out; a slot that reaches it is kept out of the free list for good, so no id can
+ * match it again. Per-object cost: 16 bytes counted as header.
  *
- * <p>Generations never wrap. A 32-bit generation that wrapped after 2^32 reuses of a slot would
- * make the handles and ids of the slot's first objects match again, and reach whatever lives there.
- * Generation {@link #RETIRED} (-1, the last value) is never handed out: when freeing an object
- * takes its slot there, the slot is retired, kept out of the free list for good, and no id can
- * match it. A 64-bit generation would need a wider id or a wider record, and a wider compare in
- * every {@link #isLive} check; retiring costs one compare when a slot is freed and nothing on the
- * mutator path (allocation pops a free slot and the liveness check reads one int, as before). What
- * it costs in memory is one 32-byte record per 2^32 - 1 objects a slot has held.
+ * <p>Concurrency (see {@link Safepoints} for the protocol and its happens-before argument). The
+ * mutator path takes no heap-wide lock:
  *
- * <p>Concurrency scheme: one lock ({@link #lock}) is the mutator lock. Every mutator operation
- * (allocate, reference read and write, roots, closing a scope) holds it briefly, once, and barriers
- * run under it. Opening a scope does not: an empty scope roots nothing, and the lock taken to put
- * an object in it publishes it ({@link ScopeStack}). Each hold is a CAS and a fenced release; two
- * holds fewer per node took 10–15 % off building trees of depth 10 (JMH, mark-sweep), though the
- * full binary-trees figure at depth 20 moved only for the generational collector. A collector that
- * needs a still graph runs inside {@link #stopTheWorld}, which holds the same lock: the safepoint
- * is "between two heap operations". Incremental collectors take the lock only for a bounded step
- * and rely on their barrier between steps. Cleanup callbacks of freed objects run at the end of the
- * pause, after the collector's work, with the lock held (re-entrant), so one may allocate; an
- * exception from one is counted and reported, and the collection goes on. Objects a collector frees
- * in a barrier (reference counting's prompt frees) have theirs run the same way at the end of that
- * mutator operation.
+ * <ul>
+ *   <li>Allocation takes a cell from the thread's magazine for its cell class and a table slot
+ *       from the thread's slot magazine ({@link Mutator}); a magazine is refilled in batches under
+ *       a lock of the cell space or of the table. The new object goes on the thread's fresh list,
+ *       which the next pause links into generation 0, and its bytes into the thread's own counters.
+ *   <li>Reference and payload reads take no lock and allocate nothing: they read the slot's
+ *       generation, the cell, and the generation again. Only pauses free objects, and only later
+ *       allocations reuse their memory, so an unchanged generation means the value read was the
+ *       object's. A table grown in a pause has its old copy's generations poisoned, so a reader
+ *       still holding it retries on the new one.
+ *   <li>Writes (references, payload, roots) run with the thread <em>running</em>, so no pause is
+ *       under way; the collector's barrier runs on the writing thread. Barriers of collectors with
+ *       the {@code CONCURRENT_MUTATORS} trait may run on several threads at once and keep their
+ *       shared state consistent themselves; the others get serial mode: one lock held by every
+ *       mutator operation and by pauses, as before.
+ *   <li>Pauses ({@link #stopTheWorld}) stop every running thread at a safepoint; HeapAccess passes
+ *       a collector calls outside one start one. Cleanup callbacks of freed objects run at the end
+ *       of the pause, on the pausing thread, with the world still stopped, so one may allocate.
+ * </ul>
  *
- * <p>Thread safety: thread-safe; scopes are confined to the thread that opened them.
+ * <p>Thread safety: thread-safe; scopes belong to the thread that opened them.
  */
 final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private static final System.Logger LOG = System.getLogger("omega.gc");
@@ -85,19 +88,51 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   static final int MAX_SLOTS = 1 << 16;
   static final int MAX_DATA = 1 << 30;
 
-  final ReentrantLock lock = new ReentrantLock();
+  private static final int SLOT_BITS = 28;
+  private static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
+  private static final int ID_GEN_MASK = (1 << 24) - 1;
+  private static final int TAG_SHIFT = 52;
+  private static final AtomicInteger TAGS = new AtomicInteger();
+
+  /** Table slots a thread takes at once into its slot magazine. */
+  private static final int SLOT_BATCH = 64;
+
+  /** Bytes of cells a thread takes at once into the magazine of one cell class. */
+  private static final int CELL_BATCH_BYTES = 4096;
+
+  private final long tagBits;
+
+  /**
+   * Not a lock any more: a pause. The collector-facing passes below begin one (or join the pause
+   * they run in) where they used to take the heap lock.
+   */
+  final PauseLock lock = new PauseLock();
+
+  final Safepoints safepoints;
   private final MemoryManager manager;
   private final GarbageCollectorConfig config;
   private final int generations;
   private final GarbageCollector collector;
-  private HeapEvents events = new HeapEvents() {};
+  private final boolean serial;
+  private final boolean writeBarrier;
+  private volatile HeapEvents events = new HeapEvents() {};
+
+  /** Whether {@link #events} overrides {@link HeapEvents#onRootRemoved} (scope closes skip it). */
+  private volatile boolean rootRemovedEvents;
+
+  private final Object tableLock = new Object();
+  private final Object rootLock = new Object();
+  private final Object finalLock = new Object();
+  private final HeapRefs refs = new IdRefs();
 
   /**
    * The object table: {@link #W} ints per slot, one record per object, so that allocating, marking
    * and sweeping an object touch one or two cache lines rather than one per field. Fields, by
    * offset: {@link #SLOT_GEN}, {@link #SHAPE}, {@link #DATA}, {@link #MARK}, {@link #COUNT}, {@link
-   * #HOLDS}, {@link #CELL_HI} and {@link #CELL_LO}. Read under the lock, except the slot's
-   * generation, which {@link #isLive} reads without it.
+   * #HOLDS}, {@link #CELL_HI} and {@link #CELL_LO}. Replaced (grown) only in a pause. Written by
+   * pauses, by the thread that allocated the object (before it publishes the id), by barriers
+   * (marks) and under {@link #rootLock} or {@link #finalLock} (root holds, extras); read without
+   * a lock (see the class note).
    */
   private int[] header = new int[1024 * W];
 
@@ -111,7 +146,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
    * The slot generation of a retired slot, never given to an object: a slot that reaches it is
    * never reused, so generations do not wrap back to those of ids still held (see the class note).
    */
-  static final int RETIRED = -1;
+  static final int RETIRED = ID_GEN_MASK;
 
   /**
    * Reference slots (bits 0-16, up to {@link #MAX_SLOTS}), the object's generation (bits 17-20) and
@@ -162,26 +197,30 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private final int[] sweepLiveMark;
   private final int[] sweepSurvivorGen;
   private int highWater;
+  /** Free table slots not in any magazine; pushed in pauses, taken under {@link #tableLock}. */
   private int[] freeSlots = new int[1024];
   private int freeTop;
 
+  /**
+   * Objects and bytes linked into the generation lists: changed in pauses (and under the serial
+   * lock); what threads allocated since the last pause is in their {@link Mutator#fresh} lists.
+   */
   private long objects;
+
   private long usedBytes;
-  private long nextTriggerBytes;
+  private volatile long nextTriggerBytes;
+
+  /** Set by {@link #stopTheWorld} on the pausing thread: no other thread runs meanwhile. */
   private boolean inCollection;
 
-  /** Volatile: {@link #openScope} reads it without the lock. */
+  /** Volatile: every operation reads it before it starts. */
   private volatile boolean closed;
 
   private final Map<Long, Integer> globalRoots = new HashMap<>();
 
-  /** Every thread's stack of open scopes, registered on the thread's first use (under the lock). */
-  private final List<ScopeStack> scopeStacks = new ArrayList<>();
-
-  /** This thread's stack of open scopes; null until it opens its first. */
-  private final ThreadLocal<ScopeStack> scopes = new ThreadLocal<>();
-
+  /** Callbacks and weak references by slot; under {@link #finalLock} (and read in pauses). */
   private final Map<Integer, List<Runnable>> callbacks = new HashMap<>();
+
   private final Map<Integer, List<WeakRef>> weakRefs = new HashMap<>();
   private final List<Runnable> pendingCallbacks = new ArrayList<>();
   private long callbackFailures;
@@ -190,6 +229,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       GarbageCollectorConfig config, MemoryManager manager, GarbageCollectorProvider provider) {
     this.config = Objects.requireNonNull(config, "config is null");
     this.manager = Objects.requireNonNull(manager, "manager is null");
+    Objects.requireNonNull(provider, "collector provider is null");
     this.generations = config.generationalCount();
     this.genLists = new IndexLists(generations, 1024);
     this.sweepCursor = new int[generations];
@@ -199,18 +239,32 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     Arrays.fill(sweepCursor, -1);
     this.nextTriggerBytes = (long) (config.collectionThreshold() * capacityBytes());
     this.cells = new CellSpace(manager, capacityBytes());
-    this.collector =
-        Objects.requireNonNull(provider, "collector provider is null").create(config, this);
+    this.tagBits = (long) (TAGS.getAndIncrement() % 4095 + 1) << TAG_SHIFT;
+    CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
+    this.serial = !traits.concurrentMutators();
+    this.writeBarrier = traits.needsWriteBarrier();
+    int cellClasses = CellSpace.classOf(cells.largestCell()) + 1;
+    this.safepoints =
+        new Safepoints(
+            serial,
+            () -> new Mutator(Thread.currentThread(), cellClasses),
+            this::publishFresh,
+            this::reap);
+    this.collector = provider.create(config, this);
   }
 
   // ------------------------------------------------------------------ ids and validation
 
   private static int slotOf(long id) {
-    return (int) (id & 0xFFFF_FFFFL) - 1;
+    return (int) (id & SLOT_MASK) - 1;
+  }
+
+  private static int generationOfId(long id) {
+    return (int) (id >>> SLOT_BITS) & ID_GEN_MASK;
   }
 
   private long idOf(int slot) {
-    return ((long) header[slot * W + SLOT_GEN] << 32) | (slot + 1);
+    return tagBits | (long) header[slot * W + SLOT_GEN] << SLOT_BITS | (slot + 1);
   }
 
   private int refSlotsAt(int s) {
@@ -236,7 +290,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   private long cellAt(int s) {
-    return ((long) header[s * W + CELL_HI] << 32) | (header[s * W + CELL_LO] & 0xFFFF_FFFFL);
+    return cellIn(header, s * W);
+  }
+
+  private static long cellIn(int[] h, int at) {
+    return ((long) h[at + CELL_HI] << 32) | (h[at + CELL_LO] & 0xFFFF_FFFFL);
   }
 
   private void setCellAt(int s, long address) {
@@ -250,15 +308,19 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   }
 
   /**
-   * One read: freeing a slot advances its generation, and an id with the new generation is minted
-   * only when the slot is handed out again, so a matching generation means live. It shares the
-   * slot's record (and mostly its cache line) with the fields the SPI call that validates the id
-   * goes on to read.
+   * Whether {@code id} names a live object of this heap: the tag, then one record read (the slot's
+   * generation and its cell). Freeing a slot advances its generation, and an id with the new
+   * generation is minted only when the slot is handed out again.
    */
   @Override
   public boolean isLive(long id) {
     int slot = slotOf(id);
-    return slot >= 0 && slot < highWater && header[slot * W + SLOT_GEN] == (int) (id >>> 32);
+    if ((id & ~((1L << TAG_SHIFT) - 1)) != tagBits || slot < 0 || slot >= highWater) {
+      return false;
+    }
+    int[] h = header;
+    int at = slot * W;
+    return at + W <= h.length && h[at + SLOT_GEN] == generationOfId(id) && h[at + CELL_HI] >= 0;
   }
 
   /** For tests: the table slot {@code object}'s handle names, live or not. */
@@ -268,7 +330,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /**
    * For tests: gives the free table slot {@code slot} the generation it would have after {@code
-   * generation} reuses, so that the end of the generations is reached without 2^32 allocations.
+   * generation} reuses, so that the end of the generations is reached without 2^24 allocations.
+   * The slot goes back to the free list (out of any magazine), on top.
    */
   void setFreeSlotGeneration(int slot, int generation) {
     if (generation == RETIRED) {
@@ -280,7 +343,17 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       if (cellAt(slot) >= 0) {
         throw new IllegalStateException("table slot " + slot + " holds a live object");
       }
+      for (Mutator m : safepoints.mutators()) {
+        returnSlots(m);
+      }
       header[slot * W + SLOT_GEN] = generation;
+      for (int at = 0; at < freeTop; at++) {
+        if (freeSlots[at] == slot) {
+          freeSlots[at] = freeSlots[freeTop - 1];
+          freeSlots[freeTop - 1] = slot;
+          break;
+        }
+      }
     } finally {
       lock.unlock();
     }
@@ -301,13 +374,51 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     if (!(object instanceof HeapRef ref) || ref.heap != this) {
       throw new AccessViolationException("object does not belong to this heap: " + object);
     }
-    if (!isLive(ref.id)) {
-      throw new UseAfterFreeException("heap object was used after it was collected");
-    }
-    return slotOf(ref.id);
+    return checkedSlot(ref.id);
   }
 
-  /** {@code read} under the heap lock: the accessors that only look. */
+  /**
+   * Slot of an id given by a program: a null id, one this heap never issued, and a stale one each
+   * get their own exception.
+   */
+  private int checkedSlot(long id) {
+    int s = slotOf(id);
+    if ((id & ~((1L << TAG_SHIFT) - 1)) == tagBits && s >= 0 && s < highWater) {
+      int[] h = header;
+      int at = s * W;
+      if (at + W <= h.length && h[at + SLOT_GEN] == generationOfId(id) && h[at + CELL_HI] >= 0) {
+        return s;
+      }
+      return staleOrForeign(id, s);
+    }
+    if (id == 0) {
+      throw new NullPointerException("object id is null (0)");
+    }
+    throw new AccessViolationException(
+        "object id " + Long.toHexString(id) + " was not issued by this heap");
+  }
+
+  private int staleOrForeign(long id, int s) {
+    int[] h = header;
+    int current = h[s * W + SLOT_GEN];
+    int generation = generationOfId(id);
+    if (Integer.compareUnsigned(generation, current) < 0) {
+      throw new UseAfterFreeException("heap object was used after it was collected");
+    }
+    throw new AccessViolationException(
+        "object id " + Long.toHexString(id) + " was not issued by this heap");
+  }
+
+  /**
+   * Whether slot {@code s} still holds the object of {@code id} after a read without a lock: the
+   * fence keeps the read before this check, and a grown table's old copy was poisoned.
+   */
+  private boolean stillHolds(int[] h, int s, long id) {
+    VarHandle.loadLoadFence();
+    return h == header && h[s * W + SLOT_GEN] == generationOfId(id);
+  }
+
+  /** {@code read} in a pause: the accessors that look at the heap's lists. */
   private long readLocked(LongSupplier read) {
     lock.lock();
     try {
@@ -332,94 +443,174 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  // ------------------------------------------------------------------ ManagedHeap
-
-  @Override
-  public HeapObject allocate(int referenceSlots, int dataBytesWanted) {
+  private static void checkShape(int referenceSlots, int dataBytes) {
     if (referenceSlots < 0 || referenceSlots > MAX_SLOTS) {
       throw new IllegalArgumentException(
           "referenceSlots must be between 0 and " + MAX_SLOTS + ", got " + referenceSlots);
     }
-    if (dataBytesWanted < 0 || dataBytesWanted > MAX_DATA) {
+    if (dataBytes < 0 || dataBytes > MAX_DATA) {
       throw new IllegalArgumentException(
-          "dataBytes must be between 0 and " + MAX_DATA + ", got " + dataBytesWanted);
+          "dataBytes must be between 0 and " + MAX_DATA + ", got " + dataBytes);
     }
+  }
+
+  // ------------------------------------------------------------------ allocation
+
+  @Override
+  public HeapObject allocate(int referenceSlots, int dataBytes) {
+    return new HeapRef(this, allocateId(referenceSlots, dataBytes));
+  }
+
+  long allocateId(int referenceSlots, int dataBytesWanted) {
+    checkShape(referenceSlots, dataBytesWanted);
     long bytes = Math.max(1, (long) referenceSlots * 8 + dataBytesWanted);
-    // Lock order is collector, then heap (a collection holds its own lock and stops the world by
-    // taking the heap lock). So this thread must not ask for a collection, or take a block from the
-    // manager (whose out-of-memory chain may collect), while it holds the heap lock; only a cleanup
-    // callback running inside a pause allocates re-entrantly, and it never collects.
-    boolean insidePause = lock.isHeldByCurrentThread();
-    // One lock round trip on the common path: the trigger is checked in the same hold that takes
-    // the cell (each round trip is a CAS and a fenced release; see the class note).
-    boolean due;
-    lock.lock();
+    long size = (long) referenceSlots * 8 + dataBytesWanted + HEADER_BYTES;
+    // Lock order is collector, then heap (a collection holds its own lock and then stops the
+    // world). So a thread asks for a collection, or calls the manager (whose out-of-memory chain
+    // may collect), only at a safepoint ({@link Safepoints#blocking}); a cleanup callback that
+    // allocates inside a pause never collects.
+    boolean insidePause = safepoints.pausing();
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
       checkOpen();
-      due = !insidePause && collectionDue(bytes);
-      if (!due) {
-        long address = cells.tryAllocate(bytes);
-        if (address >= 0) {
-          return newObject(address, referenceSlots, dataBytesWanted);
+      if (!insidePause && !inCollection && ((m.budget -= size) < 0 || events.wantsCollection())) {
+        if (collectionDue(m, size)) {
+          safepoints.blocking(
+              m,
+              () -> {
+                collectForThreshold();
+                return null;
+              });
+          checkOpen();
         }
       }
-    } finally {
-      lock.unlock();
-    }
-    if (due) {
-      collectForThreshold();
-      HeapObject object = fromFreeCell(bytes, referenceSlots, dataBytesWanted, false);
-      if (object != null) {
-        return object;
+      long address = takeCell(m, bytes, insidePause);
+      int slot;
+      try {
+        slot = takeSlot(m);
+      } catch (RuntimeException e) {
+        synchronized (cells) {
+          cells.free(address); // the cell was taken for this object: give it back
+        }
+        throw e;
       }
+      int at = slot * W;
+      int[] h = header;
+      h[at + SHAPE] = referenceSlots; // generation 0, no extras
+      h[at + DATA] = dataBytesWanted;
+      h[at + MARK] = 0;
+      h[at + COUNT] = 0;
+      h[at + HOLDS] = 0;
+      h[at + CELL_HI] = (int) (address >>> 32);
+      h[at + CELL_LO] = (int) address;
+      if (serial) {
+        link(slot, 0);
+        objects++;
+        usedBytes += size;
+      } else {
+        m.addFresh(slot, size);
+      }
+      long id = tagBits | (long) h[at + SLOT_GEN] << SLOT_BITS | (slot + 1);
+      HeapEvents ev = events;
+      ev.onAllocate(id);
+      if (m.depth > 0) {
+        m.pushHeld(id);
+        if (serial) {
+          header[at + HOLDS]++;
+        }
+        ev.onRootAdded(id);
+      }
+      afterBarrier();
+      return id;
+    } finally {
+      safepoints.exitOperation(m, entered);
     }
-    return allocateWithNewBlock(bytes, referenceSlots, dataBytesWanted, insidePause);
   }
 
   /**
-   * Under the lock: a new object in a free cell, or null when none is free (after giving the chunks
-   * with no live cell back to the manager, if {@code releaseEmpty}).
+   * Whether this thread's allocation of {@code size} bytes crosses the collection trigger; if not,
+   * gives the thread a new budget: its share of half the room left below the trigger.
    */
-  private HeapObject fromFreeCell(
-      long bytes, int referenceSlots, int dataBytesWanted, boolean releaseEmpty) {
-    lock.lock();
-    try {
-      checkOpen();
-      long address = cells.tryAllocate(bytes);
-      if (address >= 0) {
-        return newObject(address, referenceSlots, dataBytesWanted);
-      }
-      if (releaseEmpty) {
-        cells.releaseEmptyChunks();
-      }
-      return null;
-    } finally {
-      lock.unlock();
+  private boolean collectionDue(Mutator m, long size) {
+    if (events.wantsCollection()) {
+      return true;
     }
+    long used = usedBytes();
+    long room = nextTriggerBytes - used - size;
+    if (room < 0) {
+      return true;
+    }
+    m.budget = Math.max(HEADER_BYTES, room / (2L * Math.max(1, safepoints.mutators().size())));
+    return false;
+  }
+
+  /** Runs a threshold collection and sets the next trigger (at a safepoint). */
+  private void collectForThreshold() {
+    tryCollect(CollectionCause.THRESHOLD);
+    long used = usedBytes();
+    nextTriggerBytes =
+        Math.max(
+            (long) (config.collectionThreshold() * capacityBytes()),
+            used + (capacityBytes() - used) / 2);
+  }
+
+  private long takeCell(Mutator m, long bytes, boolean insidePause) {
+    if (bytes <= cells.largestCell()) {
+      int c = CellSpace.classOf(bytes);
+      if (m.cellTop[c] > 0) {
+        return m.cells[c][--m.cellTop[c]];
+      }
+      if (refillCells(m, c, bytes)) {
+        return m.cells[c][--m.cellTop[c]];
+      }
+    }
+    return cellFromNewBlock(m, bytes, insidePause);
+  }
+
+  /** Takes a batch of free cells of class {@code c} into the thread's magazine; false if none. */
+  private boolean refillCells(Mutator m, int c, long bytes) {
+    long[] magazine = m.cells[c];
+    if (magazine == null) {
+      magazine = new long[Math.clamp(CELL_BATCH_BYTES / CellSpace.cellSize(c), 1, 32)];
+      m.cells[c] = magazine;
+    }
+    int n = 0;
+    synchronized (cells) {
+      while (n < magazine.length) {
+        long address = cells.tryAllocate(bytes);
+        if (address < 0) {
+          break;
+        }
+        magazine[n++] = address;
+      }
+    }
+    m.cellTop[c] = n;
+    return n > 0;
   }
 
   /**
    * The slow path: no cell was free, so a chunk (or, for a large object, its own block) comes from
-   * the manager. If the manager is out of memory, one collection runs (outside a pause); then the
-   * freed cells, and the chunks the collection emptied, are tried before the manager again.
+   * the manager. If the manager is out of memory, one collection runs; then the freed cells, and
+   * the chunks the collection emptied, are tried before the manager again.
    */
-  private HeapObject allocateWithNewBlock(
-      long bytes, int referenceSlots, int dataBytesWanted, boolean insidePause) {
+  private long cellFromNewBlock(Mutator m, long bytes, boolean insidePause) {
     long blockBytes = cells.blockBytesFor(bytes);
     MemoryBlock block;
     try {
-      block = manager.allocate(blockBytes);
+      block = safepoints.blocking(m, () -> manager.allocate(blockBytes));
     } catch (OutOfMemoryException e) {
       if (insidePause) {
         throw e;
       }
-      RuntimeException collectorFault = tryCollect(CollectionCause.ALLOCATION_FAILURE);
-      HeapObject object = fromFreeCell(bytes, referenceSlots, dataBytesWanted, true);
-      if (object != null) {
-        return object;
+      RuntimeException collectorFault =
+          safepoints.blocking(m, () -> tryCollect(CollectionCause.ALLOCATION_FAILURE));
+      long address = freeCellAfterCollection(bytes);
+      if (address >= 0) {
+        return address;
       }
       try {
-        block = manager.allocate(blockBytes);
+        block = safepoints.blocking(m, () -> manager.allocate(blockBytes));
       } catch (OutOfMemoryException again) {
         if (collectorFault != null) {
           again.addSuppressed(collectorFault);
@@ -427,98 +618,111 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
         throw again;
       }
     }
-    lock.lock();
-    try {
-      if (closed) {
-        manager.deallocate(block);
-        checkOpen();
-      }
-      return newObject(cells.adopt(block, bytes), referenceSlots, dataBytesWanted);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Gives the cell at {@code address} a table slot and an id. Called with the lock held. */
-  private HeapObject newObject(long address, int referenceSlots, int dataBytesWanted) {
-    int slot;
-    if (freeTop > 0) {
-      slot = freeSlots[--freeTop];
-    } else {
-      try {
-        slot = newSlot();
-      } catch (OutOfMemoryException e) {
-        cells.free(address); // the cell was taken for this object: give it back
-        throw e;
+    synchronized (cells) {
+      if (!closed) {
+        return cells.adopt(block, bytes);
       }
     }
-    int at = slot * W;
-    header[at + SHAPE] = referenceSlots; // generation 0, no extras
-    header[at + DATA] = dataBytesWanted;
-    header[at + MARK] = 0;
-    header[at + COUNT] = 0;
-    header[at + HOLDS] = 0;
-    setCellAt(slot, address);
-    link(slot, 0);
-    objects++;
-    usedBytes += (long) referenceSlots * 8 + dataBytesWanted + HEADER_BYTES;
-    long id = idOf(slot);
-    events.onAllocate(id);
-    ScopeStack stack = scopes.get();
-    Scope scope = stack == null ? null : stack.innermost();
-    if (scope != null) {
-      scope.ids.push(id);
-      addRootHold(slot, id);
-    }
-    afterBarrier();
-    return new HeapRef(this, id);
+    manager.deallocate(block);
+    checkOpen();
+    throw new IllegalStateException("heap is closed");
   }
 
   /**
-   * One more root hold on table slot {@code s} (id {@code id}), told to the collector. Lock held.
+   * In a pause: every thread's magazines go back to the cell space, which then returns its empty
+   * chunks to the manager; then a cell for {@code bytes}, or -1.
    */
-  private void addRootHold(int s, long id) {
-    header[s * W + HOLDS]++;
-    events.onRootAdded(id);
-  }
-
-  /** One root hold fewer on table slot {@code s} (id {@code id}), told to the collector. */
-  private void dropRootHold(int s, long id) {
-    header[s * W + HOLDS]--;
-    events.onRootRemoved(id);
-  }
-
-  /** Whether an allocation of {@code bytes} crosses the collection trigger. Lock held. */
-  private boolean collectionDue(long bytes) {
-    return !inCollection
-        && (usedBytes + bytes + HEADER_BYTES > nextTriggerBytes || events.wantsCollection());
-  }
-
-  /** Runs a threshold collection and sets the next trigger (heap lock not held). */
-  private void collectForThreshold() {
-    tryCollect(CollectionCause.THRESHOLD);
+  private long freeCellAfterCollection(long bytes) {
     lock.lock();
     try {
-      nextTriggerBytes =
-          Math.max(
-              (long) (config.collectionThreshold() * capacityBytes()),
-              usedBytes + (capacityBytes() - usedBytes) / 2);
+      checkOpen();
+      for (Mutator m : safepoints.mutators()) {
+        returnCells(m);
+      }
+      long address = cells.tryAllocate(bytes);
+      if (address >= 0) {
+        return address;
+      }
+      cells.releaseEmptyChunks();
+      return -1;
     } finally {
       lock.unlock();
     }
   }
 
-  private int newSlot() {
-    if (highWater == tableCapacity()) {
-      int n = grownTableCapacity(highWater);
-      header = Arrays.copyOf(header, n * W);
-      genLists.ensureCapacity(n);
-      freeSlots = Arrays.copyOf(freeSlots, n);
+  /** Gives back the cells in {@code m}'s magazines (in a pause, or on its own thread). */
+  private void returnCells(Mutator m) {
+    for (int c = 0; c < m.cells.length; c++) {
+      while (m.cellTop[c] > 0) {
+        cells.free(m.cells[c][--m.cellTop[c]]);
+      }
     }
-    return highWater++;
   }
 
-  /** The most slots the table can have: its records must fit one Java array. */
+  /** Gives back the slots in {@code m}'s magazine (in a pause). */
+  private void returnSlots(Mutator m) {
+    while (m.slotTop > 0) {
+      freeSlots[freeTop++] = m.slots[--m.slotTop];
+    }
+  }
+
+  private int takeSlot(Mutator m) {
+    if (m.slotTop > 0) {
+      return m.slots[--m.slotTop];
+    }
+    while (true) {
+      synchronized (tableLock) {
+        if (m.slots.length == 0) {
+          m.slots = new int[SLOT_BATCH];
+        }
+        int n = 0;
+        while (n < SLOT_BATCH && freeTop > 0) {
+          m.slots[n++] = freeSlots[--freeTop];
+        }
+        while (n < SLOT_BATCH && highWater < tableCapacity()) {
+          header[highWater * W + CELL_HI] = -1; // free until allocated: no pass may see it live
+          m.slots[n++] = highWater++;
+        }
+        if (n > 0) {
+          // Taken first, used first: the free list's top (the slot freed last) and low slots.
+          for (int i = 0, j = n - 1; i < j; i++, j--) {
+            int t = m.slots[i];
+            m.slots[i] = m.slots[j];
+            m.slots[j] = t;
+          }
+          m.slotTop = n - 1;
+          return m.slots[n - 1];
+        }
+      }
+      growTable();
+    }
+  }
+
+  /**
+   * Grows the object table, in a pause: readers that hold the old copy without a lock find its
+   * generations poisoned ({@link #RETIRED}) and read again from the new one.
+   */
+  private void growTable() {
+    lock.lock();
+    try {
+      checkOpen();
+      if (freeTop > 0 || highWater < tableCapacity()) {
+        return; // another thread grew it, or a pause freed slots, meanwhile
+      }
+      int n = grownTableCapacity(tableCapacity());
+      int[] old = header;
+      header = Arrays.copyOf(old, n * W);
+      for (int at = 0; at < old.length; at += W) {
+        old[at + SLOT_GEN] = RETIRED;
+      }
+      genLists.ensureCapacity(n);
+      freeSlots = Arrays.copyOf(freeSlots, n);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The most slots the table can have: its records must fit one Java array, its ids 28 bits. */
   static final int MAX_TABLE_SLOTS = Integer.MAX_VALUE / W;
 
   /**
@@ -538,6 +742,41 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           0);
     }
     return (int) Math.min((long) slots * 2, MAX_TABLE_SLOTS);
+  }
+
+  /** At the start of a pause: links what {@code m} allocated since the last one into generation 0. */
+  private void publishFresh(Mutator m) {
+    for (int i = 0; i < m.freshTop; i++) {
+      link(m.fresh[i], 0);
+    }
+    objects += m.freshTop;
+    usedBytes += m.freshBytes;
+    m.freshTop = 0;
+    m.freshBytes = 0;
+    m.budget = 0; // look at the trigger again after every pause
+  }
+
+  /** In a pause: a thread ended; its local roots go, and its magazines come back. */
+  private void reap(Mutator m) {
+    publishFresh(m);
+    for (int i = 0; i < m.heldTop; i++) {
+      long id = m.held[i];
+      if (isLive(id)) {
+        dropRootHold(slotOf(id), id);
+      }
+    }
+    m.heldTop = 0;
+    m.depth = 0;
+    returnCells(m);
+    returnSlots(m);
+  }
+
+  /** One root hold fewer on table slot {@code s} (id {@code id}) from a scope, told to the collector. */
+  private void dropRootHold(int s, long id) {
+    if (serial) {
+      header[s * W + HOLDS]--;
+    }
+    events.onRootRemoved(id);
   }
 
   private void link(int slot, int gen) {
@@ -560,139 +799,371 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     genLists.unlink(gen, slot);
   }
 
+  // ------------------------------------------------------------------ references
+
   @Override
   public void setReference(HeapObject object, int slot, HeapObject target) {
-    lock.lock();
+    long targetId = 0;
+    if (target != null) {
+      if (!(target instanceof HeapRef ref) || ref.heap != this) {
+        throw new AccessViolationException("object does not belong to this heap: " + target);
+      }
+      targetId = ref.id;
+    }
+    slotOf(object); // a foreign handle is refused before anything is entered
+    setId(((HeapRef) object).id, slot, targetId);
+  }
+
+  void setId(long object, int slot, long target) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
-      int s = slotOf(object);
+      checkOpen();
+      int s = checkedSlot(object);
       Objects.checkIndex(slot, refSlotsAt(s));
-      long newId = target == null ? 0 : idOf(slotOf(target));
-      long offset = (long) slot * 8;
-      MemoryBlock block = cells.blockOf(cellAt(s));
-      long at = CellSpace.offsetOf(cellAt(s)) + offset;
+      if (target != 0) {
+        checkedSlot(target);
+      }
+      long address = cellAt(s);
+      MemoryBlock block = cells.blockOf(address);
+      long at = CellSpace.offsetOf(address) + (long) slot * 8;
       long oldId = block.getLong(at);
-      block.setLong(at, newId);
-      graphVersion++;
-      events.onReferenceWrite(idOf(s), slot, isLive(oldId) ? oldId : 0, newId);
-      afterBarrier();
+      block.setLong(at, target);
+      if (serial) {
+        graphVersion++;
+      }
+      if (writeBarrier) {
+        events.onReferenceWrite(object, slot, oldId != 0 && isLive(oldId) ? oldId : 0, target);
+        afterBarrier();
+      }
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
 
   @Override
   public HeapObject getReference(HeapObject object, int slot) {
-    lock.lock();
-    try {
-      int s = slotOf(object);
-      Objects.checkIndex(slot, refSlotsAt(s));
-      long id = liveChild(s, slot);
-      return id == 0 ? null : new HeapRef(this, id);
-    } finally {
-      lock.unlock();
+    slotOf(object);
+    long id = getId(((HeapRef) object).id, slot);
+    return id == 0 ? null : new HeapRef(this, id);
+  }
+
+  long getId(long object, int slot) {
+    if (safepoints.pauseRequested()) {
+      safepoints.poll(safepoints.current());
+    }
+    while (true) {
+      int[] h = header;
+      int s = checkedSlot(object);
+      int at = s * W;
+      if (at + W > h.length) {
+        continue; // read the field before the table grew
+      }
+      Objects.checkIndex(slot, h[at + SHAPE] & REFS_MASK);
+      long value = readWord(cellIn(h, at), (long) slot * 8);
+      if (stillHolds(h, s, object)) {
+        return value != 0 && isLive(value) ? value : 0;
+      }
     }
   }
 
+  /**
+   * The word at {@code offset} in the cell at {@code address}, read without a lock: 0 if the cell's
+   * chunk went back to the manager meanwhile (the caller's {@link #stillHolds} then fails).
+   */
+  private long readWord(long address, long offset) {
+    if (address < 0) {
+      return 0;
+    }
+    MemoryBlock block = cells.blockOf(address);
+    if (block == null) {
+      return 0;
+    }
+    try {
+      return block.getLong(CellSpace.offsetOf(address) + offset);
+    } catch (UseAfterFreeException e) {
+      return 0;
+    }
+  }
+
+  // ------------------------------------------------------------------ payload
+
+  /** The payload's block and the offset of byte {@code offset} for an access of {@code length}. */
+  private long payloadAt(int[] h, int s, long offset, int length) {
+    int at = s * W;
+    Objects.checkFromIndexSize(offset, length, h[at + DATA]);
+    return CellSpace.offsetOf(cellIn(h, at)) + (long) (h[at + SHAPE] & REFS_MASK) * 8 + offset;
+  }
+
+  /** Reads a payload value of {@code length} bytes without a lock (see {@link #getId}). */
+  long readPayload(long object, long offset, int length) {
+    while (true) {
+      int[] h = header;
+      int s = checkedSlot(object);
+      if (s * W + W > h.length) {
+        continue;
+      }
+      long at = payloadAt(h, s, offset, length);
+      long address = cellIn(h, s * W);
+      MemoryBlock block = address < 0 ? null : cells.blockOf(address);
+      long value = 0;
+      try {
+        if (block != null) {
+          value =
+              switch (length) {
+                case 1 -> block.getByte(at);
+                case 4 -> block.getInt(at);
+                default -> block.getLong(at);
+              };
+        }
+      } catch (UseAfterFreeException e) {
+        value = 0;
+      }
+      if (stillHolds(h, s, object)) {
+        return value;
+      }
+    }
+  }
+
+  /** Writes a payload value with this thread running, so no pause frees the object meanwhile. */
+  void writePayload(long object, long offset, int length, long value) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
+    try {
+      checkOpen();
+      int s = checkedSlot(object);
+      long at = payloadAt(header, s, offset, length);
+      MemoryBlock block = cells.blockOf(cellAt(s));
+      switch (length) {
+        case 1 -> block.setByte(at, (byte) value);
+        case 4 -> block.setInt(at, (int) value);
+        default -> block.setLong(at, value);
+      }
+    } finally {
+      safepoints.exitOperation(m, entered);
+    }
+  }
+
+  /** Runs {@code access} on the payload block with this thread running (for {@link PayloadBlock}). */
+  <T> T withPayload(HeapRef ref, PayloadAccess<T> access) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
+    try {
+      int s = slotOf(ref);
+      long address = cellAt(s);
+      return access.apply(
+          cells.blockOf(address),
+          CellSpace.offsetOf(address) + (long) refSlotsAt(s) * 8,
+          header[s * W + DATA]);
+    } finally {
+      safepoints.exitOperation(m, entered);
+    }
+  }
+
+  /** An access to a payload: its storage block, the payload's offset in it and its size. */
+  interface PayloadAccess<T> {
+    T apply(MemoryBlock storage, long base, long size);
+  }
+
+  // ------------------------------------------------------------------ roots
+
   @Override
   public void addRoot(HeapObject object) {
-    lock.lock();
+    slotOf(object);
+    addRootId(((HeapRef) object).id);
+  }
+
+  void addRootId(long id) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
-      int s = slotOf(object);
-      long id = idOf(s);
-      globalRoots.merge(id, 1, Integer::sum);
-      addRootHold(s, id);
+      checkOpen();
+      int s = checkedSlot(id);
+      synchronized (rootLock) {
+        globalRoots.merge(id, 1, Integer::sum);
+        header[s * W + HOLDS]++;
+      }
+      events.onRootAdded(id);
       afterBarrier();
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
 
   @Override
   public boolean removeRoot(HeapObject object) {
-    lock.lock();
+    slotOf(object);
+    return removeRootId(((HeapRef) object).id);
+  }
+
+  boolean removeRootId(long id) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
-      int s = slotOf(object);
-      long id = idOf(s);
-      Integer holds = globalRoots.get(id);
-      if (holds == null) {
-        return false;
+      checkOpen();
+      int s = checkedSlot(id);
+      synchronized (rootLock) {
+        Integer holds = globalRoots.get(id);
+        if (holds == null) {
+          return false;
+        }
+        if (holds == 1) {
+          globalRoots.remove(id);
+        } else {
+          globalRoots.put(id, holds - 1);
+        }
+        header[s * W + HOLDS]--;
       }
-      if (holds == 1) {
-        globalRoots.remove(id);
-      } else {
-        globalRoots.put(id, holds - 1);
-      }
-      dropRootHold(s, id);
+      events.onRootRemoved(id);
       afterBarrier();
       return true;
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
+
+  // ------------------------------------------------------------------ scopes
 
   @Override
   public HeapScope openScope() {
-    checkOpen();
-    ScopeStack stack = scopes.get();
-    if (stack == null) {
-      stack = registerScopeStack();
-    }
-    // No lock: a scope roots nothing until an object is put in it, which takes the lock, and that
-    // lock's release publishes this push to the collector that reads the stack next (ScopeStack).
-    Scope scope = new Scope(stack);
-    stack.push(scope);
-    return scope;
+    Mutator m = safepoints.current();
+    int depth = enterScope(m);
+    return new Scope(m, depth, m.scopeSerials[depth - 1]);
   }
 
-  /** Gives this thread its scope stack, listed (under the lock) for {@link #forEachRoot}. */
-  private ScopeStack registerScopeStack() {
-    lock.lock();
+  private int enterScope(Mutator m) {
+    checkOpen();
+    safepoints.enterScope(m);
+    return m.pushScope();
+  }
+
+  /** Closes the scope at {@code depth} of {@code m}, which must be its innermost. */
+  private void exitScope(Mutator m, int depth, long scopeSerial) {
+    if (Thread.currentThread() != m.thread) {
+      throw new IllegalStateException(
+          "a scope must be closed by the thread that opened it (" + m.thread.getName() + ")");
+    }
+    if (depth > m.depth || m.scopeSerials[depth - 1] != scopeSerial) {
+      throw new IllegalStateException("scope is not open (closed already, or never opened here)");
+    }
+    if (depth != m.depth) {
+      throw new IllegalStateException("scopes must be closed innermost first");
+    }
+    boolean entered = serial && safepoints.enterOperation(m);
+    try {
+      int from = m.marks[depth - 1];
+      if (serial || rootRemovedEvents) {
+        for (int i = from; i < m.heldTop; i++) {
+          long id = m.held[i];
+          if (isLive(id)) {
+            dropRootHold(slotOf(id), id);
+          }
+        }
+      }
+      m.heldTop = from;
+      m.depth = depth - 1;
+      m.scopeSerials[depth - 1] = 0;
+      afterBarrier();
+    } finally {
+      if (entered) {
+        safepoints.exitOperation(m, true);
+      }
+    }
+    safepoints.exitScope(m);
+  }
+
+  /** Roots {@code id} in the scope at {@code depth} of this thread's mutator too. */
+  private void holdIn(Mutator m, int depth, long scopeSerial, long id) {
+    if (Thread.currentThread() != m.thread) {
+      throw new IllegalStateException(
+          "a scope is used only by the thread that opened it (" + m.thread.getName() + ")");
+    }
+    if (depth > m.depth || m.scopeSerials[depth - 1] != scopeSerial) {
+      throw new IllegalStateException("scope is closed");
+    }
+    boolean entered = safepoints.enterOperation(m);
     try {
       checkOpen();
-      ScopeStack stack = new ScopeStack(Thread.currentThread());
-      scopeStacks.add(stack);
-      scopes.set(stack);
-      return stack;
+      int s = checkedSlot(id);
+      int at = depth == m.depth ? m.heldTop : m.marks[depth];
+      m.pushHeld(0);
+      System.arraycopy(m.held, at, m.held, at + 1, m.heldTop - 1 - at);
+      m.held[at] = id;
+      for (int k = depth; k < m.depth; k++) {
+        m.marks[k]++;
+      }
+      if (serial) {
+        header[s * W + HOLDS]++;
+      }
+      events.onRootAdded(id);
+      afterBarrier();
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
+
+  /** A thread's safepoint: stops here while a pause waits. */
+  void poll() {
+    safepoints.poll(safepoints.current());
+  }
+
+  // ------------------------------------------------------------------ weak refs, callbacks
 
   @Override
   public WeakHeapReference weakReference(HeapObject object) {
-    lock.lock();
+    slotOf(object);
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
+      checkOpen();
       int s = slotOf(object);
       WeakRef ref = new WeakRef(idOf(s));
-      weakRefs.computeIfAbsent(s, k -> new ArrayList<>(1)).add(ref);
-      setExtrasAt(s, extrasAt(s) | HAS_WEAK_REFS);
+      synchronized (finalLock) {
+        weakRefs.computeIfAbsent(s, k -> new ArrayList<>(1)).add(ref);
+        setExtrasAt(s, extrasAt(s) | HAS_WEAK_REFS);
+      }
       return ref;
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
 
   @Override
   public void onCollect(HeapObject object, Runnable callback) {
     Objects.requireNonNull(callback, "callback is null");
-    lock.lock();
+    slotOf(object);
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
     try {
+      checkOpen();
       int s = slotOf(object);
-      callbacks.computeIfAbsent(s, k -> new ArrayList<>(1)).add(callback);
-      setExtrasAt(s, extrasAt(s) | HAS_CALLBACKS);
+      synchronized (finalLock) {
+        callbacks.computeIfAbsent(s, k -> new ArrayList<>(1)).add(callback);
+        setExtrasAt(s, extrasAt(s) | HAS_CALLBACKS);
+      }
     } finally {
-      lock.unlock();
+      safepoints.exitOperation(m, entered);
     }
   }
 
+  // ------------------------------------------------------------------ figures
+
   @Override
   public long objectCount() {
-    return readLocked(() -> objects);
+    long n = objects;
+    for (Mutator m : safepoints.mutators()) {
+      n += m.freshTop;
+    }
+    return n;
   }
 
   @Override
   public long usedBytes() {
-    return readLocked(() -> usedBytes);
+    long n = usedBytes;
+    for (Mutator m : safepoints.mutators()) {
+      n += m.freshBytes;
+    }
+    return n;
   }
 
   @Override
@@ -705,35 +1176,31 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return collector;
   }
 
+  @Override
+  public HeapRefs refs() {
+    return refs;
+  }
+
   /** Callback failures reported so far. */
   long callbackFailures() {
     return readLocked(() -> callbackFailures);
   }
 
   int referenceSlotsOf(HeapRef ref) {
-    return (int) readLocked(() -> refSlotsAt(slotOf(ref)));
+    return header[slotOf(ref) * W + SHAPE] & REFS_MASK;
   }
 
   int dataBytesOf(HeapRef ref) {
-    return (int) readLocked(() -> header[slotOf(ref) * W + DATA]);
+    return header[slotOf(ref) * W + DATA];
   }
 
   int generationOf(HeapRef ref) {
-    return (int) readLocked(() -> generationAt(slotOf(ref)));
+    return generationAt(slotOf(ref));
   }
 
   MemoryBlock dataOf(HeapRef ref) {
-    lock.lock();
-    try {
-      int s = slotOf(ref);
-      return new PayloadBlock(
-          ref,
-          cells.blockOf(cellAt(s)),
-          CellSpace.offsetOf(cellAt(s)) + (long) refSlotsAt(s) * 8,
-          header[s * W + DATA]);
-    } finally {
-      lock.unlock();
-    }
+    int size = dataBytesOf(ref);
+    return new PayloadBlock(ref, size);
   }
 
   @Override
@@ -741,10 +1208,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     if (closed) {
       return;
     }
-    // The collector's background thread is stopped first and without the heap lock: it may be
-    // waiting for a collection in flight (a mutator past the threshold holds the collector's lock)
-    // whose pause waits for the heap lock. Joining it with the heap lock held deadlocked a close
-    // that raced live mutators (the stress suite's, after a test timed out). Collections that still
+    // The collector's background thread is stopped first and outside any pause: it may be
+    // waiting for a collection in flight whose pause waits for this one. Collections that still
     // start find the heap closed and do nothing ({@link #stopTheWorld}).
     collector.close();
     lock.lock();
@@ -758,10 +1223,14 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
           free(idOf(s));
         }
       }
+      for (Mutator m : safepoints.mutators()) {
+        m.heldTop = 0;
+        returnCells(m);
+        returnSlots(m);
+      }
       runPendingCallbacks();
       cells.close();
       globalRoots.clear();
-      scopeStacks.clear();
       closed = true;
     } finally {
       lock.unlock();
@@ -782,18 +1251,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       for (long id : globalRoots.keySet()) {
         visitor.accept(id);
       }
-      for (ScopeStack stack : scopeStacks) {
-        Scope[] open = stack.scopes;
-        for (int k = Math.min(stack.size, open.length) - 1; k >= 0; k--) {
-          Scope scope = open[k];
-          if (scope == null) {
-            continue; // pushed by its thread without the lock and not yet seen whole: empty
-          }
-          for (int i = 0; i < scope.ids.size(); i++) {
-            long id = scope.ids.get(i);
-            if (isLive(id)) {
-              visitor.accept(id);
-            }
+      for (Mutator m : safepoints.mutators()) {
+        for (int i = 0; i < m.heldTop; i++) {
+          long id = m.held[i];
+          if (isLive(id)) {
+            visitor.accept(id);
           }
         }
       }
@@ -801,7 +1263,6 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       lock.unlock();
     }
   }
-
   @Override
   public void forEachObject(LongConsumer visitor) {
     lock.lock();
@@ -979,7 +1440,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     lock.lock();
     try {
       requireNoLazySweep(gen);
-      if (passGen == gen && passVersion == graphVersion && !markLogOverflow) {
+      // Reference writes move the version only in serial mode (in concurrent mode a counter
+      // every writer bumps would be a line two cores fight over), so only there may it be trusted.
+      if (serial && passGen == gen && passVersion == graphVersion && !markLogOverflow) {
         if (markLogSize == 0) {
           return passMark == liveMark ? 0 : passGroups;
         }
@@ -1170,10 +1633,15 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   @Override
   public void setGeneration(long object, int gen) {
     Objects.checkIndex(gen, generations);
-    int s = liveSlot(object);
-    if (generationAt(s) != gen) {
-      unlink(s);
-      link(s, gen);
+    lock.lock(); // joins the caller's pause; links objects allocated since the last one
+    try {
+      int s = liveSlot(object);
+      if (generationAt(s) != gen) {
+        unlink(s);
+        link(s, gen);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -1208,7 +1676,12 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public long free(long object) {
-    return freeSlot(liveSlot(object));
+    lock.lock();
+    try {
+      return freeSlot(liveSlot(object));
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -1468,18 +1941,29 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   @Override
   public void install(HeapEvents newEvents) {
+    Objects.requireNonNull(newEvents, "events is null");
     lock.lock();
     try {
-      this.events = Objects.requireNonNull(newEvents, "events is null");
+      this.events = newEvents;
+      this.rootRemovedEvents = overrides(newEvents, "onRootRemoved");
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Whether {@code events} has its own {@code name(long)}, so calls to it may be skipped if not. */
+  private static boolean overrides(HeapEvents events, String name) {
+    try {
+      return events.getClass().getMethod(name, long.class).getDeclaringClass() != HeapEvents.class;
+    } catch (NoSuchMethodException e) {
+      return true;
     }
   }
 
   @Override
   public long stopTheWorld(Runnable work) {
     lock.lock();
-    // The pause mutators see starts once the collector holds the lock, not while it waits for it.
+    // The pause mutators see starts once they are all stopped, not while this thread waits.
     long started = System.nanoTime();
     boolean outer = !inCollection;
     try {
@@ -1502,7 +1986,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
    * barrier): their cleanup callbacks run now, with the lock held, as they do at a pause's end.
    */
   private void afterBarrier() {
-    if (!pendingCallbacks.isEmpty() && !inCollection) {
+    if (serial && !pendingCallbacks.isEmpty() && !inCollection) {
       runPendingCallbacks();
     }
   }
@@ -1583,7 +2067,13 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       if (counted != objects) {
         problems.add("heap counts " + objects + " objects but generation lists hold " + counted);
       }
-      problems.addAll(cells.verify(objects));
+      long inMagazines = 0;
+      for (Mutator m : safepoints.mutators()) {
+        for (int top : m.cellTop) {
+          inMagazines += top;
+        }
+      }
+      problems.addAll(cells.verify(objects + inMagazines));
       return problems;
     } finally {
       lock.unlock();
@@ -1651,97 +2141,42 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  // ------------------------------------------------------------------ scopes and weak refs
+  // ------------------------------------------------------------------ scope, weak ref, ids
 
-  /**
-   * One thread's open scopes, innermost last. Only its thread writes it: pushes without the heap
-   * lock, pops under it. A collector reads it under the lock, so it sees every scope that holds an
-   * object (putting one in took the lock after the push); a scope pushed since the last release may
-   * be missing or, while the array grows, read as null, and is empty.
-   */
-  private static final class ScopeStack {
-    final Thread owner;
-    Scope[] scopes = new Scope[16];
-    int size;
-
-    ScopeStack(Thread owner) {
-      this.owner = owner;
-    }
-
-    Scope innermost() {
-      return size == 0 ? null : scopes[size - 1];
-    }
-
-    void push(Scope scope) {
-      if (size == scopes.length) {
-        scopes = Arrays.copyOf(scopes, size * 2);
-      }
-      scopes[size] = scope;
-      size++;
-    }
-
-    void pop() {
-      scopes[--size] = null;
-    }
-  }
-
-  /** Local roots of one thread; see {@link HeapScope}. */
+  /** A scope opened with {@link #openScope}; see {@link HeapScope}. */
   private final class Scope implements HeapScope {
-    final ScopeStack stack;
-    final LongStack ids = new LongStack(4);
+    final Mutator mutator;
+    final int depth;
+    final long scopeSerial;
     boolean closed;
 
-    Scope(ScopeStack stack) {
-      this.stack = stack;
+    Scope(Mutator mutator, int depth, long scopeSerial) {
+      this.mutator = mutator;
+      this.depth = depth;
+      this.scopeSerial = scopeSerial;
+    }
+
+    OffHeapManagedHeap heap() {
+      return OffHeapManagedHeap.this;
     }
 
     @Override
     public HeapObject hold(HeapObject object) {
-      lock.lock();
-      try {
-        if (closed) {
-          throw new IllegalStateException("scope is closed");
-        }
-        int s = slotOf(object);
-        long id = idOf(s);
-        ids.push(id);
-        addRootHold(s, id);
-        afterBarrier();
-        return object;
-      } finally {
-        lock.unlock();
+      slotOf(object);
+      if (closed) {
+        throw new IllegalStateException("scope is closed");
       }
+      holdIn(mutator, depth, scopeSerial, ((HeapRef) object).id);
+      return object;
     }
 
     @Override
     public void close() {
-      lock.lock();
-      try {
-        if (closed) {
-          return;
-        }
-        if (Thread.currentThread() != stack.owner) {
-          throw new IllegalStateException(
-              "a scope must be closed by the thread that opened it ("
-                  + stack.owner.getName()
-                  + ")");
-        }
-        if (stack.innermost() != this) {
-          throw new IllegalStateException("scopes must be closed innermost first");
-        }
-        stack.pop();
-        closed = true;
-        for (int i = 0; i < ids.size(); i++) {
-          long id = ids.get(i);
-          if (isLive(id)) {
-            dropRootHold(slotOf(id), id);
-          }
-        }
-        ids.clear();
-        afterBarrier();
-      } finally {
-        lock.unlock();
+      if (closed) {
+        return;
       }
+      exitScope(mutator, depth, scopeSerial);
+      closed = true;
     }
   }
 
@@ -1753,14 +2188,151 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       this.id = id;
     }
 
+    /** With this thread running, so a pause that clears it is not under way. */
     @Override
     public HeapObject get() {
-      lock.lock();
+      Mutator m = safepoints.current();
+      boolean entered = safepoints.enterOperation(m);
       try {
         return cleared || !isLive(id) ? null : new HeapRef(OffHeapManagedHeap.this, id);
       } finally {
-        lock.unlock();
+        safepoints.exitOperation(m, entered);
       }
+    }
+  }
+
+  /** The pause that the collector-facing passes begin where they used to take the heap lock. */
+  final class PauseLock {
+    void lock() {
+      safepoints.beginPause();
+    }
+
+    void unlock() {
+      safepoints.endPause();
+    }
+
+    boolean isHeldByCurrentThread() {
+      return safepoints.pausing();
+    }
+  }
+
+  /** {@link HeapRefs} over this heap: every call goes to the id-based paths above. */
+  private final class IdRefs implements HeapRefs {
+    @Override
+    public long allocate(int referenceSlots, int dataBytes) {
+      return allocateId(referenceSlots, dataBytes);
+    }
+
+    @Override
+    public long get(long object, int slot) {
+      return getId(object, slot);
+    }
+
+    @Override
+    public void set(long object, int slot, long target) {
+      setId(object, slot, target);
+    }
+
+    @Override
+    public int referenceSlots(long object) {
+      int s = checkedSlot(object);
+      return header[s * W + SHAPE] & REFS_MASK;
+    }
+
+    @Override
+    public int dataBytes(long object) {
+      int s = checkedSlot(object);
+      return header[s * W + DATA];
+    }
+
+    @Override
+    public long getLong(long object, int offset) {
+      return readPayload(object, offset, 8);
+    }
+
+    @Override
+    public void setLong(long object, int offset, long value) {
+      writePayload(object, offset, 8, value);
+    }
+
+    @Override
+    public int getInt(long object, int offset) {
+      return (int) readPayload(object, offset, 4);
+    }
+
+    @Override
+    public void setInt(long object, int offset, int value) {
+      writePayload(object, offset, 4, value);
+    }
+
+    @Override
+    public byte getByte(long object, int offset) {
+      return (byte) readPayload(object, offset, 1);
+    }
+
+    @Override
+    public void setByte(long object, int offset, byte value) {
+      writePayload(object, offset, 1, value);
+    }
+
+    @Override
+    public boolean isLive(long object) {
+      return OffHeapManagedHeap.this.isLive(object);
+    }
+
+    @Override
+    public void addRoot(long object) {
+      addRootId(object);
+    }
+
+    @Override
+    public boolean removeRoot(long object) {
+      return removeRootId(object);
+    }
+
+    @Override
+    public long hold(HeapScope scope, long object) {
+      Objects.requireNonNull(scope, "scope is null");
+      if (!(scope instanceof Scope own) || own.heap() != OffHeapManagedHeap.this) {
+        throw new AccessViolationException("scope does not belong to this heap: " + scope);
+      }
+      if (own.closed) {
+        throw new IllegalStateException("scope is closed");
+      }
+      holdIn(own.mutator, own.depth, own.scopeSerial, object);
+      return object;
+    }
+
+    @Override
+    public int enterScope() {
+      return OffHeapManagedHeap.this.enterScope(safepoints.current());
+    }
+
+    @Override
+    public void exitScope(int token) {
+      Mutator m = safepoints.current();
+      if (token < 1 || token > m.depth) {
+        throw new IllegalStateException(
+            "scope token " + token + " is not open on this thread (open scopes: " + m.depth + ")");
+      }
+      OffHeapManagedHeap.this.exitScope(m, token, m.scopeSerials[token - 1]);
+    }
+
+    @Override
+    public void poll() {
+      OffHeapManagedHeap.this.poll();
+    }
+
+    @Override
+    public HeapObject handle(long object) {
+      checkedSlot(object);
+      return new HeapRef(OffHeapManagedHeap.this, object);
+    }
+
+    @Override
+    public long id(HeapObject object) {
+      slotOf(object);
+      return ((HeapRef) object).id;
     }
   }
 }

@@ -1,33 +1,26 @@
 package dev.omega.mem.gc;
 
 import dev.omega.mem.api.MemoryBlock;
-import dev.omega.mem.api.UseAfterFreeException;
 import java.util.Objects;
 
 /**
  * The payload of a heap object as a {@link MemoryBlock}: the object's storage minus its reference
- * slots, so payload writes can never forge references. Every access first checks that the object is
- * still live, then delegates to the storage block (which checks bounds again, cheaply).
+ * slots, so payload writes can never forge references. Every access runs with its thread running on
+ * the heap ({@link OffHeapManagedHeap#withPayload}): it checks that the object is live, and no pause
+ * can free the object and let its cell be reused while the access is under way.
  */
 final class PayloadBlock implements MemoryBlock {
   private final HeapRef owner;
-  private final MemoryBlock storage;
-  private final long base;
   private final long size;
 
-  PayloadBlock(HeapRef owner, MemoryBlock storage, long base, long size) {
+  PayloadBlock(HeapRef owner, long size) {
     this.owner = owner;
-    this.storage = storage;
-    this.base = base;
     this.size = size;
   }
 
-  private long at(long offset, long length) {
-    if (!owner.isLive()) {
-      throw new UseAfterFreeException("payload of a collected heap object was used");
-    }
+  private <T> T access(long offset, long length, OffHeapManagedHeap.PayloadAccess<T> work) {
     Objects.checkFromIndexSize(offset, length, size);
-    return base + offset;
+    return owner.heap.withPayload(owner, work);
   }
 
   @Override
@@ -42,51 +35,97 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public byte getByte(long offset) {
-    return storage.getByte(at(offset, 1));
+    return access(offset, 1, (s, base, n) -> s.getByte(base + offset));
   }
 
   @Override
   public void setByte(long offset, byte value) {
-    storage.setByte(at(offset, 1), value);
+    access(
+        offset,
+        1,
+        (s, base, n) -> {
+          s.setByte(base + offset, value);
+          return null;
+        });
   }
 
   @Override
   public int getInt(long offset) {
-    return storage.getInt(at(offset, 4));
+    return access(offset, 4, (s, base, n) -> s.getInt(base + offset));
   }
 
   @Override
   public void setInt(long offset, int value) {
-    storage.setInt(at(offset, 4), value);
+    access(
+        offset,
+        4,
+        (s, base, n) -> {
+          s.setInt(base + offset, value);
+          return null;
+        });
   }
 
   @Override
   public long getLong(long offset) {
-    return storage.getLong(at(offset, 8));
+    return access(offset, 8, (s, base, n) -> s.getLong(base + offset));
   }
 
   @Override
   public void setLong(long offset, long value) {
-    storage.setLong(at(offset, 8), value);
+    access(
+        offset,
+        8,
+        (s, base, n) -> {
+          s.setLong(base + offset, value);
+          return null;
+        });
   }
 
   @Override
   public void copyFrom(byte[] source, int sourceIndex, long offset, int length) {
-    storage.copyFrom(source, sourceIndex, at(offset, length), length);
+    access(
+        offset,
+        length,
+        (s, base, n) -> {
+          s.copyFrom(source, sourceIndex, base + offset, length);
+          return null;
+        });
   }
 
   @Override
   public void copyTo(long offset, byte[] target, int targetIndex, int length) {
-    storage.copyTo(at(offset, length), target, targetIndex, length);
+    access(
+        offset,
+        length,
+        (s, base, n) -> {
+          s.copyTo(base + offset, target, targetIndex, length);
+          return null;
+        });
   }
 
   @Override
   public void copyTo(long offset, MemoryBlock target, long targetOffset, long length) {
-    long from = at(offset, length);
     if (target instanceof PayloadBlock other) {
-      storage.copyTo(from, other.storage, other.at(targetOffset, length), length);
+      Objects.checkFromIndexSize(targetOffset, length, other.size);
+      access(
+          offset,
+          length,
+          (s, base, n) ->
+              other.access(
+                  targetOffset,
+                  length,
+                  (t, targetBase, m) -> {
+                    s.copyTo(base + offset, t, targetBase + targetOffset, length);
+                    return null;
+                  }));
     } else {
-      storage.copyTo(from, target, targetOffset, length);
+      access(
+          offset,
+          length,
+          (s, base, n) -> {
+            s.copyTo(base + offset, target, targetOffset, length);
+            return null;
+          });
     }
   }
 
@@ -97,7 +136,13 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void fill(long offset, long length, byte value) {
-    storage.fill(at(offset, length), length, value);
+    access(
+        offset,
+        length,
+        (s, base, n) -> {
+          s.fill(base + offset, length, value);
+          return null;
+        });
   }
 
   @Override

@@ -128,8 +128,8 @@ class ObjectTableTest {
   }
 
   /**
-   * A slot's generation is 32 bits; were it to wrap, the handle of the slot's first object would
-   * name whatever lives there 2^32 reuses later. The hook skips those reuses.
+   * A slot's generation is 24 bits; were it to wrap, the handle of the slot's first object would
+   * name whatever lives there 2^24 reuses later. The hook skips those reuses.
    */
   @Test
   void free_atTheSlotsLastGeneration_retiresTheSlot_soNoStaleHandleBecomesLiveAgain() {

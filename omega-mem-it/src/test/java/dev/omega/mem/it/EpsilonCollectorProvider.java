@@ -27,7 +27,7 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
 
   @Override
   public CollectorTraits traits() {
-    return new CollectorTraits(false, false, false, false, false);
+    return CollectorTraits.of(CollectorTraits.Trait.CONCURRENT_MUTATORS);
   }
 
   @Override
@@ -47,7 +47,7 @@ public final class EpsilonCollectorProvider implements GarbageCollectorProvider 
 
     @Override
     public CollectorTraits traits() {
-      return new CollectorTraits(false, false, false, false, false);
+      return CollectorTraits.of(CollectorTraits.Trait.CONCURRENT_MUTATORS);
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.util.List;
  * HeapScope} or a live object's reference slot reaches it. {@link #setReference} is the only way to
  * write a reference; it is the write barrier that collectors hook.
  *
- * <p>Thread safety: several mutator threads may allocate and write references while collections
- * happen; the implementation documents its scheme (safepoint or lock protocol).
+ * <p>Thread safety: several mutator threads may allocate, read and write at once. Collections stop
+ * them at safepoints (see {@link HeapRefs} for where those are and what holds a collection up).
  */
 public interface ManagedHeap extends AutoCloseable {
 
@@ -44,6 +44,12 @@ public interface ManagedHeap extends AutoCloseable {
 
   /** Opens a local-root scope on the current thread. */
   HeapScope openScope();
+
+  /**
+   * The same heap through {@code long} ids instead of handles (see {@link HeapRefs}): no Java
+   * object per object, reference read or scope. Ids and handles name the same objects and mix.
+   */
+  HeapRefs refs();
 
   /** A weak reference to {@code object}. */
   WeakHeapReference weakReference(HeapObject object);
