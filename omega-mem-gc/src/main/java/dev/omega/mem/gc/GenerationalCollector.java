@@ -103,7 +103,11 @@ final class GenerationalCollector extends AbstractCollector {
     if (newTarget != 0) {
       int from = heap.generation(source);
       if (from > heap.generation(newTarget) || awaitsPromotion(source, from)) {
-        remembered.add(source);
+        // Barriers run on several mutator threads at once (CONCURRENT_MUTATORS); pauses, which
+        // also use the set, run with every mutator stopped.
+        synchronized (remembered) {
+          remembered.add(source);
+        }
       }
       if (markingUpTo >= 0) {
         shade(newTarget);
@@ -128,8 +132,10 @@ final class GenerationalCollector extends AbstractCollector {
   }
 
   private void shade(long object) {
-    if (heap.generation(object) <= markingUpTo) {
-      greyIfUnmarked(object, epoch, grey);
+    if (heap.generation(object) <= markingUpTo && heap.mark(object) != epoch) {
+      synchronized (grey) {
+        greyIfUnmarked(object, epoch, grey);
+      }
     }
   }
 

@@ -196,10 +196,18 @@ final class IncrementalCollector extends AbstractCollector {
     return sweeping;
   }
 
+  /**
+   * Barriers run on several mutator threads at once (CONCURRENT_MUTATORS): the check is repeated
+   * under the grey stack's lock so an object is pushed once. Marking steps run in pauses.
+   */
   private void shade(long object) {
     if (heap.mark(object) != epoch) {
-      heap.setMark(object, epoch);
-      grey.push(object);
+      synchronized (grey) {
+        if (heap.mark(object) != epoch) {
+          heap.setMark(object, epoch);
+          grey.push(object);
+        }
+      }
     }
   }
 

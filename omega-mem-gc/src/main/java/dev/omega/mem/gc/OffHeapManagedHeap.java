@@ -61,9 +61,9 @@ import java.util.function.Supplier;
  * mutator path takes no heap-wide lock:
  *
  * <ul>
- *   <li>Allocation takes a cell from the thread's magazine for its cell class and a table slot
- *       from the thread's slot magazine ({@link Mutator}); a magazine is refilled in batches under
- *       a lock of the cell space or of the table. The new object goes on the thread's fresh list,
+ *   <li>Allocation takes a cell from the thread's magazine for its cell class and a table slot from
+ *       the thread's slot magazine ({@link Mutator}); a magazine is refilled in batches under a
+ *       lock of the cell space or of the table. The new object goes on the thread's fresh list,
  *       which the next pause links into generation 0, and its bytes into the thread's own counters.
  *   <li>Reference and payload reads take no lock and allocate nothing: they read the slot's
  *       generation, the cell, and the generation again. Only pauses free objects, and only later
@@ -131,10 +131,10 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
    * offset: {@link #SLOT_GEN}, {@link #SHAPE}, {@link #DATA}, {@link #MARK}, {@link #COUNT}, {@link
    * #HOLDS}, {@link #CELL_HI} and {@link #CELL_LO}. Replaced (grown) only in a pause. Written by
    * pauses, by the thread that allocated the object (before it publishes the id), by barriers
-   * (marks) and under {@link #rootLock} or {@link #finalLock} (root holds, extras); read without
-   * a lock (see the class note).
+   * (marks) and under {@link #rootLock} or {@link #finalLock} (root holds, extras); read without a
+   * lock (see the class note).
    */
-  private int[] header = new int[1024 * W];
+  private volatile int[] header = new int[1024 * W];
 
   /** Ints per slot in {@link #header}: 32 bytes. */
   private static final int W = 8;
@@ -197,8 +197,10 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private final int[] sweepLiveMark;
   private final int[] sweepSurvivorGen;
   private int highWater;
+
   /** Free table slots not in any magazine; pushed in pauses, taken under {@link #tableLock}. */
   private int[] freeSlots = new int[1024];
+
   private int freeTop;
 
   /**
@@ -330,8 +332,8 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
 
   /**
    * For tests: gives the free table slot {@code slot} the generation it would have after {@code
-   * generation} reuses, so that the end of the generations is reached without 2^24 allocations.
-   * The slot goes back to the free list (out of any magazine), on top.
+   * generation} reuses, so that the end of the generations is reached without 2^24 allocations. The
+   * slot goes back to the free list (out of any magazine), on top.
    */
   void setFreeSlotGeneration(int slot, int generation) {
     if (generation == RETIRED) {
@@ -744,7 +746,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     return (int) Math.min((long) slots * 2, MAX_TABLE_SLOTS);
   }
 
-  /** At the start of a pause: links what {@code m} allocated since the last one into generation 0. */
+  /**
+   * At the start of a pause: links what {@code m} allocated since the last one into generation 0.
+   */
   private void publishFresh(Mutator m) {
     for (int i = 0; i < m.freshTop; i++) {
       link(m.fresh[i], 0);
@@ -771,7 +775,10 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     returnSlots(m);
   }
 
-  /** One root hold fewer on table slot {@code s} (id {@code id}) from a scope, told to the collector. */
+  /**
+   * One root hold fewer on table slot {@code s} (id {@code id}) from a scope, told to the
+   * collector.
+   */
   private void dropRootHold(int s, long id) {
     if (serial) {
       header[s * W + HOLDS]--;
@@ -944,7 +951,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  /** Runs {@code access} on the payload block with this thread running (for {@link PayloadBlock}). */
+  /**
+   * Runs {@code access} on the payload block with this thread running (for {@link PayloadBlock}).
+   */
   <T> T withPayload(HeapRef ref, PayloadAccess<T> access) {
     Mutator m = safepoints.current();
     boolean entered = safepoints.enterOperation(m);
@@ -1263,6 +1272,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       lock.unlock();
     }
   }
+
   @Override
   public void forEachObject(LongConsumer visitor) {
     lock.lock();
@@ -1655,7 +1665,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     int s = liveSlot(object);
     if (header[s * W + MARK] != value) {
       header[s * W + MARK] = value;
-      logMark(s);
+      if (serial) {
+        logMark(s); // only the reference-counting passes read the log (serial mode)
+      }
     }
   }
 
@@ -1951,7 +1963,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     }
   }
 
-  /** Whether {@code events} has its own {@code name(long)}, so calls to it may be skipped if not. */
+  /**
+   * Whether {@code events} has its own {@code name(long)}, so calls to it may be skipped if not.
+   */
   private static boolean overrides(HeapEvents events, String name) {
     try {
       return events.getClass().getMethod(name, long.class).getDeclaringClass() != HeapEvents.class;

@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * The payload of a heap object as a {@link MemoryBlock}: the object's storage minus its reference
  * slots, so payload writes can never forge references. Every access runs with its thread running on
- * the heap ({@link OffHeapManagedHeap#withPayload}): it checks that the object is live, and no pause
- * can free the object and let its cell be reused while the access is under way.
+ * the heap ({@link OffHeapManagedHeap#withPayload}): it checks that the object is live, and no
+ * pause can free the object and let its cell be reused while the access is under way.
  */
 final class PayloadBlock implements MemoryBlock {
   private final HeapRef owner;

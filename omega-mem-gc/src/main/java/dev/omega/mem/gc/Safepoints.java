@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  * <p>Design note. Terms: a thread is <em>running</em> on the heap while it has an open scope or an
  * operation in flight, and only then. A <em>safepoint</em> is a point where a running thread may
  * stop: an allocation, opening or closing a scope, {@code poll()}, and every call that may block
- * (the memory manager, a collection). A <em>pause</em> ({@link #beginPause}) runs when no thread
- * is running outside a safepoint. The state word of each {@link Mutator} carries the protocol:
+ * (the memory manager, a collection). A <em>pause</em> ({@link #beginPause}) runs when no thread is
+ * running outside a safepoint. The state word of each {@link Mutator} carries the protocol:
  *
  * <pre>
  *   thread                         pause
@@ -32,13 +32,13 @@ import java.util.function.Supplier;
  * Happens-before: a thread leaves RUNNING by a volatile store, which the pause's read of that state
  * (before its CAS to HELD) sees, so everything the thread did before its safepoint happens before
  * the pause's work. The pause ends with volatile stores (requested, then each state), which the
- * thread's CAS back to RUNNING reads, so the pause's work happens before everything the thread
- * does after. A thread and a pause never both go on: the thread enters only by a CAS from PARKED or
+ * thread's CAS back to RUNNING reads, so the pause's work happens before everything the thread does
+ * after. A thread and a pause never both go on: the thread enters only by a CAS from PARKED or
  * SAFE, which fails once the pause has set HELD there, and a pause that finds RUNNING waits. A
  * running thread between safepoints costs the pause nothing but the wait; a thread that is not
- * running costs it one CAS. Reads of the object graph by a thread that is not running need no
- * state at all: a pause never reuses memory, allocations after it do, and a read validates the
- * object's generation after it (the heap's class note).
+ * running costs it one CAS. Reads of the object graph by a thread that is not running need no state
+ * at all: a pause never reuses memory, allocations after it do, and a read validates the object's
+ * generation after it (the heap's class note).
  *
  * <p>A thread that ends while running (an open scope never closed) is found by the pause (its
  * thread is no longer alive) and held for good; the heap then drops its roots. A running thread
@@ -46,9 +46,9 @@ import java.util.function.Supplier;
  * IllegalStateException} naming it, rather than hang; the heap reports the collection it was for as
  * failed and goes on.
  *
- * <p>Serial mode, for a collector whose barrier is not thread-safe
- * (no {@code CONCURRENT_MUTATORS} trait): every operation holds one lock, as does a pause; open
- * scopes do not make a thread running.
+ * <p>Serial mode, for a collector whose barrier is not thread-safe (no {@code CONCURRENT_MUTATORS}
+ * trait): every operation holds one lock, as does a pause; open scopes do not make a thread
+ * running.
  *
  * <p>Thread safety: thread-safe; pauses are serialised and may nest on their own thread.
  */
@@ -281,7 +281,8 @@ final class Safepoints {
     Mutator self = byThreadOrNull();
     boolean selfRunning = self != null && self.state() == Mutator.RUNNING;
     if (selfRunning) {
-      self.setState(Mutator.SAFE); // before waiting for another pause, which must be able to hold us
+      self.setState(
+          Mutator.SAFE); // before waiting for another pause, which must be able to hold us
       wakePauser();
     }
     pauseLock.lock();

@@ -378,6 +378,27 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
+  public void heapRefs_idsAndHandlesNameTheSameObjects_andReadBackWhatWasWritten() {
+    HeapRefsChecks.roundTrip(heap, this::collect);
+  }
+
+  @Test
+  public void heapRefs_staleForeignNullAndOutOfRange_areRefusedByEveryMethod() {
+    ManagedHeap other = newHeap(config(), manager);
+    try {
+      HeapRefsChecks.badIds(heap, other, this::collect);
+    } finally {
+      other.close();
+    }
+  }
+
+  /** Sixteen mutators racing collections through ids never lose a rooted object or a barrier. */
+  @Test
+  public void heapRefs_sixteenMutatorsRacingCollections_keepEveryRootedList() throws Exception {
+    HeapRefsChecks.safepointsUnderLoad(heap, 16, this::collect);
+  }
+
+  @Test
   public void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
     assertTrue(heap.collector().startCollectionCycle());
     int threads = 16;
