@@ -400,7 +400,11 @@ public final class BenchMain {
         "cold = the JVM's first run, warm = medians of %d runs after %d warm-up run(s); JVM heap"
             + " pauses as its collector notifies them, in whole ms%n",
         runs, warmups);
-    List<String> contenders = new ArrayList<>(List.of(CollectorFigures.COLLECTORS));
+    List<String> contenders = new ArrayList<>();
+    for (String collector : CollectorFigures.COLLECTORS) {
+      contenders.add(collector);
+      contenders.add(collector + BinaryTrees.REFS);
+    }
     contenders.add(BinaryTrees.JVM_HEAP);
     Map<String, BinaryTrees.Figures> figures = new LinkedHashMap<>();
     for (String contender : contenders) {

@@ -3,6 +3,7 @@ package dev.omega.mem.bench;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.omega.mem.api.gc.CollectionStatistics;
 import dev.omega.mem.api.gc.HeapObject;
+import dev.omega.mem.api.gc.HeapRefs;
 import dev.omega.mem.api.gc.HeapScope;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.runtime.OmegaMemory;
@@ -56,6 +57,12 @@ final class BinaryTrees {
 
   /** The contender that builds the trees on the JVM's heap, as {@link #inFreshJvm} names it. */
   static final String JVM_HEAP = "jvm-heap";
+
+  /**
+   * Appended to a collector's name, the contender that writes the program against {@link HeapRefs}
+   * ids instead of {@link HeapObject} handles.
+   */
+  static final String REFS = "/refs";
 
   /**
    * One run of the program.
@@ -159,7 +166,9 @@ final class BinaryTrees {
    * or the stretch tree), so occupancy crosses the collection threshold and every collector runs,
    * not only those that trigger on allocation count.
    */
-  static Run omega(String collector, int n, Duration maxPause, List<String> checks) {
+  static Run omega(String contender, int n, Duration maxPause, List<String> checks) {
+    boolean ids = contender.endsWith(REFS);
+    String collector = ids ? contender.substring(0, contender.length() - REFS.length()) : contender;
     int maxDepth = Math.max(MIN_DEPTH + 2, n);
     long peakLiveBytes = (2L << maxDepth) * 2 * (2 * 8 + 16);
     long pool = Math.max(16L << 20, Long.highestOneBit(peakLiveBytes * 4 - 1) << 1);
@@ -169,7 +178,7 @@ final class BinaryTrees {
       System.gc();
       omega.garbageCollector().startCollectionCycle();
       long started = System.nanoTime();
-      checks.addAll(program(new OmegaTrees(heap), n));
+      checks.addAll(ids ? program(new IdTrees(heap.refs()), n) : program(new OmegaTrees(heap), n));
       double wall = (System.nanoTime() - started) / 1e6;
       omega.garbageCollector().stopCollectionCycle();
       CollectionStatistics stats = omega.garbageCollector().getCollectionStatistics();
@@ -236,6 +245,47 @@ final class BinaryTrees {
     @Override
     public Scope scope() {
       return heap.openScope()::close;
+    }
+  }
+
+  /**
+   * The same trees through {@link HeapRefs} ids: no Java object per node, reference or scope. A
+   * tree's root is boxed once as the program's {@code T}; the recursion works on {@code long}s.
+   */
+  private record IdTrees(HeapRefs refs) implements Trees<Long> {
+    @Override
+    public Long build(int depth) {
+      return buildId(depth);
+    }
+
+    private long buildId(int depth) {
+      long node = refs.allocate(2, 0);
+      if (depth > 0) {
+        int children = refs.enterScope();
+        try {
+          refs.set(node, 0, buildId(depth - 1));
+          refs.set(node, 1, buildId(depth - 1));
+        } finally {
+          refs.exitScope(children);
+        }
+      }
+      return node;
+    }
+
+    @Override
+    public long check(Long tree) {
+      return checkId(tree);
+    }
+
+    private long checkId(long tree) {
+      long left = refs.get(tree, 0);
+      return left == HeapRefs.NULL ? 1 : 1 + checkId(left) + checkId(refs.get(tree, 1));
+    }
+
+    @Override
+    public Scope scope() {
+      int token = refs.enterScope();
+      return () -> refs.exitScope(token);
     }
   }
 
