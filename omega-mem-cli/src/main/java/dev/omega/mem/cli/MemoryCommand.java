@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a workload on an embedded Omega Memory and reports on it.",
-      "Exit codes: 0 all well, 1 problems found, 2 usage error."
+      "Exit codes: 0 all well, 1 problems found, 2 usage error or no answer from --attach."
     })
 final class MemoryCommand implements Callable<Integer> {
 
@@ -71,9 +71,18 @@ final class MemoryCommand implements Callable<Integer> {
       names = "--attach",
       paramLabel = "URL",
       description =
-          "A running application's dashboard (http://host:port/); report on it instead of an"
-              + " embedded instance.")
-  URI attach;
+          "A running application's dashboard (http://host:port/, or with the base path it is"
+              + " served under); report on it instead of an embedded instance.")
+  String attach;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "15",
+      description =
+          "How long --attach waits for the whole answer, connecting included (default:"
+              + " ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
 
   @Option(
       names = "--port",
@@ -144,7 +153,11 @@ final class MemoryCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (attach != null) {
-      return Attach.run(attach, action, format, out, err, spec);
+      if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
+        err.println("--timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
+        return spec.exitCodeOnInvalidInput();
+      }
+      return Attach.run(attach, Duration.ofSeconds(timeoutSeconds), action, format, out, err);
     }
     if (port < 0 || port > 65535) {
       throw new CommandLine.ParameterException(

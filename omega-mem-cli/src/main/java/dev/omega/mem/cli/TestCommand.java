@@ -67,8 +67,10 @@ final class TestCommand implements Callable<Integer> {
         "DashboardBrowserIT, MonitoringIT, PerformanceIT"),
     STRESS_TESTS(
         "stress_tests",
-        "exhaustion and recovery, injected faults, long model-based sequences",
-        "FaultsIT, ManagerUnderLoadIT (its exhaustion test), ModelBasedIT, StressIT"),
+        "exhaustion and recovery, injected faults, hostile clients, servers, files and"
+            + " configurations, a process killed mid-run, long model-based sequences",
+        "FaultsIT, HostileInputIT, ManagerUnderLoadIT (its exhaustion test), ModelBasedIT,"
+            + " StressIT"),
     CONTRACTS(
         "contracts",
         "the architecture rules, and the strategy and collector contracts run on plugins from"

@@ -171,9 +171,9 @@ class OmegaCommandIT {
   }
 
   @Test
-  void attach_toNothing_exitsOneWithTheReason_andBadUrlsAreUsageErrors() throws Exception {
+  void attach_toNothing_andBadUrls_exitTwoWithTheReason() throws Exception {
     Run nothing = omega("memory", "--report", "--attach", "http://127.0.0.1:9/");
-    assertEquals(1, nothing.exit());
+    assertEquals(2, nothing.exit());
     assertTrue(nothing.err().contains("cannot reach"), nothing.err());
     Run bad = omega("memory", "--report", "--attach", "ftp://example/");
     assertEquals(2, bad.exit());
