@@ -62,38 +62,6 @@ public interface HeapAccess {
    */
   int references(long object, long[] into, int offset);
 
-  /**
-   * The first step of trial deletion taken over a whole generation in one pass, as CPython's
-   * collector takes it: sets the mark of every object of {@code generation} to {@code mark}, and
-   * adds {@code delta} to the reference count of every object one of them references, once per
-   * reference. With {@code -1}, what is left of each count of that generation is what holds the
-   * object from outside it: roots, and objects of other generations. Equivalent to {@link
-   * #forEachObjectInGeneration} with {@link #setMark}, {@link #references} and {@link
-   * #addToReferenceCount}, without an id made and checked per object and per reference, which is
-   * most of that walk's cost. Call inside {@link #stopTheWorld}. O(objects and references of the
-   * generation).
-   *
-   * @throws IllegalStateException if a lazy sweep of {@code generation} is pending (its garbage
-   *     still holds references that no count includes any more)
-   */
-  void addToReferencedCounts(int generation, int delta, int mark);
-
-  /**
-   * How many separate structures the objects of {@code generation} whose mark is not {@code
-   * liveMark} make: the connected components of the graph of those objects and the references among
-   * them, taken in either direction. For a cycle collector that frees its garbage with {@link
-   * #sweep} and reports how many garbage groups it found; call it before that sweep, inside {@link
-   * #stopTheWorld}. O(objects and references of the generation), by union-find. Right after {@link
-   * #addToReferencedCounts} of the same generation, while no reference or object has changed since,
-   * it is cheaper, because that pass joins the groups as it reads the references: O(1) if no mark
-   * changed either; else a union-find step per object whose mark changed, plus, only when some
-   * group is now partly live, a walk of the generation that reads the references of that group's
-   * members.
-   *
-   * @throws IllegalStateException if a lazy sweep of {@code generation} is pending
-   */
-  long countGroups(int generation, int liveMark);
-
   /** Bytes the object holds, header included. */
   long sizeBytes(long object);
 
@@ -127,18 +95,6 @@ public interface HeapAccess {
    * @return the bytes it held, header included (what {@link #sizeBytes} said)
    */
   long free(long object);
-
-  /**
-   * {@link #free} for the first {@code count} ids of {@code objects}, in one call: the garbage a
-   * reference counter's cycle collection found. All are checked first; if one is not live, is
-   * rooted or is listed twice, it throws {@link IllegalStateException} and frees none. When they
-   * are at least half of their generation, the heap walks that generation's list once, as {@link
-   * #sweep} does, instead of unlinking each object from its neighbours. Call inside {@link
-   * #stopTheWorld}.
-   *
-   * @return the objects and bytes freed (moved is 0)
-   */
-  Swept freeAll(long[] objects, int count);
 
   /**
    * The sweep of a tracing collector in one call: frees every object of {@code generation} whose
@@ -209,6 +165,14 @@ public interface HeapAccess {
       }
     }
   }
+
+  /**
+   * A capability the heap grants by the collector's traits ({@link CollectorTraits}): for example
+   * {@link ReferenceCountPasses} to a collector with {@link
+   * CollectorTraits.Trait#COUNTS_REFERENCES}. Empty when not granted, so a collector that can do
+   * without it checks once, when it is built.
+   */
+  <T> java.util.Optional<T> capability(Class<T> type);
 
   /** Installs the collector's barriers; replaces any installed before. */
   void install(HeapEvents events);

@@ -144,15 +144,6 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   /**
-   * {@link #release} for every object on {@code garbage}, with one {@link HeapAccess#freeAll} call,
-   * and empties it. Call inside a pause.
-   */
-  protected final void releaseAll(LongStack garbage) {
-    countFreed(heap.freeAll(garbage.elements(), garbage.size()));
-    garbage.clear();
-  }
-
-  /**
    * Frees every object whose mark word is not {@code epoch}: the sweep of the tracing collectors.
    * Call inside a pause.
    */
@@ -269,7 +260,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     }
   }
 
-  private void countFreed(HeapAccess.Swept swept) {
+  protected final void countFreed(HeapAccess.Swept swept) {
     objectsFreed += swept.objects();
     bytesFreed += swept.bytes();
   }

@@ -18,6 +18,7 @@ import dev.omega.mem.spi.CollectorTraits;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.spi.HeapAccess;
 import dev.omega.mem.spi.HeapEvents;
+import dev.omega.mem.spi.ReferenceCountPasses;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,7 +83,7 @@ import java.util.function.Supplier;
  *
  * <p>Thread safety: thread-safe; scopes belong to the thread that opened them.
  */
-final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
+final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCountPasses {
   private static final System.Logger LOG = System.getLogger("omega.gc");
   static final int HEADER_BYTES = 16;
   static final int MAX_SLOTS = 1 << 16;
@@ -115,6 +116,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
   private final GarbageCollector collector;
   private final boolean serial;
   private final boolean writeBarrier;
+  private final boolean countsReferences;
   private volatile HeapEvents events = new HeapEvents() {};
 
   /** Whether {@link #events} overrides {@link HeapEvents#onRootRemoved} (scope closes skip it). */
@@ -245,6 +247,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
     CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
     this.serial = !traits.concurrentMutators();
     this.writeBarrier = traits.needsWriteBarrier();
+    this.countsReferences = traits.countsReferences();
     int cellClasses = CellSpace.classOf(cells.largestCell()) + 1;
     this.safepoints =
         new Safepoints(
@@ -1949,6 +1952,14 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess {
       freeSlots[freeTop++] = s;
     }
     return (long) refSlotsAt(s) * 8 + header[s * W + DATA] + HEADER_BYTES;
+  }
+
+  @Override
+  public <T> java.util.Optional<T> capability(Class<T> type) {
+    if (type == ReferenceCountPasses.class && countsReferences) {
+      return java.util.Optional.of(type.cast(this));
+    }
+    return java.util.Optional.empty();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.omega.mem.gc;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.spi.HeapAccess;
+import dev.omega.mem.spi.ReferenceCountPasses;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -137,6 +138,9 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   private final TrialDeletion trialDeletion;
 
+  /** The whole-generation passes the heap grants a collector that counts references. */
+  private final ReferenceCountPasses passes;
+
   ReferenceCountingCollector(GarbageCollectorConfig config, HeapAccess heap) {
     this(config, heap, TrialDeletion.ADAPTIVE);
   }
@@ -146,6 +150,13 @@ final class ReferenceCountingCollector extends AbstractCollector {
       GarbageCollectorConfig config, HeapAccess heap, TrialDeletion trialDeletion) {
     super(NAME, config, heap, 1);
     this.trialDeletion = trialDeletion;
+    this.passes =
+        heap.capability(ReferenceCountPasses.class)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "reference-counting needs the heap's ReferenceCountPasses, granted to"
+                            + " collectors with the COUNTS_REFERENCES trait"));
   }
 
   /**
@@ -425,7 +436,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     // Every mark is rewritten (grey, without the buffered bit), so the buffer just empties.
     candidates.clear();
     purgeCandidatesAt = MIN_PURGE_AT;
-    heap.addToReferencedCounts(0, -1, GRAY);
+    passes.addToReferencedCounts(0, -1, GRAY);
     // What is left of a count is what holds the object from outside the heap's objects, and
     // counts include root holds and nothing else: the objects still counted are the roots. Visiting
     // the roots finds them without a second pass over the heap (2 ms of a million objects).
@@ -438,7 +449,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         scanBlack(object);
       }
     }
-    long groups = heap.countGroups(0, BLACK);
+    long groups = passes.countGroups(0, BLACK);
     sweepGeneration(0, BLACK, 0);
     return groups;
   }
@@ -499,7 +510,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
     }
     white.truncate(kept);
-    releaseAll(white);
+    countFreed(passes.freeAll(white.elements(), white.size()));
+    white.clear();
     freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
     return groups;
   }
