@@ -2,6 +2,9 @@ package dev.omega.mem.gc;
 
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.spi.PinnedMemory;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +52,16 @@ final class CellSpace {
   private final IndexLists roomy;
 
   private MemoryBlock[] block = new MemoryBlock[64];
+
+  /**
+   * Each chunk's bytes as a raw segment when the manager lends them ({@link PinnedMemory}), else
+   * null and the chunk is reached through its checked block. The heap validates every object by its
+   * id before and after it touches a cell, and gives a chunk back only in a pause, so the pool's
+   * per-access checks are ones the heap already makes.
+   */
+  private MemorySegment[] raw = new MemorySegment[64];
+
+  private final PinnedMemory pinner;
   private int[] cellClass = new int[64];
   private int[] stride = new int[64];
   private int[] live = new int[64];
@@ -63,6 +76,7 @@ final class CellSpace {
 
   CellSpace(MemoryManager manager, long capacityBytes) {
     this.manager = manager;
+    this.pinner = manager instanceof PinnedMemory lender ? lender : null;
     long wanted = Long.highestOneBit(Math.max(1, capacityBytes / 32));
     this.chunkBytes = Math.clamp(wanted, MIN_CHUNK, MAX_CHUNK);
     this.largestCell = chunkBytes / 8;
@@ -126,6 +140,7 @@ final class CellSpace {
   long adopt(MemoryBlock newBlock, long bytes) {
     int chunk = newChunkIndex();
     block[chunk] = newBlock;
+    raw[chunk] = pinner == null ? null : pinner.pin(newBlock);
     live[chunk] = 0;
     freedTop[chunk] = 0;
     heldBytes += newBlock.size();
@@ -145,6 +160,102 @@ final class CellSpace {
     }
     list(chunk);
     return carve(chunk);
+  }
+
+  /** The 8 bytes at {@code offset} of the cell at {@code address} (the cell is live). */
+  long getLong(long address, long offset) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    return bytes != null
+        ? bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, at)
+        : block[chunk].getLong(at);
+  }
+
+  void setLong(long address, long offset, long value) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    if (bytes != null) {
+      bytes.set(ValueLayout.JAVA_LONG_UNALIGNED, at, value);
+    } else {
+      block[chunk].setLong(at, value);
+    }
+  }
+
+  int getInt(long address, long offset) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    return bytes != null ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED, at) : block[chunk].getInt(at);
+  }
+
+  void setInt(long address, long offset, int value) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    if (bytes != null) {
+      bytes.set(ValueLayout.JAVA_INT_UNALIGNED, at, value);
+    } else {
+      block[chunk].setInt(at, value);
+    }
+  }
+
+  byte getByte(long address, long offset) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    return bytes != null ? bytes.get(ValueLayout.JAVA_BYTE, at) : block[chunk].getByte(at);
+  }
+
+  void setByte(long address, long offset, byte value) {
+    int chunk = (int) (address >>> 32);
+    MemorySegment bytes = raw[chunk];
+    long at = offsetOf(address) + offset;
+    if (bytes != null) {
+      bytes.set(ValueLayout.JAVA_BYTE, at, value);
+    } else {
+      block[chunk].setByte(at, value);
+    }
+  }
+
+  /**
+   * {@link #getLong} for a reader without a lock, whose cell may have been freed, and its chunk
+   * given back, since it looked: 0 then (the reader's own check of the object's generation then
+   * fails and it reads again). Reads through a lent segment never fault; a checked block refuses.
+   */
+  long readLongRacing(long address, long offset, int length) {
+    if (address < 0) {
+      return 0;
+    }
+    int chunk = (int) (address >>> 32);
+    MemorySegment[] lent = raw;
+    MemoryBlock[] blocks = block;
+    if (chunk >= lent.length || chunk >= blocks.length) {
+      return 0;
+    }
+    MemorySegment bytes = lent[chunk];
+    long at = offsetOf(address) + offset;
+    try {
+      if (bytes != null) {
+        return switch (length) {
+          case 1 -> bytes.get(ValueLayout.JAVA_BYTE, at);
+          case 4 -> bytes.get(ValueLayout.JAVA_INT_UNALIGNED, at);
+          default -> bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+        };
+      }
+      MemoryBlock memory = blocks[chunk];
+      if (memory == null) {
+        return 0;
+      }
+      return switch (length) {
+        case 1 -> memory.getByte(at);
+        case 4 -> memory.getInt(at);
+        default -> memory.getLong(at);
+      };
+    } catch (RuntimeException e) {
+      return 0; // freed block, released pool, or a stale offset: the caller reads again
+    }
   }
 
   /** The block that holds the cell at {@code address}. */
@@ -217,7 +328,16 @@ final class CellSpace {
     }
     MemoryBlock memory = block[chunk];
     int cellBytes = stride[chunk];
-    if (cellBytes <= 64) {
+    MemorySegment bytes = raw[chunk];
+    if (bytes != null) {
+      if (cellBytes <= 64) {
+        for (int at = 0; at < cellBytes; at += 8) {
+          bytes.set(ValueLayout.JAVA_LONG_UNALIGNED, offset + at, 0);
+        }
+      } else {
+        bytes.asSlice(offset, cellBytes).fill((byte) 0);
+      }
+    } else if (cellBytes <= 64) {
       // A few word stores beat a slice-and-fill for the common small cell.
       for (int at = 0; at < cellBytes; at += 8) {
         memory.setLong(offset + at, 0);
@@ -235,6 +355,10 @@ final class CellSpace {
   private void release(int chunk) {
     MemoryBlock gone = block[chunk];
     block[chunk] = null;
+    if (raw[chunk] != null) {
+      raw[chunk] = null;
+      pinner.unpin(gone);
+    }
     heldBytes -= gone.size();
     spareChunkIndices[spareTop++] = chunk;
     manager.deallocate(gone);
@@ -247,6 +371,7 @@ final class CellSpace {
     if (chunkHighWater == block.length) {
       int n = block.length * 2;
       block = Arrays.copyOf(block, n);
+      raw = Arrays.copyOf(raw, n);
       cellClass = Arrays.copyOf(cellClass, n);
       stride = Arrays.copyOf(stride, n);
       live = Arrays.copyOf(live, n);

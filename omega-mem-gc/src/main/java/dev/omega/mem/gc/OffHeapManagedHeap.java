@@ -835,10 +835,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
         checkedSlot(target);
       }
       long address = cellAt(s);
-      MemoryBlock block = cells.blockOf(address);
-      long at = CellSpace.offsetOf(address) + (long) slot * 8;
-      long oldId = block.getLong(at);
-      block.setLong(at, target);
+      long at = (long) slot * 8;
+      long oldId = cells.getLong(address, at);
+      cells.setLong(address, at, target);
       if (serial) {
         graphVersion++;
       }
@@ -882,27 +881,16 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
    * chunk went back to the manager meanwhile (the caller's {@link #stillHolds} then fails).
    */
   private long readWord(long address, long offset) {
-    if (address < 0) {
-      return 0;
-    }
-    MemoryBlock block = cells.blockOf(address);
-    if (block == null) {
-      return 0;
-    }
-    try {
-      return block.getLong(CellSpace.offsetOf(address) + offset);
-    } catch (UseAfterFreeException e) {
-      return 0;
-    }
+    return cells.readLongRacing(address, offset, 8);
   }
 
   // ------------------------------------------------------------------ payload
 
-  /** The payload's block and the offset of byte {@code offset} for an access of {@code length}. */
+  /** Where payload byte {@code offset} is in the cell, for an access of {@code length} bytes. */
   private long payloadAt(int[] h, int s, long offset, int length) {
     int at = s * W;
     Objects.checkFromIndexSize(offset, length, h[at + DATA]);
-    return CellSpace.offsetOf(cellIn(h, at)) + (long) (h[at + SHAPE] & REFS_MASK) * 8 + offset;
+    return (long) (h[at + SHAPE] & REFS_MASK) * 8 + offset;
   }
 
   /** Reads a payload value of {@code length} bytes without a lock (see {@link #getId}). */
@@ -914,21 +902,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
         continue;
       }
       long at = payloadAt(h, s, offset, length);
-      long address = cellIn(h, s * W);
-      MemoryBlock block = address < 0 ? null : cells.blockOf(address);
-      long value = 0;
-      try {
-        if (block != null) {
-          value =
-              switch (length) {
-                case 1 -> block.getByte(at);
-                case 4 -> block.getInt(at);
-                default -> block.getLong(at);
-              };
-        }
-      } catch (UseAfterFreeException e) {
-        value = 0;
-      }
+      long value = cells.readLongRacing(cellIn(h, s * W), at, length);
       if (stillHolds(h, s, object)) {
         return value;
       }
@@ -943,11 +917,11 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
       checkOpen();
       int s = checkedSlot(object);
       long at = payloadAt(header, s, offset, length);
-      MemoryBlock block = cells.blockOf(cellAt(s));
+      long address = cellAt(s);
       switch (length) {
-        case 1 -> block.setByte(at, (byte) value);
-        case 4 -> block.setInt(at, (int) value);
-        default -> block.setLong(at, value);
+        case 1 -> cells.setByte(address, at, (byte) value);
+        case 4 -> cells.setInt(address, at, (int) value);
+        default -> cells.setLong(address, at, value);
       }
     } finally {
       safepoints.exitOperation(m, entered);
@@ -1319,7 +1293,7 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
 
   /** The id stored in reference slot {@code slot} of the object in table slot {@code s}. */
   private long slotValue(int s, int slot) {
-    return cells.blockOf(cellAt(s)).getLong(CellSpace.offsetOf(cellAt(s)) + (long) slot * 8);
+    return cells.getLong(cellAt(s), (long) slot * 8);
   }
 
   /**
@@ -1350,11 +1324,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
       return 0;
     }
     long address = cellAt(s);
-    MemoryBlock block = cells.blockOf(address);
-    long base = CellSpace.offsetOf(address);
     int at = offset;
     for (int i = 0; i < slots; i++) {
-      long id = block.getLong(base + (long) i * 8);
+      long id = cells.getLong(address, (long) i * 8);
       if (id != 0 && isLive(id)) {
         into[at++] = id;
       }

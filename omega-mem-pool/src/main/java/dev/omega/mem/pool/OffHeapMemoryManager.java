@@ -17,6 +17,8 @@ import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.spi.ManagerContext;
+import dev.omega.mem.spi.PinnedMemory;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ import java.util.function.BooleanSupplier;
  * facade holds no lock of its own; each part documents its locks, and their order is size class,
  * {@link SlabIds}, pool ({@link SmallBlocks}).
  */
-final class OffHeapMemoryManager implements MemoryManager {
+final class OffHeapMemoryManager implements MemoryManager, PinnedMemory {
   private final MemoryManagerConfig config;
   private final OffHeapPool pool;
   private final BooleanSupplier collector;
@@ -300,6 +302,29 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     free(b);
     return true;
+  }
+
+  /**
+   * Lends whole page runs of this manager's pool; blocks in slabs (their pages hold other blocks)
+   * and fallback segments are not lent.
+   */
+  @Override
+  public MemorySegment pin(MemoryBlock block) {
+    if (!(block instanceof Block b)
+        || b.region.owner != this
+        || b.region instanceof Slab
+        || !b.region.inPool()) {
+      return null;
+    }
+    return pool.pin(b);
+  }
+
+  @Override
+  public void unpin(MemoryBlock block) {
+    if (!(block instanceof Block b) || b.region.owner != this) {
+      throw new AccessViolationException("block does not belong to this memory manager: " + block);
+    }
+    pool.unpin(b);
   }
 
   void free(Block b) {

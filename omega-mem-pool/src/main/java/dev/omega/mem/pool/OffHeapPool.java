@@ -274,6 +274,38 @@ final class OffHeapPool implements MemoryPool {
     this.compactionObserver = observer;
   }
 
+  /**
+   * Pins {@code b}'s region (a whole page run) so compaction leaves it where it is, and returns its
+   * bytes as a slice of the pool memory's own segment: that segment's arena keeps the memory mapped
+   * while the slice is reachable (see {@link PoolMemory}).
+   */
+  MemorySegment pin(Block b) {
+    lock.lock();
+    try {
+      if (b.isFreed()) {
+        throw new dev.omega.mem.api.UseAfterFreeException("a freed block cannot be pinned");
+      }
+      Region r = b.region;
+      r.pins++;
+      return r.memory.segment.asSlice(
+          r.address - r.memory.address + (long) b.index * r.stride, b.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void unpin(Block b) {
+    lock.lock();
+    try {
+      if (b.region.pins == 0) {
+        throw new IllegalStateException("block is not pinned");
+      }
+      b.region.pins--;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public boolean compact() {
     long started = System.nanoTime();
@@ -291,7 +323,9 @@ final class OffHeapPool implements MemoryPool {
       List<Region> moving = new ArrayList<>();
       long target = 0;
       for (Region region : used.values()) {
-        if (region.startPage != target) {
+        if (region.pins > 0) {
+          target = region.startPage; // lent as a raw segment: stays, the next ones slide to it
+        } else if (region.startPage != target) {
           moving.add(region);
           region.startMove();
         }
@@ -310,7 +344,9 @@ final class OffHeapPool implements MemoryPool {
       target = 0;
       int i = 0;
       for (Region region : used.values()) {
-        if (region.startPage != target) {
+        if (region.pins > 0) {
+          target = region.startPage;
+        } else if (region.startPage != target) {
           long bytes = region.pages * pageSize;
           MemorySegment.copy(
               segment, region.startPage * pageSize, segment, target * pageSize, bytes);

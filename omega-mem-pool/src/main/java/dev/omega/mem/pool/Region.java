@@ -52,6 +52,12 @@ class Region {
   /** {@link #stride} while the memory is there, else {@link #MOVING} or {@link #RELEASED}. */
   volatile long limit;
 
+  /**
+   * How many times the region's block is lent as a raw segment ({@code PinnedMemory}); compaction
+   * does not move a pinned region. Under the pool lock.
+   */
+  int pins;
+
   Region(
       PoolMemory memory,
       Object owner,

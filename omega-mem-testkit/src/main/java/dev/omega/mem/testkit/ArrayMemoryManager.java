@@ -16,6 +16,8 @@ import dev.omega.mem.api.PageRun;
 import dev.omega.mem.api.PoolStatistics;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.UseAfterFreeException;
+import dev.omega.mem.spi.PinnedMemory;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,14 +27,45 @@ import java.util.Objects;
  *
  * <p>Thread safety: thread-safe (every operation is synchronized).
  */
-public final class ArrayMemoryManager implements MemoryManager {
+public final class ArrayMemoryManager implements MemoryManager, PinnedMemory {
   private final long capacity;
+  private final boolean lends;
   private long used;
   private long live;
 
-  /** A manager that refuses allocations past {@code capacity} bytes in use. */
+  /**
+   * A manager that refuses allocations past {@code capacity} bytes in use, and lends blocks' bytes
+   * ({@link PinnedMemory}) as the pool does, so a heap under test takes its fast path.
+   */
   public ArrayMemoryManager(long capacity) {
+    this(capacity, true);
+  }
+
+  /** With {@code lends} false, a manager that lends nothing: the heap goes through its blocks. */
+  public ArrayMemoryManager(long capacity, boolean lends) {
     this.capacity = capacity;
+    this.lends = lends;
+  }
+
+  /** Arrays never move; the segment is the block's array itself. */
+  @Override
+  public synchronized MemorySegment pin(MemoryBlock block) {
+    if (!lends || !(block instanceof ArrayBlock b)) {
+      return null;
+    }
+    if (b.freed) {
+      throw new UseAfterFreeException("a freed block cannot be pinned");
+    }
+    b.pins++;
+    return MemorySegment.ofArray(b.bytes);
+  }
+
+  @Override
+  public synchronized void unpin(MemoryBlock block) {
+    if (!(block instanceof ArrayBlock b) || b.pins == 0) {
+      throw new IllegalStateException("block is not pinned");
+    }
+    b.pins--;
   }
 
   /** Blocks allocated and not yet freed. */
@@ -171,6 +204,7 @@ public final class ArrayMemoryManager implements MemoryManager {
 
   private static final class ArrayBlock implements MemoryBlock {
     final byte[] bytes;
+    int pins;
     boolean freed;
 
     ArrayBlock(int size) {

@@ -74,13 +74,21 @@ public abstract class GarbageCollectorContract {
 
   @BeforeEach
   public void createHeap() {
-    manager = invariants.track(new ArrayMemoryManager(256L << 20));
+    manager = invariants.track(newManager());
     heap = invariants.track(newHeap(config(), manager));
     invariants.closeAfter(
         () -> {
           heap.close();
           assertEquals(0, manager.liveBlocks(), "heap returned every block on close");
         });
+  }
+
+  /**
+   * The manager the heap takes its memory from: by default one that lends its blocks' bytes, as the
+   * pool does ({@link dev.omega.mem.spi.PinnedMemory}).
+   */
+  protected ArrayMemoryManager newManager() {
+    return new ArrayMemoryManager(256L << 20);
   }
 
   /**
