@@ -361,7 +361,21 @@ public final class BenchMain {
                         : String.format(Locale.ROOT, "%.1f", f.nativeBytesBeyondPayload())));
   }
 
-  private static void collectors(boolean full) {
+  private static void collectors(boolean full) throws RunnerException {
+    Map<String, Double> mutator =
+        scores(new Runner(options(HeapRefsBenchmark.class.getSimpleName(), full).build()).run());
+    table(
+        "managed heap through HeapRefs ids (generational, background cycle, inside a scope):"
+            + " allocate a 2-slot object",
+        mutator,
+        "allocate",
+        List.of("jvmNew"));
+    table("read a reference slot", mutator, "get", List.of("jvmGet"));
+    table(
+        "write a reference slot (young to young, generational barrier)",
+        mutator,
+        "set",
+        List.of("jvmSet"));
     int warmups = full ? 3 : 2;
     int runs = full ? 5 : 3;
     System.out.println();
