@@ -62,6 +62,7 @@ final class Safepoints {
   private final Supplier<Mutator> newMutator;
   private final Consumer<Mutator> atStart;
   private final Consumer<Mutator> reap;
+  private final Duration timeout;
 
   /** Every thread's mutator, registered on its first operation; dead ones leave in a pause. */
   private final List<Mutator> mutators = new CopyOnWriteArrayList<>();
@@ -87,6 +88,17 @@ final class Safepoints {
       Supplier<Mutator> newMutator,
       Consumer<Mutator> atStart,
       Consumer<Mutator> reap) {
+    this(serial, newMutator, atStart, reap, TIMEOUT);
+  }
+
+  /** With another bound on the wait for a running thread: for tests. */
+  Safepoints(
+      boolean serial,
+      Supplier<Mutator> newMutator,
+      Consumer<Mutator> atStart,
+      Consumer<Mutator> reap,
+      Duration timeout) {
+    this.timeout = timeout;
     this.serial = serial;
     this.newMutator = newMutator;
     this.atStart = atStart;
@@ -289,7 +301,7 @@ final class Safepoints {
     try {
       pauser = Thread.currentThread();
       requested = true;
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      long deadline = System.nanoTime() + timeout.toNanos();
       for (Mutator m : mutators) {
         hold(m, deadline);
         held.add(m);
@@ -371,8 +383,8 @@ final class Safepoints {
             "thread "
                 + m.thread.getName()
                 + " stayed inside the managed heap (an open scope) for "
-                + TIMEOUT.toSeconds()
-                + " s without reaching a safepoint, so a collection could not stop it; a thread"
+                + timeout.toMillis()
+                + " ms without reaching a safepoint, so a collection could not stop it; a thread"
                 + " inside the heap must allocate, open or close a scope, or call poll() now and"
                 + " then, and should close its scopes before it blocks");
       }
