@@ -28,6 +28,8 @@ class GuiceLineNumbersTest {
             CreationException.class,
             () -> Guice.createInjector(binder -> binder.bind(NeedsUnbound.class)));
     assertTrue(
-        e.getMessage().matches("(?s).*GuiceLineNumbersTest\\.java:\\d+\\).*"), e.getMessage());
+        e.getMessage()
+            .matches("(?s).*NeedsUnbound\\.<init>\\(GuiceLineNumbersTest\\.java:\\d+\\).*"),
+        e.getMessage());
   }
 }
