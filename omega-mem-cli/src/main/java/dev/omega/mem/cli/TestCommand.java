@@ -73,9 +73,9 @@ final class TestCommand implements Callable<Integer> {
             + " StressIT"),
     CONTRACTS(
         "contracts",
-        "the architecture rules, and the strategy and collector contracts run on plugins from"
-            + " outside their modules",
-        "ArchitectureIT, TracingCollectorContractIT, WorstFitStrategyContractIT");
+        "the architecture rules, the BOM's list of modules, and the strategy and collector"
+            + " contracts run on plugins from outside their modules",
+        "ArchitectureIT, BomIT, TracingCollectorContractIT, WorstFitStrategyContractIT");
 
     final String tag;
     final String summary;
@@ -181,8 +181,6 @@ final class TestCommand implements Callable<Integer> {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("--sun-misc-unsafe-memory-access=allow");
-    command.add("-XX:+EnableDynamicAgentLoading");
     command.add("-cp");
     command.add(classpath);
     command.add("dev.omega.mem.it.SuiteMain");

@@ -27,7 +27,6 @@ class OmegaCommandIT {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("--sun-misc-unsafe-memory-access=allow");
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(List.of(args));
@@ -49,6 +48,20 @@ class OmegaCommandIT {
     assertTrue(r.out().contains("churn: 200,000 operations"), r.out());
     assertTrue(r.out().contains("0 errors"), r.out());
     assertTrue(r.out().contains("size class"), r.out());
+  }
+
+  /**
+   * Run with only the flags that {@code ./omega} passes, the command prints nothing the JDK warns
+   * with: no {@code sun.misc.Unsafe} caller (Guava, Guice), no dynamically loaded agent, no native
+   * access that was not granted.
+   */
+  @Test
+  void memoryReport_onJava25_printsNoJdkWarnings() throws Exception {
+    Run r = omega("memory", "--report", "--operations", "20000");
+    assertEquals(0, r.exit(), r.err());
+    List<String> warnings =
+        (r.err() + "\n" + r.out()).lines().filter(line -> line.startsWith("WARNING:")).toList();
+    assertEquals(List.of(), warnings, "stderr:\n" + r.err());
   }
 
   @Test
@@ -124,7 +137,6 @@ class OmegaCommandIT {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("--sun-misc-unsafe-memory-access=allow");
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(List.of(args));

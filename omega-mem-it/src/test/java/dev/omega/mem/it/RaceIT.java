@@ -47,9 +47,8 @@ class RaceIT {
           "dev.omega.mem.it.race.FreeWriteRace",
           "dev.omega.mem.it.race.CompactionWriteRace");
 
-  /** Guice's Guava reaches for sun.misc.Unsafe; allowed so the forks' stderr stays meaningful. */
-  private static final String FORK_FLAGS =
-      "--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow";
+  /** The forks reach the pool's memory through the FFM API. */
+  private static final String FORK_FLAGS = "--enable-native-access=ALL-UNNAMED";
 
   @Test
   @Tag("concurrent_access")

@@ -26,7 +26,6 @@ class HistoryOnShutdownTest {
     Process process =
         new ProcessBuilder(
                 java,
-                "-XX:+EnableDynamicAgentLoading",
                 "-Xshare:off",
                 "-cp",
                 System.getProperty("java.class.path"),

@@ -31,11 +31,11 @@ import java.util.concurrent.locks.LockSupport;
  * grace period's increment I (from s >= t to s + 1) and its read R of a record. T precedes I, since
  * T did not see s + 1. For an access A whose entry store is E and whose check of the handle is C (a
  * volatile read): either E precedes R, so R sees A's odd number and the grace period waits until A
- * has left; or R precedes E, and then F < T < I < R < E < C, so C sees FREED and A throws without
- * touching the memory. Memory is therefore reused only when every access that saw the block live
- * has left. The numbers are per thread, so an access reads no shared word to announce itself.
- * Compaction uses the same grace period to drain the accesses to a region it is about to move
- * ({@link Region#MOVING}).
+ * has left; or R precedes E, and then F &lt; T &lt; I &lt; R &lt; E &lt; C, so C sees FREED and A
+ * throws without touching the memory. Memory is therefore reused only when every access that saw
+ * the block live has left. The numbers are per thread, so an access reads no shared word to
+ * announce itself. Compaction uses the same grace period to drain the accesses to a region it is
+ * about to move ({@link Region#MOVING}).
  *
  * <p>Cost: an access pays one locked store (the fence) and one plain store, and finds its record
  * through a table indexed by thread id; a grace period reads one word per thread that has ever

@@ -32,8 +32,8 @@ import java.util.function.BooleanSupplier;
  * <p>Design note. Three tiers, as in tcmalloc/jemalloc:
  *
  * <pre>
- *   size <= maxSmall   SmallBlocks: ThreadCache (no lock) -> SizeClass (lock per class) -> slab pages
- *   size <= pool       LargeBlocks: a page run of its own (pool lock)
+ *   size &lt;= maxSmall   SmallBlocks: ThreadCache (no lock) -> SizeClass (lock per class) -> slab pages
+ *   size &lt;= pool       LargeBlocks: a page run of its own (pool lock)
  *   size >  pool       LargeBlocks: a fallback segment (only when fallback_enabled, within its limit)
  * </pre>
  *

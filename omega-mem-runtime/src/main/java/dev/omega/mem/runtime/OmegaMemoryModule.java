@@ -46,6 +46,20 @@ public final class OmegaMemoryModule extends AbstractModule {
   static final String POOL_MODULE = "omega-mem-pool";
   static final String MONITOR_MODULE = "omega-mem-monitor";
 
+  /**
+   * Guice's flag for how it defines the classes it generates. Its default reaches for {@code
+   * sun.misc.Unsafe}, which Java 24 and later warn about on the console (JEP 498); {@code CHILD}
+   * defines them in child class loaders instead and needs no Unsafe. Set only when the application
+   * has not chosen, and effective only if Guice has not read its flags yet (it reads them once).
+   */
+  static final String GUICE_CLASS_LOADING = "guice_custom_class_loading";
+
+  static {
+    if (System.getProperty(GUICE_CLASS_LOADING) == null) {
+      System.setProperty(GUICE_CLASS_LOADING, "CHILD");
+    }
+  }
+
   private final OmegaMemoryConfig config;
   private final PluginCatalog catalog;
   private final BuiltParts built = new BuiltParts();

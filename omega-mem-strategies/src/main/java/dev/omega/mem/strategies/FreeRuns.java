@@ -12,7 +12,7 @@ import java.util.TreeSet;
  *
  * <pre>
  *   byStart : start  -> length             address order: neighbours, first fit, next fit
- *   bySize  : (length << 32) | start       size order: best fit, largest run
+ *   bySize  : (length &lt;&lt; 32) | start       size order: best fit, largest run
  * </pre>
  *
  * <p>Packing {@code (length, start)} into one {@code long} orders runs by length and then by
