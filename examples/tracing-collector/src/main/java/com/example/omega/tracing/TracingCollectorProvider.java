@@ -43,7 +43,7 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
 
   @Override
   public CollectorTraits traits() {
-    return new CollectorTraits(false, false, false, false, false);
+    return CollectorTraits.of(CollectorTraits.Trait.CONCURRENT_MUTATORS);
   }
 
   @Override
