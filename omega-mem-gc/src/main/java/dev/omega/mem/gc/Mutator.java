@@ -56,8 +56,8 @@ final class Mutator {
   int depth;
 
   /**
-   * Bumped by every scope opened, so a {@link HeapScope} object closed twice, after its depth was
-   * reused by another scope, is recognised as stale.
+   * Bumped by every scope opened, so a {@link dev.omega.mem.api.gc.HeapScope} object closed twice,
+   * after its depth was reused by another scope, is recognised as stale.
    */
   long scopeSerial;
 

@@ -41,36 +41,37 @@ import java.util.Set;
  *       over Scan's white list.
  *       <p>When the candidates are at least half of the objects, the same three phases run over the
  *       whole heap instead, as CPython's collector runs them over a generation: every object is a
- *       candidate, MarkGray is one pass of the heap ({@link HeapAccess#addToReferencedCounts}),
- *       Scan starts ScanBlack from each root (what a count holds beyond references is root holds,
- *       so after the pass the objects still counted are the roots), and CollectWhite is one {@link
- *       HeapAccess#sweep}. O(N + E) of the heap, but a pass costs a third of what a walk costs per
- *       object (no work list, no id checked per reference), and it joins the garbage groups as it
- *       reads the references, so when nothing is held the groups cost nothing more: a million
- *       objects of ring garbage took 65 ms from the candidates and 27–30 ms over the heap, while a
- *       few candidates in a large heap are far cheaper to walk from. With roots, ScanBlack blackens
- *       what they reach; the heap logs those marks, drops the pass's groups that turned wholly live
- *       and counts again only those that turned partly live (garbage that points at a live object),
- *       so the count of the same rings beside a rooted structure fell from 12 ms (a walk reading
- *       every reference again) to 0.5 ms.
+ *       candidate, MarkGray is one pass of the heap ({@link
+ *       ReferenceCountPasses#addToReferencedCounts}), Scan starts ScanBlack from each root (what a
+ *       count holds beyond references is root holds, so after the pass the objects still counted
+ *       are the roots), and CollectWhite is one {@link HeapAccess#sweep}. O(N + E) of the heap, but
+ *       a pass costs a third of what a walk costs per object (no work list, no id checked per
+ *       reference), and it joins the garbage groups as it reads the references, so when nothing is
+ *       held the groups cost nothing more: a million objects of ring garbage took 65 ms from the
+ *       candidates and 27–30 ms over the heap, while a few candidates in a large heap are far
+ *       cheaper to walk from. With roots, ScanBlack blackens what they reach; the heap logs those
+ *       marks, drops the pass's groups that turned wholly live and counts again only those that
+ *       turned partly live (garbage that points at a live object), so the count of the same rings
+ *       beside a rooted structure fell from 12 ms (a walk reading every reference again) to 0.5 ms.
  * </ol>
  *
  * A garbage group (what a collection adds to {@code cyclesFound}) is, from the candidates, a white
  * candidate that no earlier candidate's MarkGray reached; over the heap, a connected component of
- * the garbage ({@link HeapAccess#countGroups}). They agree on separate structures; garbage that
- * hangs off another garbage structure may count once over the heap and twice from the candidates,
- * by the order in which the candidates were buffered. {@link #detectCycles} reports neither: a
- * group may hold several cycles and the acyclic garbage they hold, which CollectWhite frees with
- * them, so its report comes from a {@link CycleCensus} of the strongly connected components.
+ * the garbage ({@link ReferenceCountPasses#countGroups}). They agree on separate structures;
+ * garbage that hangs off another garbage structure may count once over the heap and twice from the
+ * candidates, by the order in which the candidates were buffered. {@link #detectCycles} reports
+ * neither: a group may hold several cycles and the acyclic garbage they hold, which CollectWhite
+ * frees with them, so its report comes from a {@link CycleCensus} of the strongly connected
+ * components.
  *
  * <p>Mark word layout: bits 0-1 colour (BLACK 0, GRAY 1, WHITE 2, PURPLE 3), bit 2 buffered, bits
  * 3-31 during a cycle collection the object's entry in the edge cache ({@link #edges}). All work
  * lists are explicit stacks, so long chains need no recursion. CollectWhite is not a third walk, as
  * in the paper: Scan lists what it whitens, CollectWhite keeps those still white (a third walk cost
  * a sixth of a collection of a million ring objects), and the heap frees them with one {@link
- * HeapAccess#freeAll} call: freeing them one by one cost a third of the collection, most of it
- * unlinking each from its neighbours, which one walk of the list avoids when they are most of the
- * heap.
+ * ReferenceCountPasses#freeAll} call: freeing them one by one cost a third of the collection, most
+ * of it unlinking each from its neighbours, which one walk of the list avoids when they are most of
+ * the heap.
  */
 final class ReferenceCountingCollector extends AbstractCollector {
   static final String NAME = "reference-counting";
@@ -107,8 +108,8 @@ final class ReferenceCountingCollector extends AbstractCollector {
 
   /**
    * What Scan whitened; CollectWhite keeps the ones still white and frees them with one {@link
-   * HeapAccess#freeAll} call. Scan whitens an object at most once (only grey ones), so no entry is
-   * listed twice.
+   * ReferenceCountPasses#freeAll} call. Scan whitens an object at most once (only grey ones), so no
+   * entry is listed twice.
    */
   private final LongStack white = new LongStack();
 
