@@ -51,7 +51,11 @@ final class CellSpace {
   private final int largestCell;
   private final IndexLists roomy;
 
-  private MemoryBlock[] block = new MemoryBlock[64];
+  /**
+   * Each chunk's block. Volatile, as is {@link #raw}: threads read both without a lock, and a plain
+   * field would publish a grown array racily (a reader could see it before the copied elements).
+   */
+  private volatile MemoryBlock[] block = new MemoryBlock[64];
 
   /**
    * Each chunk's bytes as a raw segment when the manager lends them ({@link PinnedMemory}), else
@@ -59,7 +63,7 @@ final class CellSpace {
    * id before and after it touches a cell, and gives a chunk back only in a pause, so the pool's
    * per-access checks are ones the heap already makes.
    */
-  private MemorySegment[] raw = new MemorySegment[64];
+  private volatile MemorySegment[] raw = new MemorySegment[64];
 
   private final PinnedMemory pinner;
   private int[] cellClass = new int[64];
@@ -165,57 +169,59 @@ final class CellSpace {
   /** The 8 bytes at {@code offset} of the cell at {@code address} (the cell is live). */
   long getLong(long address, long offset) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
     return bytes != null
         ? bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, at)
-        : block[chunk].getLong(at);
+        : blockOf(address).getLong(at);
   }
 
   void setLong(long address, long offset, long value) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
     if (bytes != null) {
       bytes.set(ValueLayout.JAVA_LONG_UNALIGNED, at, value);
     } else {
-      block[chunk].setLong(at, value);
+      blockOf(address).setLong(at, value);
     }
   }
 
   int getInt(long address, long offset) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
-    return bytes != null ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED, at) : block[chunk].getInt(at);
+    return bytes != null
+        ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED, at)
+        : blockOf(address).getInt(at);
   }
 
   void setInt(long address, long offset, int value) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
     if (bytes != null) {
       bytes.set(ValueLayout.JAVA_INT_UNALIGNED, at, value);
     } else {
-      block[chunk].setInt(at, value);
+      blockOf(address).setInt(at, value);
     }
   }
 
   byte getByte(long address, long offset) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
-    return bytes != null ? bytes.get(ValueLayout.JAVA_BYTE, at) : block[chunk].getByte(at);
+    return bytes != null ? bytes.get(ValueLayout.JAVA_BYTE, at) : blockOf(address).getByte(at);
   }
 
   void setByte(long address, long offset, byte value) {
     int chunk = (int) (address >>> 32);
-    MemorySegment bytes = raw[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
     if (bytes != null) {
       bytes.set(ValueLayout.JAVA_BYTE, at, value);
     } else {
-      block[chunk].setByte(at, value);
+      blockOf(address).setByte(at, value);
     }
   }
 
@@ -229,12 +235,7 @@ final class CellSpace {
       return 0;
     }
     int chunk = (int) (address >>> 32);
-    MemorySegment[] lent = raw;
-    MemoryBlock[] blocks = block;
-    if (chunk >= lent.length || chunk >= blocks.length) {
-      return 0;
-    }
-    MemorySegment bytes = lent[chunk];
+    MemorySegment bytes = lent(chunk);
     long at = offsetOf(address) + offset;
     try {
       if (bytes != null) {
@@ -244,7 +245,8 @@ final class CellSpace {
           default -> bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
         };
       }
-      MemoryBlock memory = blocks[chunk];
+      MemoryBlock[] blocks = block;
+      MemoryBlock memory = chunk < blocks.length ? blocks[chunk] : null;
       if (memory == null) {
         return 0;
       }
@@ -256,6 +258,15 @@ final class CellSpace {
     } catch (RuntimeException e) {
       return 0; // freed block, released pool, or a stale offset: the caller reads again
     }
+  }
+
+  /**
+   * The lent segment of {@code chunk}, or null (nothing lent, or a view of the arrays from before
+   * the chunk came; the checked block then serves, which the lock that adopted it published).
+   */
+  private MemorySegment lent(int chunk) {
+    MemorySegment[] segments = raw;
+    return chunk < segments.length ? segments[chunk] : null;
   }
 
   /** The block that holds the cell at {@code address}. */
@@ -370,8 +381,8 @@ final class CellSpace {
     }
     if (chunkHighWater == block.length) {
       int n = block.length * 2;
-      block = Arrays.copyOf(block, n);
       raw = Arrays.copyOf(raw, n);
+      block = Arrays.copyOf(block, n);
       cellClass = Arrays.copyOf(cellClass, n);
       stride = Arrays.copyOf(stride, n);
       live = Arrays.copyOf(live, n);
