@@ -15,6 +15,11 @@ public interface GarbageCollectorProvider {
 
   CollectorTraits traits();
 
-  /** A collector for {@code heap}; it may install its barrier with {@link HeapAccess#install}. */
+  /**
+   * A collector for {@code heap}. If the collector also implements {@link HeapEvents}, the heap
+   * installs it as its barriers when this returns, so barriers never run on a collector whose
+   * constructor has not finished; neither the provider nor the collector's constructor calls {@link
+   * HeapAccess#install}.
+   */
   GarbageCollector create(GarbageCollectorConfig config, HeapAccess heap);
 }

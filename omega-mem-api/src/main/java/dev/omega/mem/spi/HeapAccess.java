@@ -1,6 +1,8 @@
 package dev.omega.mem.spi;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * What a collector may see and do on a managed heap. Objects are named by {@code long} ids (0 is
@@ -174,7 +176,12 @@ public interface HeapAccess {
    */
   <T> java.util.Optional<T> capability(Class<T> type);
 
-  /** Installs the collector's barriers; replaces any installed before. */
+  /**
+   * Installs the collector's barriers; replaces any installed before. A collector that implements
+   * {@link HeapEvents} need not call it: the heap installs it once {@link
+   * GarbageCollectorProvider#create} has returned it, fully built. Never call it from a collector's
+   * constructor, which would let the heap call barriers on a half-built object.
+   */
   void install(HeapEvents events);
 
   /**
@@ -184,4 +191,30 @@ public interface HeapAccess {
    * not run.
    */
   long stopTheWorld(Runnable work);
+
+  /**
+   * {@link #stopTheWorld(Runnable)} for work that computes something: returns what {@code work}
+   * returned together with how long mutators were stopped, so a collector need not carry the result
+   * out of the pause through a captured array. On a heap that has closed meanwhile, {@code work}
+   * does not run and the value is {@code null}.
+   */
+  default <T> Pause<T> stopTheWorldFor(Supplier<T> work) {
+    AtomicReference<T> value = new AtomicReference<>();
+    long nanos = stopTheWorld(() -> value.set(work.get()));
+    return new Pause<>(value.get(), nanos);
+  }
+
+  /**
+   * What one {@link #stopTheWorldFor} pause computed, and how long it stopped mutators.
+   *
+   * @param value what the work returned; {@code null} if it did not run (heap closed)
+   * @param nanos how long mutators were stopped, in nanoseconds
+   */
+  record Pause<T>(T value, long nanos) {
+    public Pause {
+      if (nanos < 0) {
+        throw new IllegalArgumentException("pause nanos must not be negative, got " + nanos);
+      }
+    }
+  }
 }

@@ -16,14 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * What every built-in collector shares: the background cycle, statistics and the pause histogram.
- * It uses only {@link HeapAccess}, like a user's collector would. A subclass implements {@link
- * #collectNow} and, if it needs them, the barriers of {@link HeapEvents}.
+ * What every built-in collector shares: the background cycle, the {@link CollectorCounters} that
+ * its statistics come from, and the pause histogram. It uses only {@link HeapAccess}, like a user's
+ * collector would. A subclass implements {@link #collectNow} and, if it needs them, the barriers of
+ * {@link HeapEvents}; the heap installs those once the provider has returned the collector, so no
+ * barrier runs on a collector whose constructor has not finished.
  *
  * <p>Thread safety: collections are serialised by {@link #collecting}; the background thread is
  * started and stopped under {@code this}.
@@ -34,11 +36,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   private final String name;
   private final ReentrantLock collecting = new ReentrantLock();
   private final PauseRecorder pauses = new PauseRecorder();
-  protected final long[] collectionsPerGeneration;
-  protected long objectsFreed;
-  protected long bytesFreed;
-  protected long objectsPromoted;
-  protected long cyclesFound;
+  private final CollectorCounters counters;
   private final List<CollectionListener> listeners = new CopyOnWriteArrayList<>();
   private long pauseNanosThisCollection;
   private final BackgroundCollection background;
@@ -48,14 +46,13 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     this.name = name;
     this.config = config;
     this.heap = heap;
-    this.collectionsPerGeneration = new long[generationSlots];
+    this.counters = new CollectorCounters(generationSlots);
     this.background =
         new BackgroundCollection(
             "omega-gc-" + name,
             Duration.ofMillis(Math.min(50, config.maxPauseTime().toMillis())),
             this::shouldCollectInBackground,
             () -> collect(CollectionCause.BACKGROUND));
-    heap.install(this);
   }
 
   @Override
@@ -78,12 +75,39 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   protected int stepGeneration = -1;
 
+  /**
+   * What this collector has done: a subclass counts its collections, frees and cycles here. Read
+   * and written with {@link #collecting} held (inside {@link #collectNow}), except {@link
+   * CollectorCounters#freedPromptly}, which a barrier may call.
+   */
+  protected final CollectorCounters counters() {
+    return counters;
+  }
+
   /** Runs {@code work} stopped and records the pause. */
-  protected final long pause(Runnable work) {
-    long nanos = heap.stopTheWorld(work);
+  protected final void pause(Runnable work) {
+    record(heap.stopTheWorld(work));
+  }
+
+  /** Runs {@code work} stopped, records the pause, and returns what {@code work} returned. */
+  protected final <T> T pauseFor(Supplier<T> work) {
+    HeapAccess.Pause<T> pause = heap.stopTheWorldFor(work);
+    record(pause.nanos());
+    return pause.value();
+  }
+
+  /**
+   * Runs one bounded step stopped, records the pause, and returns whether the step said it
+   * finished: false if it did not run (the heap closed meanwhile), so the caller's state stays as
+   * it was.
+   */
+  protected final boolean stepPaused(BooleanSupplier step) {
+    return Boolean.TRUE.equals(pauseFor(step::getAsBoolean));
+  }
+
+  private void record(long nanos) {
     pauses.record(nanos);
     pauseNanosThisCollection += nanos;
-    return nanos;
   }
 
   /** Slots most objects have at most: the room a bulk read of children asks for first. */
@@ -121,29 +145,6 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   /**
-   * Objects and bytes freed outside collections (reference counting frees in its barrier), counted
-   * apart: a barrier holds the heap lock but not {@link #collecting}, under which the statistics
-   * are read.
-   */
-  private final AtomicLong promptObjectsFreed = new AtomicLong();
-
-  private final AtomicLong promptBytesFreed = new AtomicLong();
-
-  /** Counts objects freed outside a collection, in the statistics' objects and bytes freed. */
-  protected final void countPromptFrees(long objects, long bytes) {
-    if (objects != 0) {
-      promptObjectsFreed.addAndGet(objects);
-      promptBytesFreed.addAndGet(bytes);
-    }
-  }
-
-  /** Frees a garbage object and counts it. Call inside a pause. */
-  protected final void release(long object) {
-    bytesFreed += heap.free(object);
-    objectsFreed++;
-  }
-
-  /**
    * Frees every object whose mark word is not {@code epoch}: the sweep of the tracing collectors.
    * Call inside a pause.
    */
@@ -163,26 +164,6 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     HeapAccess.Swept swept = heap.sweep(generation, epoch, survivorGeneration, id -> {});
     count(generation, swept);
     return swept;
-  }
-
-  /**
-   * Pops and scans grey objects until the stack is empty or about {@code budgetNanos} are spent
-   * (the clock is read every 128 objects): the marking step of the incremental collectors. Call
-   * inside a pause; returns true when the stack is empty.
-   */
-  protected static boolean drainGrey(LongStack grey, LongConsumer scan, long budgetNanos) {
-    long started = System.nanoTime();
-    int sinceCheck = 0;
-    while (!grey.isEmpty()) {
-      scan.accept(grey.pop());
-      if (++sinceCheck == 128) {
-        sinceCheck = 0;
-        if (System.nanoTime() - started > budgetNanos) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   /** Objects a lazy sweep looks at between two looks at the clock (about 25 µs of work). */
@@ -205,8 +186,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    * is left.
    */
   protected final boolean lazySweepStep(long budgetNanos) {
-    boolean[] done = new boolean[1];
-    pause(
+    return stepPaused(
         () -> {
           long started = System.nanoTime();
           try {
@@ -215,17 +195,15 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
                 count(g, heap.sweepSome(g, SWEEP_BATCH));
                 if (System.nanoTime() - started > budgetNanos) {
                   // The batch that spent the budget may have been the last one.
-                  done[0] = !anySweepPending();
-                  return;
+                  return !anySweepPending();
                 }
               }
             }
-            done[0] = true;
+            return true;
           } finally {
             afterLazySweepStep();
           }
         });
-    return done[0];
   }
 
   private boolean anySweepPending() {
@@ -253,21 +231,15 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   }
 
   private void count(int generation, HeapAccess.Swept swept) {
-    countFreed(swept);
-    objectsPromoted += swept.moved();
+    counters.swept(swept);
     if (swept.moved() > 0) {
       promoted(generation, swept.moved());
     }
   }
 
-  protected final void countFreed(HeapAccess.Swept swept) {
-    objectsFreed += swept.objects();
-    bytesFreed += swept.bytes();
-  }
-
   /**
    * Called when a sweep of {@code generation} (eager or a lazy step) moved {@code objects}
-   * survivors; they are already counted in {@link #objectsPromoted}. For a collector's own policy.
+   * survivors; they are already counted in {@link #counters()}. For a collector's own policy.
    */
   protected void promoted(int generation, long objects) {}
 
@@ -279,32 +251,23 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       if (listeners.isEmpty()) {
         return collectNow(cause);
       }
-      long[] generationsBefore = collectionsPerGeneration.clone();
-      long objectsBefore = objectsFreed;
-      long bytesBefore = bytesFreed;
-      long promotedBefore = objectsPromoted;
+      CollectorCounters.Reading before = counters.read();
       pauseNanosThisCollection = 0;
       stepGeneration = -1;
       boolean ran = collectNow(cause);
       if (ran) {
         // A step of an older generation's collection counts no collection until its last step;
         // without stepGeneration its event would name generation 0.
-        int generation = Math.max(0, stepGeneration);
-        for (int g = collectionsPerGeneration.length - 1; g > generation; g--) {
-          if (collectionsPerGeneration[g] != generationsBefore[g]) {
-            generation = g;
-            break;
-          }
-        }
+        int generation = counters.oldestCollectedSince(before, Math.max(0, stepGeneration));
         event =
             new CollectionEvent(
                 name,
                 cause,
                 generation,
                 pauseNanosThisCollection,
-                objectsFreed - objectsBefore,
-                bytesFreed - bytesBefore,
-                objectsPromoted - promotedBefore);
+                counters.objectsFreedSince(before),
+                counters.bytesFreedSince(before),
+                counters.objectsPromotedSince(before));
       }
       return ran;
     } finally {
@@ -417,11 +380,13 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
     collecting.lock();
     try {
       long started = System.nanoTime();
-      CycleCensus[] census = new CycleCensus[1];
-      pause(() -> census[0] = CycleCensus.take(heap));
+      CycleCensus census = pauseFor(() -> CycleCensus.take(heap));
+      if (census == null) {
+        return new CycleReport(0, 0, 0, Duration.ofNanos(System.nanoTime() - started)); // closed
+      }
       freeGarbageCycles();
-      CycleReport report = census[0].freed(heap, Duration.ofNanos(System.nanoTime() - started));
-      cyclesFound += report.cycles();
+      CycleReport report = census.freed(heap, Duration.ofNanos(System.nanoTime() - started));
+      counters.cyclesFound(report.cycles());
       return report;
     } finally {
       collecting.unlock();
@@ -461,18 +426,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   public CollectionStatistics getCollectionStatistics() {
     collecting.lock();
     try {
-      List<Long> perGeneration = new ArrayList<>();
-      for (long c : collectionsPerGeneration) {
-        perGeneration.add(c);
-      }
-      return new CollectionStatistics(
-          name,
-          perGeneration,
-          objectsFreed + promptObjectsFreed.get(),
-          bytesFreed + promptBytesFreed.get(),
-          objectsPromoted,
-          cyclesFound,
-          pauses.snapshot());
+      return counters.statistics(name, pauses.snapshot());
     } finally {
       collecting.unlock();
     }

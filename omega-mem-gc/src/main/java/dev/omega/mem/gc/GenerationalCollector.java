@@ -26,22 +26,22 @@ import java.util.List;
  *
  * <p>Pauses. Young collections (generation 0 alone) stop the world; their cost follows the young
  * survivors. A collection of generations 0..k, k &gt; 0, asked for by the threshold or the
- * background thread is incremental, as in {@code incremental}: a short pause shades the roots in
- * 0..k and, when older generations stay, the children in 0..k of remembered objects; then marking
- * pauses of at most half of {@code max_pause_time} (every {@value #MARK_STEP_EVERY_ALLOCATIONS}
- * allocations and on the background thread) scan grey objects, kept correct between steps by a
- * Dijkstra insertion barrier (written targets and new roots in 0..k are shaded, new objects are
- * born black). Young collections wait while it marks, so generations do not change under it. The
- * last pause re-shades the roots, drains what the barrier shaded and starts lazy sweeps of 0..k:
- * later steps of the same budget free the garbage and move each survivor up a generation ({@link
- * HeapAccess#beginSweep(int, int, int)}), so no pause sweeps or promotes a whole generation. While
- * survivors wait to move, the barrier also remembers references written from them (they may point
- * younger once moved), and young collections wait; the oldest generation's own sweep goes on after
- * that alongside young collections, and the next full collection waits for it. While scanning,
- * marking notes which survivors will point to a younger generation once promoted, so the remembered
- * set is brought up to date without a second walk. Explicit and allocation-failure collections
- * finish any pending sweep, drop any marking under way and run stop-the-world, so they leave
- * exactly the reachable objects.
+ * background thread is incremental, with the {@link IncrementalMarker} of {@code incremental}: a
+ * short pause shades the roots in 0..k and, when older generations stay, the children in 0..k of
+ * remembered objects; then marking pauses of at most half of {@code max_pause_time} (every {@value
+ * #MARK_STEP_EVERY_ALLOCATIONS} allocations and on the background thread) scan grey objects, kept
+ * correct between steps by a Dijkstra insertion barrier (written targets and new roots in 0..k are
+ * shaded, new objects are born black). Young collections wait while it marks, so generations do not
+ * change under it. The last pause re-shades the roots, drains what the barrier shaded and starts
+ * lazy sweeps of 0..k: later steps of the same budget free the garbage and move each survivor up a
+ * generation ({@link HeapAccess#beginSweep(int, int, int)}), so no pause sweeps or promotes a whole
+ * generation. While survivors wait to move, the barrier also remembers references written from them
+ * (they may point younger once moved), and young collections wait; the oldest generation's own
+ * sweep goes on after that alongside young collections, and the next full collection waits for it.
+ * While scanning, marking notes which survivors will point to a younger generation once promoted,
+ * so the remembered set is brought up to date without a second walk. Explicit and
+ * allocation-failure collections finish any pending sweep, drop any marking under way and run
+ * stop-the-world, so they leave exactly the reachable objects.
  */
 final class GenerationalCollector extends AbstractCollector {
   static final String NAME = "generational";
@@ -62,12 +62,12 @@ final class GenerationalCollector extends AbstractCollector {
   private int sweepUpTo;
 
   /**
-   * The oldest generation an incremental marking under way collects (see the class note), or -1.
-   * Only objects in generations 0..markingUpTo are shaded; older ones are where tracing stops.
+   * The incremental marking of a collection of generations 0..k, k &gt; 0 (see the class note);
+   * {@link IncrementalMarker#upTo} is k while it is under way. Only objects in 0..k are shaded;
+   * older ones are where tracing stops.
    */
-  private int markingUpTo = -1;
+  private final IncrementalMarker marker;
 
-  private final LongStack grey = new LongStack();
   private long allocatedSinceMarkStep;
 
   /**
@@ -86,14 +86,15 @@ final class GenerationalCollector extends AbstractCollector {
     super(NAME, config, heap, config.generationalCount());
     this.generations = config.generationalCount();
     this.collectionsSinceOlder = new long[generations];
+    this.marker = new IncrementalMarker(heap);
   }
 
   @Override
   public void onAllocate(long object) {
     allocatedSinceYoung++;
     allocatedSinceSweepStep++;
-    if (markingUpTo >= 0) {
-      heap.setMark(object, epoch); // born black
+    if (marker.isMarking()) {
+      marker.bornBlack(object);
       allocatedSinceMarkStep++;
     }
   }
@@ -109,16 +110,16 @@ final class GenerationalCollector extends AbstractCollector {
           remembered.add(source);
         }
       }
-      if (markingUpTo >= 0) {
-        shade(newTarget);
+      if (marker.isMarking()) {
+        marker.shade(newTarget);
       }
     }
   }
 
   @Override
   public void onRootAdded(long object) {
-    if (markingUpTo >= 0) {
-      shade(object);
+    if (marker.isMarking()) {
+      marker.shade(object);
     }
   }
 
@@ -131,17 +132,11 @@ final class GenerationalCollector extends AbstractCollector {
     return gen <= promotingUpTo && heap.mark(object) == promotionMark;
   }
 
-  private void shade(long object) {
-    if (heap.generation(object) <= markingUpTo && heap.mark(object) != epoch) {
-      synchronized (grey) {
-        greyIfUnmarked(object, epoch, grey);
-      }
-    }
-  }
-
   /**
-   * Marks {@code object} with {@code mark} and pushes it, unless it carries that mark already: both
-   * markers mark on push, so an object enters the stack once.
+   * Marks {@code object} with {@code mark} and pushes it on {@code stack}, unless it carries that
+   * mark already, so an object enters the stack once: the push of the stop-the-world marker, and of
+   * the scans that feed the incremental marker's grey stack. Inside a pause only, so without the
+   * lock the barriers' shading takes.
    */
   private void greyIfUnmarked(long object, int mark, LongStack stack) {
     if (heap.mark(object) != mark) {
@@ -152,7 +147,7 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   public boolean wantsCollection() {
-    if (markingUpTo >= 0) {
+    if (marker.isMarking()) {
       // Young collections wait for the incremental marking, which steps instead.
       return allocatedSinceMarkStep >= MARK_STEP_EVERY_ALLOCATIONS;
     }
@@ -162,17 +157,17 @@ final class GenerationalCollector extends AbstractCollector {
 
   @Override
   protected boolean shouldCollectInBackground() {
-    return sweeping || markingUpTo >= 0 || super.shouldCollectInBackground();
+    return sweeping || marker.isMarking() || super.shouldCollectInBackground();
   }
 
   /** Whether a full collection's incremental marking is under way, for tests. */
   boolean isMarkingOldGeneration() {
-    return markingUpTo == generations - 1;
+    return marker.upTo() == generations - 1;
   }
 
   /** Whether an incremental marking (of generations 0..k, k &gt; 0) is under way, for tests. */
   boolean isMarking() {
-    return markingUpTo >= 0;
+    return marker.isMarking();
   }
 
   /** Whether lazy sweep steps are still promoting an incremental collection's survivors. */
@@ -183,8 +178,9 @@ final class GenerationalCollector extends AbstractCollector {
   /** The barrier's promise: every reference from an older to a younger object is remembered. */
   @Override
   protected void verifyOwnState(List<String> problems) {
-    if (markingUpTo < 0 && grey.size() > 0) {
-      problems.add(grey.size() + " objects are grey while no incremental marking is under way");
+    int grey = marker.greyStack().size();
+    if (!marker.isMarking() && grey > 0) {
+      problems.add(grey + " objects are grey while no incremental marking is under way");
     }
     if (promotingUpTo >= 0) {
       // Mid-promotion an object already moved up may point to a survivor not moved yet; no young
@@ -221,15 +217,14 @@ final class GenerationalCollector extends AbstractCollector {
         cause == CollectionCause.EXPLICIT || cause == CollectionCause.ALLOCATION_FAILURE;
     int oldest = generations - 1;
     long budget = config.maxPauseTime().toNanos() / 2;
-    if (markingUpTo >= 0) {
+    if (marker.isMarking()) {
       if (finish) {
         // Objects that died after being marked would float past this cycle; a collection that
         // must leave exactly the reachable objects drops it and marks afresh below.
-        markingUpTo = -1;
-        grey.clear();
+        marker.abandon();
         youngerAfter.clear();
       } else {
-        stepGeneration = markingUpTo;
+        stepGeneration = marker.upTo();
         if (markStep(budget)) {
           pause(this::finishMarking);
         }
@@ -273,7 +268,7 @@ final class GenerationalCollector extends AbstractCollector {
   }
 
   private void counted(int upTo) {
-    collectionsPerGeneration[upTo]++;
+    counters().collected(upTo);
     for (int g = 0; g < upTo; g++) {
       collectionsSinceOlder[g] = 0;
     }
@@ -292,13 +287,10 @@ final class GenerationalCollector extends AbstractCollector {
    * point into them). References written from then on are shaded by the barrier.
    */
   private void startMarking(int upTo) {
-    nextEpoch();
-    grey.clear();
     youngerAfter.clear();
-    markingUpTo = upTo;
     allocatedSinceMarkStep = 0;
-    heap.forEachRoot(this::shade);
-    markFromRemembered(upTo, epoch, grey);
+    marker.start(nextEpoch(), upTo);
+    markFromRemembered(upTo, epoch, marker.greyStack());
   }
 
   /**
@@ -318,18 +310,16 @@ final class GenerationalCollector extends AbstractCollector {
 
   /** One bounded marking pause of a full collection; true when the grey stack is empty. */
   private boolean markStep(long budget) {
-    boolean[] done = new boolean[1];
-    pause(
+    return stepPaused(
         () -> {
-          allocatedSinceMarkStep = 0; // under the heap lock, like the barrier's increments
-          done[0] = drainGrey(grey, this::scanGrey, budget);
+          allocatedSinceMarkStep = 0; // mutators stopped, like the barrier's increments
+          return marker.step(this::scanGrey, budget);
         });
-    return done[0];
   }
 
   /** Shades a grey object's children, noting whether it will point younger after promotion. */
   private void scanGrey(long object) {
-    if (heap.isLive(object) && markChildren(object, markingUpTo, epoch, grey)) {
+    if (heap.isLive(object) && markChildren(object, marker.upTo(), epoch, marker.greyStack())) {
       youngerAfter.push(object);
     }
   }
@@ -342,12 +332,8 @@ final class GenerationalCollector extends AbstractCollector {
    * incremental marking and collects stop-the-world.
    */
   private void finishMarking() {
-    int upTo = markingUpTo;
-    heap.forEachRoot(this::shade);
-    while (!grey.isEmpty()) {
-      scanGrey(grey.pop());
-    }
-    markingUpTo = -1;
+    int upTo = marker.upTo();
+    marker.finish(this::scanGrey);
     for (int g = upTo; g >= 0; g--) {
       heap.beginSweep(g, epoch, targetOf(g));
     }

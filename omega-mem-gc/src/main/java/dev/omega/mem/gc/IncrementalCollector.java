@@ -18,12 +18,14 @@ import java.util.List;
  * <p>Between steps mutators run. A Dijkstra insertion barrier keeps the strong tri-colour invariant
  * (no black object points to a white one): while marking, every reference written and every new
  * root is shaded grey; objects allocated while marking are born black. So at the end nothing
- * reachable is white. White objects are unreachable and the heap clears weak references to them
- * when the lazy sweep begins, so no mutator can reach one while it waits to be swept; objects
- * allocated after marking are outside the sweep, and are born black too, so that while the sweep is
- * pending every reachable object carries the cycle's mark. A new cycle starts only after the sweep
- * ends. Threshold and background collections do one step (of marking or of sweeping); explicit and
- * allocation-failure ones finish the cycle.
+ * reachable is white. The marking itself (grey stack, shading, bounded steps) is the {@link
+ * IncrementalMarker} the generational collector uses too, over every generation here. White objects
+ * are unreachable and the heap clears weak references to them when the lazy sweep begins, so no
+ * mutator can reach one while it waits to be swept; objects allocated after marking are outside the
+ * sweep, and are born black too, so that while the sweep is pending every reachable object carries
+ * the cycle's mark. A new cycle starts only after the sweep ends. Threshold and background
+ * collections do one step (of marking or of sweeping); explicit and allocation-failure ones finish
+ * the cycle.
  *
  * <p>What {@link #verifyOwnState} checks, by phase. Marking: every grey entry is live and marked;
  * every root is marked; no black object points to a white one. Sweeping: nothing is grey, and every
@@ -35,37 +37,37 @@ final class IncrementalCollector extends AbstractCollector {
   static final String NAME = "incremental";
   private static final int STEP_EVERY_ALLOCATIONS = 1_000;
 
-  private final LongStack grey = new LongStack();
-  private boolean marking;
+  private final IncrementalMarker marker;
   private boolean sweeping;
   private int epoch;
   private long allocationsSinceStep;
 
   IncrementalCollector(GarbageCollectorConfig config, HeapAccess heap) {
     super(NAME, config, heap, 1);
+    this.marker = new IncrementalMarker(heap);
   }
 
   @Override
   public void onAllocate(long object) {
-    if (marking || sweeping) {
+    if (marker.isMarking() || sweeping) {
       // While sweeping the mark changes nothing (the sweep never reaches a new object), but it
       // lets verifyOwnState require the cycle's mark of every reachable object until it ends.
-      heap.setMark(object, epoch);
+      marker.bornBlack(object);
       allocationsSinceStep++;
     }
   }
 
   @Override
   public void onReferenceWrite(long source, int slot, long oldTarget, long newTarget) {
-    if (marking && newTarget != 0) {
-      shade(newTarget);
+    if (newTarget != 0 && marker.isMarking()) {
+      marker.shade(newTarget);
     }
   }
 
   @Override
   public void onRootAdded(long object) {
-    if (marking) {
-      shade(object);
+    if (marker.isMarking()) {
+      marker.shade(object);
     }
   }
 
@@ -78,8 +80,9 @@ final class IncrementalCollector extends AbstractCollector {
             "a lazy sweep of generation " + g + " is pending but the collector is not sweeping");
       }
     }
-    if (marking) {
-      verifyMarking(problems);
+    LongStack grey = marker.greyStack();
+    if (marker.isMarking()) {
+      verifyMarking(grey, problems);
       return;
     }
     if (grey.size() > 0) {
@@ -101,7 +104,7 @@ final class IncrementalCollector extends AbstractCollector {
    * every child, the barrier every new target, and objects born while marking have no children
    * yet).
    */
-  private void verifyMarking(List<String> problems) {
+  private void verifyMarking(LongStack grey, List<String> problems) {
     LongHashSet greySet = new LongHashSet();
     long[] badGrey = new long[2]; // how many, and the first one's id
     for (int i = 0; i < grey.size(); i++) {
@@ -188,7 +191,7 @@ final class IncrementalCollector extends AbstractCollector {
 
   /** The grey stack, for tests that corrupt it as a broken marker or barrier would. */
   LongStack greyStack() {
-    return grey;
+    return marker.greyStack();
   }
 
   /** Whether a lazy sweep started by the last cycle is still under way. */
@@ -196,34 +199,19 @@ final class IncrementalCollector extends AbstractCollector {
     return sweeping;
   }
 
-  /**
-   * Barriers run on several mutator threads at once (CONCURRENT_MUTATORS): the check is repeated
-   * under the grey stack's lock so an object is pushed once. Marking steps run in pauses.
-   */
-  private void shade(long object) {
-    if (heap.mark(object) != epoch) {
-      synchronized (grey) {
-        if (heap.mark(object) != epoch) {
-          heap.setMark(object, epoch);
-          grey.push(object);
-        }
-      }
-    }
-  }
-
   @Override
   public boolean wantsCollection() {
-    return (marking || sweeping) && allocationsSinceStep >= STEP_EVERY_ALLOCATIONS;
+    return (marker.isMarking() || sweeping) && allocationsSinceStep >= STEP_EVERY_ALLOCATIONS;
   }
 
   @Override
   protected boolean shouldCollectInBackground() {
-    return marking || sweeping || super.shouldCollectInBackground();
+    return marker.isMarking() || sweeping || super.shouldCollectInBackground();
   }
 
   /** Whether a marking cycle is in progress. */
   boolean isMarking() {
-    return marking;
+    return marker.isMarking();
   }
 
   @Override
@@ -240,43 +228,39 @@ final class IncrementalCollector extends AbstractCollector {
       pause(this::finishLazySweep);
       sweeping = false;
     }
-    if (!marking) {
+    if (!marker.isMarking()) {
       pause(this::startCycle);
       if (!finish) {
         return true;
       }
     }
     if (finish) {
-      while (!pauseStep(budget)) {
+      while (!markStep(budget)) {
         // keep stepping: each step is its own bounded pause, mutators run in between
       }
       pause(() -> finishCycle(false));
-      collectionsPerGeneration[0]++;
+      counters().collected(0);
       return true;
     }
-    if (pauseStep(budget)) {
+    if (markStep(budget)) {
       pause(() -> finishCycle(true));
-      collectionsPerGeneration[0]++;
+      counters().collected(0);
     }
     return true;
   }
 
   private void startCycle() {
     epoch = epoch + 1 == 0 ? 1 : epoch + 1;
-    grey.clear();
-    marking = true;
-    heap.forEachRoot(this::shade);
+    marker.start(epoch, heap.generations() - 1);
   }
 
   /** One bounded marking step; true when the grey stack is empty. */
-  private boolean pauseStep(long budget) {
-    boolean[] done = new boolean[1];
-    pause(
+  private boolean markStep(long budget) {
+    return stepPaused(
         () -> {
           allocationsSinceStep = 0;
-          done[0] = drainGrey(grey, this::scan, budget / 2);
+          return marker.step(this::scan, budget / 2);
         });
-    return done[0];
   }
 
   private void scan(long object) {
@@ -285,22 +269,18 @@ final class IncrementalCollector extends AbstractCollector {
     }
     LongStack children = children(object);
     for (int i = 0; i < children.size(); i++) {
-      shade(children.get(i));
+      marker.shade(children.get(i));
     }
   }
 
   /** Ends marking; sweeps now, or lazily in later bounded steps. */
   private void finishCycle(boolean lazily) {
-    heap.forEachRoot(this::shade);
-    while (!grey.isEmpty()) {
-      scan(grey.pop());
-    }
+    marker.finish(this::scan);
     if (lazily) {
       beginLazySweep(epoch);
       sweeping = true;
     } else {
       sweepUnmarked(epoch);
     }
-    marking = false;
   }
 }

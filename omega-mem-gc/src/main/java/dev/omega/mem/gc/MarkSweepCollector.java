@@ -54,7 +54,7 @@ final class MarkSweepCollector extends AbstractCollector {
   @Override
   protected boolean collectNow(CollectionCause cause) {
     pause(this::markAndSweep);
-    collectionsPerGeneration[0]++;
+    counters().collected(0);
     return true;
   }
 

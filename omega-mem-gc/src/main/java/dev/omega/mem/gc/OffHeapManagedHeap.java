@@ -256,6 +256,9 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
             this::publishFresh,
             this::reap);
     this.collector = provider.create(config, this);
+    if (collector instanceof HeapEvents barriers) {
+      install(barriers); // only now: no barrier runs on a collector still being built
+    }
   }
 
   // ------------------------------------------------------------------ ids and validation

@@ -223,7 +223,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
         bytes += freed;
       }
     }
-    countPromptFrees(objects, bytes);
+    counters().freedPromptly(objects, bytes);
   }
 
   /**
@@ -359,17 +359,15 @@ final class ReferenceCountingCollector extends AbstractCollector {
   protected boolean collectNow(CollectionCause cause) {
     boolean bounded = cause == CollectionCause.THRESHOLD || cause == CollectionCause.BACKGROUND;
     long budget = bounded ? config.maxPauseTime().toNanos() : Long.MAX_VALUE;
-    long[] cycles = new long[1];
-    pause(
-        () -> {
-          long started = System.nanoTime();
-          boolean finished = freeZeroCounts(started, budget);
-          if (finished && config.enableCycleDetection()) {
-            cycles[0] = collectCycles();
-          }
-        });
-    cyclesFound += cycles[0];
-    collectionsPerGeneration[0]++;
+    Long cycles =
+        pauseFor(
+            () -> {
+              long started = System.nanoTime();
+              boolean finished = freeZeroCounts(started, budget);
+              return finished && config.enableCycleDetection() ? collectCycles() : 0L;
+            });
+    counters().cyclesFound(cycles == null ? 0 : cycles); // null: the heap closed, nothing ran
+    counters().collected(0);
     return true;
   }
 
@@ -402,8 +400,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
       long freed = freeIfUnreferenced(dead.isEmpty() ? zeroCounts.pop() : dead.pop());
       if (freed >= 0) {
-        objectsFreed++;
-        bytesFreed += freed;
+        counters().freed(1, freed);
       }
     }
     return true;
@@ -511,7 +508,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
       }
     }
     white.truncate(kept);
-    countFreed(passes.freeAll(white.elements(), white.size()));
+    counters().swept(passes.freeAll(white.elements(), white.size()));
     white.clear();
     freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
     return groups;
