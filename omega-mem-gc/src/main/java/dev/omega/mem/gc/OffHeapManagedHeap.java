@@ -1193,6 +1193,24 @@ final class OffHeapManagedHeap implements ManagedHeap, HeapAccess, ReferenceCoun
   }
 
   @Override
+  public long trim() {
+    lock.lock();
+    try {
+      if (closed) {
+        return 0;
+      }
+      long held = cells.heldBytes();
+      for (Mutator m : safepoints.mutators()) {
+        returnCells(m);
+      }
+      cells.releaseEmptyChunks();
+      return held - cells.heldBytes();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public void close() {
     if (closed) {
       return;

@@ -18,8 +18,16 @@ final class CollectorBridge {
     heap.set(value);
   }
 
+  /**
+   * Collects, then has the heap give back what it no longer uses: it keeps its chunks in place
+   * while it holds them, so only memory it gives back can be compacted into a larger run.
+   */
   boolean collect() {
     ManagedHeap current = heap.get();
-    return current != null && current.collector().collect(CollectionCause.ALLOCATION_FAILURE);
+    if (current == null) {
+      return false;
+    }
+    boolean collected = current.collector().collect(CollectionCause.ALLOCATION_FAILURE);
+    return current.trim() > 0 || collected;
   }
 }

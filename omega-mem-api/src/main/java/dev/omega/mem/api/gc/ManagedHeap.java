@@ -84,6 +84,16 @@ public interface ManagedHeap extends AutoCloseable {
    */
   List<String> verifyIntegrity();
 
+  /**
+   * Gives back to the memory manager the memory the heap holds but does not use: chunks with no
+   * live object, and the cells threads keep in reserve for their next allocations. The heap keeps
+   * its chunks where they are for as long as it holds them (compaction works around them), so the
+   * manager's out-of-memory chain calls this after collecting, before it compacts.
+   *
+   * @return bytes given back
+   */
+  long trim();
+
   /** Frees every object (running their callbacks) and stops the collector. */
   @Override
   void close();
