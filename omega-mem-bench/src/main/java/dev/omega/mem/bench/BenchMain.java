@@ -376,6 +376,12 @@ public final class BenchMain {
         mutator,
         "set",
         List.of("jvmSet"));
+    try {
+      HeapMutatorScaling.print(full ? 3000 : 1500, CollectorFigures.COLLECTORS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted measuring mutator scaling", e);
+    }
     int warmups = full ? 3 : 2;
     int runs = full ? 5 : 3;
     System.out.println();
