@@ -15,10 +15,12 @@ import java.util.Objects;
 final class IdRefs implements HeapRefs {
   private final OffHeapManagedHeap heap;
   private final ObjectTable table;
+  private final RootSet roots;
 
-  IdRefs(OffHeapManagedHeap heap, ObjectTable table) {
+  IdRefs(OffHeapManagedHeap heap, ObjectTable table, RootSet roots) {
     this.heap = heap;
     this.table = table;
+    this.roots = roots;
   }
 
   @Override
@@ -83,12 +85,12 @@ final class IdRefs implements HeapRefs {
 
   @Override
   public void addRoot(long object) {
-    heap.addRootId(object);
+    roots.addGlobal(object);
   }
 
   @Override
   public boolean removeRoot(long object) {
-    return heap.removeRootId(object);
+    return roots.removeGlobal(object);
   }
 
   @Override
@@ -100,13 +102,13 @@ final class IdRefs implements HeapRefs {
     if (own.closed) {
       throw new IllegalStateException("scope is closed");
     }
-    heap.holdIn(own.mutator, own.depth, own.scopeSerial, object);
+    roots.hold(own.mutator, own.depth, own.scopeSerial, object);
     return object;
   }
 
   @Override
   public int enterScope() {
-    return heap.enterScope(heap.safepoints.current());
+    return roots.enterScope(heap.safepoints.current());
   }
 
   @Override
@@ -116,7 +118,7 @@ final class IdRefs implements HeapRefs {
       throw new IllegalStateException(
           "scope token " + token + " is not open on this thread (open scopes: " + m.depth + ")");
     }
-    heap.exitScope(m, token, m.scopeSerials[token - 1]);
+    roots.exitScope(m, token, m.scopeSerials[token - 1]);
   }
 
   @Override

@@ -145,13 +145,13 @@ final class OffHeapManagedHeap implements ManagedHeap {
             () -> new Mutator(Thread.currentThread(), cellClasses),
             space::publishFresh,
             this::reap);
-    this.roots = new RootSet(table, safepoints);
+    this.roots = new RootSet(this, table, safepoints, serial);
     this.magazines = new ThreadMagazines(this, table, cells, space, manager, safepoints);
     this.groups = new GarbageGroups(this, table, space, generations, serial);
     this.view =
         new CollectorView(
             this, table, space, roots, groups, generations, serial, traits.countsReferences());
-    this.refs = new IdRefs(this, table);
+    this.refs = new IdRefs(this, table, roots);
     this.collector = provider.create(config, view);
   }
 
@@ -199,6 +199,16 @@ final class OffHeapManagedHeap implements ManagedHeap {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The collector's hooks, read afresh by every operation that calls one. */
+  HeapEvents events() {
+    return events;
+  }
+
+  /** Whether the collector listens for root removals, so closing a scope must tell it of each. */
+  boolean rootRemovedEvents() {
+    return rootRemovedEvents;
   }
 
   /** Whether {@code id} names a live object of this heap ({@link ObjectTable#isLive}). */
@@ -359,26 +369,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
   /** In a pause: a thread ended; its local roots go, and its magazines come back. */
   private void reap(Mutator m) {
     space.publishFresh(m);
-    for (int i = 0; i < m.heldTop; i++) {
-      long id = m.held[i];
-      if (table.isLive(id)) {
-        dropRootHold(ObjectTable.slotOf(id), id);
-      }
-    }
-    m.heldTop = 0;
-    m.depth = 0;
+    roots.dropScopes(m);
     magazines.returnAll(m);
-  }
-
-  /**
-   * One root hold fewer on table slot {@code s} (id {@code id}) from a scope, told to the
-   * collector.
-   */
-  private void dropRootHold(int s, long id) {
-    if (serial) {
-      table.addToHoldsAt(s, -1);
-    }
-    events.onRootRemoved(id);
   }
 
   // ------------------------------------------------------------------ references
@@ -562,42 +554,13 @@ final class OffHeapManagedHeap implements ManagedHeap {
   @Override
   public void addRoot(HeapObject object) {
     slotOf(object);
-    addRootId(((HeapRef) object).id);
-  }
-
-  void addRootId(long id) {
-    Mutator m = safepoints.current();
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      checkOpen();
-      roots.add(id, table.checkedSlot(id));
-      events.onRootAdded(id);
-      afterBarrier();
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
+    roots.addGlobal(((HeapRef) object).id);
   }
 
   @Override
   public boolean removeRoot(HeapObject object) {
     slotOf(object);
-    return removeRootId(((HeapRef) object).id);
-  }
-
-  boolean removeRootId(long id) {
-    Mutator m = safepoints.current();
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      checkOpen();
-      if (!roots.remove(id, table.checkedSlot(id))) {
-        return false;
-      }
-      events.onRootRemoved(id);
-      afterBarrier();
-      return true;
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
+    return roots.removeGlobal(((HeapRef) object).id);
   }
 
   // ------------------------------------------------------------------ scopes
@@ -605,79 +568,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
   @Override
   public HeapScope openScope() {
     Mutator m = safepoints.current();
-    int depth = enterScope(m);
-    return new Scope(this, m, depth, m.scopeSerials[depth - 1]);
-  }
-
-  int enterScope(Mutator m) {
-    checkOpen();
-    safepoints.enterScope(m);
-    return m.pushScope();
-  }
-
-  /** Closes the scope at {@code depth} of {@code m}, which must be its innermost. */
-  void exitScope(Mutator m, int depth, long scopeSerial) {
-    if (Thread.currentThread() != m.thread) {
-      throw new IllegalStateException(
-          "a scope must be closed by the thread that opened it (" + m.thread.getName() + ")");
-    }
-    if (depth > m.depth || m.scopeSerials[depth - 1] != scopeSerial) {
-      throw new IllegalStateException("scope is not open (closed already, or never opened here)");
-    }
-    if (depth != m.depth) {
-      throw new IllegalStateException("scopes must be closed innermost first");
-    }
-    boolean entered = serial && safepoints.enterOperation(m);
-    try {
-      int from = m.marks[depth - 1];
-      if (serial || rootRemovedEvents) {
-        for (int i = from; i < m.heldTop; i++) {
-          long id = m.held[i];
-          if (table.isLive(id)) {
-            dropRootHold(ObjectTable.slotOf(id), id);
-          }
-        }
-      }
-      m.heldTop = from;
-      m.depth = depth - 1;
-      m.scopeSerials[depth - 1] = 0;
-      afterBarrier();
-    } finally {
-      if (entered) {
-        safepoints.exitOperation(m, true);
-      }
-    }
-    safepoints.exitScope(m);
-  }
-
-  /** Roots {@code id} in the scope at {@code depth} of this thread's mutator too. */
-  void holdIn(Mutator m, int depth, long scopeSerial, long id) {
-    if (Thread.currentThread() != m.thread) {
-      throw new IllegalStateException(
-          "a scope is used only by the thread that opened it (" + m.thread.getName() + ")");
-    }
-    if (depth > m.depth || m.scopeSerials[depth - 1] != scopeSerial) {
-      throw new IllegalStateException("scope is closed");
-    }
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      checkOpen();
-      int s = table.checkedSlot(id);
-      int at = depth == m.depth ? m.heldTop : m.marks[depth];
-      m.pushHeld(0);
-      System.arraycopy(m.held, at, m.held, at + 1, m.heldTop - 1 - at);
-      m.held[at] = id;
-      for (int k = depth; k < m.depth; k++) {
-        m.marks[k]++;
-      }
-      if (serial) {
-        table.addToHoldsAt(s, 1);
-      }
-      events.onRootAdded(id);
-      afterBarrier();
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
+    int depth = roots.enterScope(m);
+    return new Scope(this, roots, m, depth, m.scopeSerials[depth - 1]);
   }
 
   /** A thread's safepoint: stops here while a pause waits. */
@@ -862,7 +754,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
    * Ends a mutator operation whose barrier may have freed objects (reference counting frees in its
    * barrier): their cleanup callbacks run now, with the lock held, as they do at a pause's end.
    */
-  private void afterBarrier() {
+  void afterBarrier() {
     if (serial && !inCollection && finalization.hasPending()) {
       finalization.runPending();
     }

@@ -12,13 +12,15 @@ import dev.omega.mem.api.gc.HeapScope;
  */
 final class Scope implements HeapScope {
   final OffHeapManagedHeap heap;
+  private final RootSet roots;
   final Mutator mutator;
   final int depth;
   final long scopeSerial;
   boolean closed;
 
-  Scope(OffHeapManagedHeap heap, Mutator mutator, int depth, long scopeSerial) {
+  Scope(OffHeapManagedHeap heap, RootSet roots, Mutator mutator, int depth, long scopeSerial) {
     this.heap = heap;
+    this.roots = roots;
     this.mutator = mutator;
     this.depth = depth;
     this.scopeSerial = scopeSerial;
@@ -30,7 +32,7 @@ final class Scope implements HeapScope {
     if (closed) {
       throw new IllegalStateException("scope is closed");
     }
-    heap.holdIn(mutator, depth, scopeSerial, ((HeapRef) object).id);
+    roots.hold(mutator, depth, scopeSerial, ((HeapRef) object).id);
     return object;
   }
 
@@ -39,7 +41,7 @@ final class Scope implements HeapScope {
     if (closed) {
       return;
     }
-    heap.exitScope(mutator, depth, scopeSerial);
+    roots.exitScope(mutator, depth, scopeSerial);
     closed = true;
   }
 }
