@@ -16,7 +16,6 @@ import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.GarbageCollectorConfig;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
-import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapRefs;
@@ -97,7 +96,6 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   final Safepoints safepoints;
   private final MemoryManager manager;
-  private final GarbageCollectorConfig config;
   private final GarbageCollector collector;
   private final boolean serial;
   private final boolean writeBarrier;
@@ -112,11 +110,10 @@ final class OffHeapManagedHeap implements ManagedHeap {
   private final RootSet roots;
   private final Finalization finalization;
   private final ThreadMagazines magazines;
+  private final CollectionTrigger trigger;
   private final GarbageGroups groups;
   private final CollectorView view;
   private final HeapRefs refs;
-
-  private volatile long nextTriggerBytes;
 
   /** Set by {@link #stopTheWorld} on the pausing thread: no other thread runs meanwhile. */
   private boolean inCollection;
@@ -126,11 +123,10 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   OffHeapManagedHeap(
       GarbageCollectorConfig config, MemoryManager manager, GarbageCollectorProvider provider) {
-    this.config = Objects.requireNonNull(config, "config is null");
+    Objects.requireNonNull(config, "config is null");
     this.manager = Objects.requireNonNull(manager, "manager is null");
     Objects.requireNonNull(provider, "collector provider is null");
     int generations = config.generationalCount();
-    this.nextTriggerBytes = (long) (config.collectionThreshold() * capacityBytes());
     this.cells = new CellSpace(manager, capacityBytes());
     this.table = new ObjectTable();
     CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
@@ -146,7 +142,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
             space::publishFresh,
             this::reap);
     this.roots = new RootSet(this, table, safepoints, serial);
-    this.magazines = new ThreadMagazines(this, table, cells, space, manager, safepoints);
+    this.trigger = new CollectionTrigger(this, config, safepoints);
+    this.magazines = new ThreadMagazines(this, table, cells, space, manager, safepoints, trigger);
     this.groups = new GarbageGroups(this, table, space, generations, serial);
     this.view =
         new CollectorView(
@@ -267,11 +264,11 @@ final class OffHeapManagedHeap implements ManagedHeap {
     try {
       checkOpen();
       if (!insidePause && !inCollection && ((m.budget -= size) < 0 || events.wantsCollection())) {
-        if (collectionDue(m, size)) {
+        if (trigger.collectionDue(m, size)) {
           safepoints.blocking(
               m,
               () -> {
-                collectForThreshold();
+                trigger.collectForThreshold();
                 return null;
               });
           checkOpen();
@@ -317,52 +314,6 @@ final class OffHeapManagedHeap implements ManagedHeap {
       return id;
     } finally {
       safepoints.exitOperation(m, entered);
-    }
-  }
-
-  /**
-   * Whether this thread's allocation of {@code size} bytes crosses the collection trigger; if not,
-   * gives the thread a new budget: its share of half the room left below the trigger.
-   */
-  private boolean collectionDue(Mutator m, long size) {
-    if (events.wantsCollection()) {
-      return true;
-    }
-    long used = usedBytes();
-    long room = nextTriggerBytes - used - size;
-    if (room < 0) {
-      return true;
-    }
-    m.budget = Math.max(HEADER_BYTES, room / (2L * Math.max(1, safepoints.mutators().size())));
-    return false;
-  }
-
-  /** Runs a threshold collection and sets the next trigger (at a safepoint). */
-  private void collectForThreshold() {
-    tryCollect(CollectionCause.THRESHOLD);
-    long used = usedBytes();
-    nextTriggerBytes =
-        Math.max(
-            (long) (config.collectionThreshold() * capacityBytes()),
-            used + (capacityBytes() - used) / 2);
-  }
-
-  /**
-   * Runs a collection the heap itself asked for. A collector plugin that throws must not take
-   * allocation down with it: the fault is logged and returned, and allocation goes on (a failed
-   * allocation then reports it as suppressed). Collections a program asks for directly still throw.
-   */
-  RuntimeException tryCollect(CollectionCause cause) {
-    try {
-      collector.collect(cause);
-      return null;
-    } catch (RuntimeException e) {
-      System.getLogger("omega.gc")
-          .log(
-              System.Logger.Level.WARNING,
-              "collector " + collector.name() + " threw during a " + cause + " collection",
-              e);
-      return e;
     }
   }
 

@@ -34,6 +34,7 @@ final class ThreadMagazines {
   private final GenerationSpace space;
   private final MemoryManager manager;
   private final Safepoints safepoints;
+  private final CollectionTrigger trigger;
 
   ThreadMagazines(
       OffHeapManagedHeap heap,
@@ -41,13 +42,15 @@ final class ThreadMagazines {
       CellSpace cells,
       GenerationSpace space,
       MemoryManager manager,
-      Safepoints safepoints) {
+      Safepoints safepoints,
+      CollectionTrigger trigger) {
     this.heap = heap;
     this.table = table;
     this.cells = cells;
     this.space = space;
     this.manager = manager;
     this.safepoints = safepoints;
+    this.trigger = trigger;
   }
 
   /** A cell of at least {@code bytes} for thread {@code m}. */
@@ -100,7 +103,7 @@ final class ThreadMagazines {
         throw e;
       }
       RuntimeException collectorFault =
-          safepoints.blocking(m, () -> heap.tryCollect(CollectionCause.ALLOCATION_FAILURE));
+          safepoints.blocking(m, () -> trigger.tryCollect(CollectionCause.ALLOCATION_FAILURE));
       long address = freeCellAfterCollection(bytes);
       if (address >= 0) {
         return address;
