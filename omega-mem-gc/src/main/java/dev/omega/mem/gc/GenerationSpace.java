@@ -168,7 +168,7 @@ final class GenerationSpace {
     // the gaps the garbage left and spliced onto the survivor generation (which may be this
     // one) in O(1). Per object that is a generation write and, after a gap, one join: a young
     // collection frees most of what it sweeps, a full one of a settled heap keeps most of it,
-    // and one-by-one unlinking (of the garbage) or relinking (of survivors) was a third or more
+    // and one-by-one unlinking (of the garbage) or relinking (of survivors) was a large share
     // of either.
     int s = lists.detach(gen);
     int first = -1;

@@ -7,8 +7,9 @@ import dev.omega.mem.api.gc.HeapScope;
 import java.util.Objects;
 
 /**
- * {@link HeapRefs} over an {@link OffHeapManagedHeap}: every call goes to the heap's id-based
- * paths, so the handle-free API and {@link HeapObject} handles share one implementation.
+ * {@link HeapRefs} over an {@link OffHeapManagedHeap}: every call goes to the id-based paths of the
+ * heap, its {@link ObjectTable} and its {@link RootSet}, so the handle-free API and {@link
+ * HeapObject} handles share one implementation.
  *
  * <p>Thread safety: as the heap's.
  */
