@@ -148,7 +148,21 @@ final class ObjectTable {
     }
     int[] h = header;
     int at = slot * W;
-    return at + W <= h.length && h[at + SLOT_GEN] == generationOfId(id) && h[at + CELL_HI] >= 0;
+    if (at + W <= h.length && h[at + SLOT_GEN] == generationOfId(id) && h[at + CELL_HI] >= 0) {
+      return true;
+    }
+    return grewSince(h) && isLive(id);
+  }
+
+  /**
+   * Whether the table was replaced since {@code h} was read from {@link #header}: a replaced copy
+   * has its generations poisoned (or lacks the slots added since), so a lookup that failed in it
+   * says nothing about the id and must look again in the new one. The fence keeps this read of the
+   * field after the reads of the copy.
+   */
+  private boolean grewSince(int[] h) {
+    VarHandle.loadLoadFence();
+    return h != header;
   }
 
   /** Slot of a live id given by a collector; a dead one is a collector bug. */
@@ -172,7 +186,7 @@ final class ObjectTable {
       if (at + W <= h.length && h[at + SLOT_GEN] == generationOfId(id) && h[at + CELL_HI] >= 0) {
         return s;
       }
-      return staleOrForeign(id, s);
+      return grewSince(h) ? checkedSlot(id) : staleOrForeign(id, s, h);
     }
     if (id == 0) {
       throw new NullPointerException("object id is null (0)");
@@ -181,8 +195,8 @@ final class ObjectTable {
         "object id " + Long.toHexString(id) + " was not issued by this heap");
   }
 
-  private int staleOrForeign(long id, int s) {
-    int[] h = header;
+  /** Throws for an id that slot {@code s} of the current table {@code h} does not hold. */
+  private int staleOrForeign(long id, int s, int[] h) {
     int current = h[s * W + SLOT_GEN];
     int generation = generationOfId(id);
     if (Integer.compareUnsigned(generation, current) < 0) {
