@@ -83,7 +83,7 @@ class BarrierInstallationTest {
     OffHeapManagedHeap heap = heapOn(new CountingAllocations[1]);
     HeapObject object = heap.allocate(0, 8);
     heap.addRoot(object);
-    HeapAccess.Pause<Long> pause = heap.stopTheWorldFor(heap::objectCount);
+    HeapAccess.Pause<Long> pause = heap.access().stopTheWorldFor(heap::objectCount);
     assertEquals(1L, pause.value());
     assertTrue(pause.nanos() >= 0, "nanos: " + pause.nanos());
     heap.close();
@@ -95,11 +95,12 @@ class BarrierInstallationTest {
     heap.close();
     boolean[] ran = new boolean[1];
     HeapAccess.Pause<String> pause =
-        heap.stopTheWorldFor(
-            () -> {
-              ran[0] = true;
-              return "ran";
-            });
+        heap.access()
+            .stopTheWorldFor(
+                () -> {
+                  ran[0] = true;
+                  return "ran";
+                });
     assertNull(pause.value());
     assertEquals(false, ran[0]);
   }

@@ -120,7 +120,7 @@ class GenerationalSpecificsTest {
       heap.setReference(a, 0, pair);
     }
     BarrierScene.stepThrough(
-        () -> gc.isMarkingOldGeneration() || heap.sweepPending(2),
+        () -> gc.isMarkingOldGeneration() || heap.access().sweepPending(2),
         () -> gc.collect(CollectionCause.THRESHOLD));
     assertTrue(events.size() >= 2, "marking and sweeping took steps: " + events.size());
     for (CollectionEvent step : events) {
@@ -151,7 +151,7 @@ class GenerationalSpecificsTest {
     HeapObject oldGarbage = heap.allocate(0, 0);
     heap.addRoot(oldGarbage);
     int rounds = 0;
-    while (old.generation() < 2 || gc.isMarking() || heap.sweepPending(2)) {
+    while (old.generation() < 2 || gc.isMarking() || heap.access().sweepPending(2)) {
       gc.collect(CollectionCause.THRESHOLD);
       assertTrue(++rounds < 1_000, "old reached the oldest generation");
     }

@@ -37,19 +37,22 @@ class HeapPassesTest {
     heap.setReference(parent, 2, gone);
     heap.setReference(parent, 3, last);
     long parentId = ((HeapRef) parent).id;
-    heap.stopTheWorld(() -> heap.free(((HeapRef) gone).id)); // as a buggy collector might
+    heap.stopTheWorld(() -> heap.access().free(((HeapRef) gone).id)); // as a buggy collector might
     long[] into = {-1, -1, -1, -1, -1, -1};
-    assertEquals(2, heap.references(parentId, into, 1));
+    assertEquals(2, heap.access().references(parentId, into, 1));
     assertEquals(((HeapRef) first).id, into[1]);
     assertEquals(((HeapRef) last).id, into[2]);
     assertEquals(-1, into[3], "nothing written past the children");
     long[] shortBuffer = {-1, -1, -1, -1};
-    assertEquals(-4, heap.references(parentId, shortBuffer, 1), "needs room for all four slots");
+    assertEquals(
+        -4, heap.access().references(parentId, shortBuffer, 1), "needs room for all four slots");
     assertEquals(List.of(-1L, -1L, -1L, -1L), Arrays.stream(shortBuffer).boxed().toList());
-    assertThrows(IndexOutOfBoundsException.class, () -> heap.references(parentId, into, 7));
-    assertThrows(IllegalStateException.class, () -> heap.references(((HeapRef) gone).id, into, 0));
-    assertEquals(1, heap.addToReferenceCount(parentId, 1));
-    assertEquals(-2, heap.addToReferenceCount(parentId, -3));
+    assertThrows(
+        IndexOutOfBoundsException.class, () -> heap.access().references(parentId, into, 7));
+    assertThrows(
+        IllegalStateException.class, () -> heap.access().references(((HeapRef) gone).id, into, 0));
+    assertEquals(1, heap.access().addToReferenceCount(parentId, 1));
+    assertEquals(-2, heap.access().addToReferenceCount(parentId, -3));
     heap.close();
   }
 
@@ -71,24 +74,26 @@ class HeapPassesTest {
     }
     long keptId = ((HeapRef) kept).id;
     long[] rooted = {ids[0], keptId};
-    assertThrows(IllegalStateException.class, () -> heap.freeAll(rooted, 2));
+    assertThrows(IllegalStateException.class, () -> heap.garbageGroups().freeAll(rooted, 2));
     long[] twice = {ids[0], ids[1], ids[0]};
-    assertThrows(IllegalStateException.class, () -> heap.freeAll(twice, 3));
+    assertThrows(IllegalStateException.class, () -> heap.garbageGroups().freeAll(twice, 3));
     assertEquals(11, heap.objectCount(), "a refused list frees nothing");
     int[] cleanups = new int[1];
     HeapObject withCallback = new HeapRef(heap, ids[2]);
     heap.onCollect(withCallback, () -> cleanups[0]++);
     var weak = heap.weakReference(new HeapRef(heap, ids[3]));
     // Eight of the eleven: past half of the generation, so one walk of its list.
-    HeapAccess.Swept most = heap.stopTheWorldFor(() -> heap.freeAll(ids, 8)).value();
+    HeapAccess.Swept most =
+        heap.access().stopTheWorldFor(() -> heap.garbageGroups().freeAll(ids, 8)).value();
     assertEquals(8, most.objects());
     assertEquals(8 * (8 + 8 + OffHeapManagedHeap.HEADER_BYTES), most.bytes());
     assertEquals(3, heap.objectCount());
     assertEquals(1, cleanups[0], "ran when the pause ended");
     assertEquals(null, weak.get());
-    assertThrows(IllegalStateException.class, () -> heap.freeAll(ids, 8), "dead ids");
+    assertThrows(
+        IllegalStateException.class, () -> heap.garbageGroups().freeAll(ids, 8), "dead ids");
     // One of the three left: below half, so a single unlink; its neighbours stay linked.
-    assertEquals(1, heap.freeAll(new long[] {ids[8]}, 1).objects());
+    assertEquals(1, heap.garbageGroups().freeAll(new long[] {ids[8]}, 1).objects());
     assertEquals(2, heap.objectCount());
     assertTrue(heap.isLive(ids[9]));
     assertEquals(9, kept.data().getLong(0));
@@ -111,10 +116,12 @@ class HeapPassesTest {
     // A faulty collector: sweeps generation 0 with a mark no object carries, rooted one included.
     IllegalStateException refused =
         org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalStateException.class, () -> heap.sweep(0, 12345, 1, id -> {}));
+            IllegalStateException.class, () -> heap.access().sweep(0, 12345, 1, id -> {}));
     assertTrue(refused.getMessage().contains("rooted"), refused.getMessage());
     assertEquals(List.of(), heap.verifyIntegrity());
-    assertEquals(heap.objectCount(), heap.objectsInGeneration(0) + heap.objectsInGeneration(1));
+    assertEquals(
+        heap.objectCount(),
+        heap.access().objectsInGeneration(0) + heap.access().objectsInGeneration(1));
     assertTrue(heap.objectCount() >= 1 && heap.objectCount() <= 4, "freed only garbage before it");
     assertTrue(rooted.isLive());
     rooted.data().setLong(0, 42);
@@ -137,19 +144,21 @@ class HeapPassesTest {
     org.junit.jupiter.api.Assertions.assertThrows(
         IllegalStateException.class,
         () ->
-            heap.sweep(
-                0,
-                0,
-                1,
-                id -> {
-                  if (++calls[0] == 3) {
-                    throw new IllegalStateException("collector failed");
-                  }
-                }));
+            heap.access()
+                .sweep(
+                    0,
+                    0,
+                    1,
+                    id -> {
+                      if (++calls[0] == 3) {
+                        throw new IllegalStateException("collector failed");
+                      }
+                    }));
     assertEquals(List.of(), heap.verifyIntegrity());
     assertEquals(5, heap.objectCount());
-    assertEquals(5, heap.objectsInGeneration(0) + heap.objectsInGeneration(1));
-    assertEquals(3, heap.objectsInGeneration(1), "the three kept before the failure moved");
+    assertEquals(5, heap.access().objectsInGeneration(0) + heap.access().objectsInGeneration(1));
+    assertEquals(
+        3, heap.access().objectsInGeneration(1), "the three kept before the failure moved");
     heap.close();
   }
 
@@ -185,12 +194,13 @@ class HeapPassesTest {
         heap(new BuiltInCollectors.MarkSweep(), GarbageCollectorConfig.builder());
     HeapObject live = threeGroups(heap).live();
     heap.addRoot(live);
-    heap.setMark(((HeapRef) live).id, 1);
-    assertEquals(4, heap.countGroups(0, 1), "{a, b, c}, the lone one, e and f");
-    assertEquals(1, heap.countGroups(0, 0), "only the live object is unmarked");
-    heap.beginSweep(0, 1);
-    assertThrows(IllegalStateException.class, () -> heap.countGroups(0, 1));
-    assertThrows(IllegalStateException.class, () -> heap.addToReferencedCounts(0, -1, 0));
+    heap.access().setMark(((HeapRef) live).id, 1);
+    assertEquals(4, heap.garbageGroups().countGroups(0, 1), "{a, b, c}, the lone one, e and f");
+    assertEquals(1, heap.garbageGroups().countGroups(0, 0), "only the live object is unmarked");
+    heap.access().beginSweep(0, 1);
+    assertThrows(IllegalStateException.class, () -> heap.garbageGroups().countGroups(0, 1));
+    assertThrows(
+        IllegalStateException.class, () -> heap.garbageGroups().addToReferencedCounts(0, -1, 0));
     heap.close();
   }
 
@@ -206,18 +216,19 @@ class HeapPassesTest {
     HeapObject a = graph.a();
     HeapObject live = graph.live();
 
-    heap.addToReferencedCounts(0, -1, 3);
-    assertEquals(3, heap.countGroups(0, 1), "{a, b, c}, the lone one, {e, live, f}");
-    assertEquals(0, heap.countGroups(0, 3), "every object carries the live mark");
-    heap.setMark(((HeapRef) live).id, 1);
-    assertEquals(4, heap.countGroups(0, 1), "the live object now splits e from f");
+    heap.garbageGroups().addToReferencedCounts(0, -1, 3);
+    assertEquals(
+        3, heap.garbageGroups().countGroups(0, 1), "{a, b, c}, the lone one, {e, live, f}");
+    assertEquals(0, heap.garbageGroups().countGroups(0, 3), "every object carries the live mark");
+    heap.access().setMark(((HeapRef) live).id, 1);
+    assertEquals(4, heap.garbageGroups().countGroups(0, 1), "the live object now splits e from f");
 
-    heap.addToReferencedCounts(0, 1, 3);
+    heap.garbageGroups().addToReferencedCounts(0, 1, 3);
     heap.setReference(a, 0, null);
-    assertEquals(4, heap.countGroups(0, 1), "a left {a, b, c}");
-    heap.addToReferencedCounts(0, 1, 3);
+    assertEquals(4, heap.garbageGroups().countGroups(0, 1), "a left {a, b, c}");
+    heap.garbageGroups().addToReferencedCounts(0, 1, 3);
     heap.allocate(0, 0);
-    assertEquals(5, heap.countGroups(0, 1), "one more object alone");
+    assertEquals(5, heap.garbageGroups().countGroups(0, 1), "one more object alone");
     heap.close();
   }
 
@@ -247,22 +258,23 @@ class HeapPassesTest {
       }
     }
     for (int round = 0; round < 3; round++) {
-      heap.addToReferencedCounts(0, round == 0 ? -1 : 0, 3);
+      heap.garbageGroups().addToReferencedCounts(0, round == 0 ? -1 : 0, 3);
       boolean[] live = new boolean[n];
       for (int i = 0; i < n; i++) {
         long id = ((HeapRef) objects[i]).id;
         int pick = random.nextInt(10);
         if (pick < 2 + round) {
-          heap.setMark(id, 1);
+          heap.access().setMark(id, 1);
           live[i] = true;
         } else if (pick == 9) {
-          heap.setMark(id, 1); // live for a moment, then not: must count as not live
-          heap.setMark(id, 5);
+          heap.access().setMark(id, 1); // live for a moment, then not: must count as not live
+          heap.access().setMark(id, 5);
         }
       }
       long expected = groupsBySearch(refs, live);
-      assertEquals(expected, heap.countGroups(0, 1), "seed " + seed + " round " + round);
-      assertEquals(expected, heap.countGroups(0, 1), "asked twice");
+      assertEquals(
+          expected, heap.garbageGroups().countGroups(0, 1), "seed " + seed + " round " + round);
+      assertEquals(expected, heap.garbageGroups().countGroups(0, 1), "asked twice");
     }
     heap.close();
   }
@@ -316,16 +328,16 @@ class HeapPassesTest {
     heap.setReference(x, 2, z);
     heap.setReference(z, 0, x);
     long[] ids = {((HeapRef) x).id, ((HeapRef) y).id, ((HeapRef) z).id};
-    heap.addToReferencedCounts(0, -1, 7);
-    assertEquals(-1, heap.referenceCount(ids[0]));
-    assertEquals(-2, heap.referenceCount(ids[1]));
-    assertEquals(-1, heap.referenceCount(ids[2]));
+    heap.garbageGroups().addToReferencedCounts(0, -1, 7);
+    assertEquals(-1, heap.access().referenceCount(ids[0]));
+    assertEquals(-2, heap.access().referenceCount(ids[1]));
+    assertEquals(-1, heap.access().referenceCount(ids[2]));
     for (long id : ids) {
-      assertEquals(7, heap.mark(id));
+      assertEquals(7, heap.access().mark(id));
     }
-    heap.addToReferencedCounts(0, 1, 0);
+    heap.garbageGroups().addToReferencedCounts(0, 1, 0);
     for (long id : ids) {
-      assertEquals(0, heap.referenceCount(id));
+      assertEquals(0, heap.access().referenceCount(id));
     }
     heap.close();
   }

@@ -57,7 +57,7 @@ class IncrementalIntegrityTest {
   private void markToTheLazySweep() {
     startMarking();
     gc.collect(CollectionCause.BACKGROUND);
-    assertTrue(gc.isSweeping() && heap.sweepPending(0));
+    assertTrue(gc.isSweeping() && heap.access().sweepPending(0));
   }
 
   @Test
@@ -84,7 +84,7 @@ class IncrementalIntegrityTest {
     assertEquals(List.of(), heap.verifyIntegrity(), "after the moves");
 
     gc.collect(CollectionCause.BACKGROUND);
-    assertTrue(gc.isSweeping() && heap.sweepPending(0));
+    assertTrue(gc.isSweeping() && heap.access().sweepPending(0));
     assertEquals(List.of(), heap.verifyIntegrity(), "marked, sweep pending");
     try (HeapScope scope = heap.openScope()) {
       heap.setReference(root, 0, heap.allocate(0, 8)); // born while sweeping: marked too
@@ -117,7 +117,7 @@ class IncrementalIntegrityTest {
     startMarking();
     // As a cycle that never shaded the root (a root hold the barrier missed).
     gc.greyStack().clear();
-    heap.stopTheWorld(() -> heap.setMark(id(root), 0));
+    heap.stopTheWorld(() -> heap.access().setMark(id(root), 0));
 
     assertEquals(
         List.of("1 root holds are on white objects while marking, the first: object " + id(root)),
@@ -148,8 +148,9 @@ class IncrementalIntegrityTest {
     heap.allocate(0, 8); // garbage, so that the sweep has work
     markToTheLazySweep();
     long child = id(heap.getReference(root, 0));
-    int epoch = heap.mark(child);
-    heap.stopTheWorld(() -> heap.setMark(child, 0)); // as marking that missed it: it would be freed
+    int epoch = heap.access().mark(child);
+    heap.stopTheWorld(
+        () -> heap.access().setMark(child, 0)); // as marking that missed it: it would be freed
 
     assertEquals(
         List.of(
@@ -157,21 +158,21 @@ class IncrementalIntegrityTest {
                 + " first: object "
                 + child),
         heap.verifyIntegrity());
-    heap.stopTheWorld(() -> heap.setMark(child, epoch));
+    heap.stopTheWorld(() -> heap.access().setMark(child, epoch));
   }
 
   @Test
   void verifyIntegrity_withALazySweepPendingOutsideACycle_reportsTheGeneration() {
     rootWithChild();
-    heap.stopTheWorld(() -> heap.beginSweep(0, 0)); // a sweep the collector did not begin
+    heap.stopTheWorld(() -> heap.access().beginSweep(0, 0)); // a sweep the collector did not begin
 
     assertEquals(
         List.of("a lazy sweep of generation 0 is pending but the collector is not sweeping"),
         heap.verifyIntegrity());
     heap.stopTheWorld(
         () -> {
-          while (heap.sweepPending(0)) {
-            heap.sweepSome(0, 100);
+          while (heap.access().sweepPending(0)) {
+            heap.access().sweepSome(0, 100);
           }
         });
   }
@@ -180,7 +181,8 @@ class IncrementalIntegrityTest {
   void verifyIntegrity_withAMarkFromNoCycleBetweenCycles_reportsTheObject() {
     HeapObject root = rootWithChild();
     gc.forceCollection();
-    heap.stopTheWorld(() -> heap.setMark(id(root), 9)); // as a sweep that skipped it would leave
+    heap.stopTheWorld(
+        () -> heap.access().setMark(id(root), 9)); // as a sweep that skipped it would leave
 
     assertEquals(
         List.of(
@@ -210,10 +212,10 @@ class IncrementalIntegrityTest {
     SweepScene scene = sweepScene();
     heap.removeRoot(scene.newest());
     // Freed by other means than the sweep: unlink must move the fence on to the next object.
-    heap.stopTheWorld(() -> heap.free(id(scene.newest())));
+    heap.stopTheWorld(() -> heap.access().free(id(scene.newest())));
 
     assertEquals(List.of(), heap.verifyIntegrity());
-    while (heap.sweepPending(0)) {
+    while (heap.access().sweepPending(0)) {
       gc.collect(CollectionCause.BACKGROUND);
     }
     assertEquals(2, heap.objectCount(), "the root and its child");
@@ -223,7 +225,7 @@ class IncrementalIntegrityTest {
   void verifyIntegrity_withTheLazySweepCursorOnAFreedSlot_reportsTheCursor() {
     SweepScene scene = sweepScene();
     HeapObject freed = heap.allocate(0, 8);
-    heap.stopTheWorld(() -> heap.free(id(freed)));
+    heap.stopTheWorld(() -> heap.access().free(id(freed)));
     // As an unlink that freed the cursor's object without moving the cursor on.
     heap.setLazySweepRange(0, slot(freed), slot(scene.newest()));
 
@@ -240,7 +242,7 @@ class IncrementalIntegrityTest {
   void verifyIntegrity_withTheLazySweepFenceOnAFreedSlot_reportsTheFence() {
     SweepScene scene = sweepScene();
     HeapObject freed = heap.allocate(0, 8);
-    heap.stopTheWorld(() -> heap.free(id(freed)));
+    heap.stopTheWorld(() -> heap.access().free(id(freed)));
     // As an unlink that freed the fence's object without moving the fence on.
     heap.setLazySweepRange(0, slot(scene.root()), slot(freed));
 

@@ -69,9 +69,9 @@ class IncrementalSpecificsTest {
       gc.collect(CollectionCause.BACKGROUND);
       markingSteps++;
     }
-    assertTrue(heap.sweepPending(0), "marking ended in a lazy sweep");
+    assertTrue(heap.access().sweepPending(0), "marking ended in a lazy sweep");
     int sweepSteps = 0;
-    while (heap.sweepPending(0)) {
+    while (heap.access().sweepPending(0)) {
       gc.collect(CollectionCause.BACKGROUND);
       sweepSteps++;
     }

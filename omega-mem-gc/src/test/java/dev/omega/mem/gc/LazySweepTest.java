@@ -46,7 +46,7 @@ class LazySweepTest {
       heap.allocate(1, 0);
     }
     long garbage = heap.objectCount() - 1;
-    while (!heap.sweepPending(0)) {
+    while (!heap.access().sweepPending(0)) {
       heap.collector().collect(CollectionCause.THRESHOLD);
     }
     assertEquals(null, weakToGarbage.get(), "cleared when the sweep began");
@@ -54,7 +54,7 @@ class LazySweepTest {
     HeapObject bornDuringSweep = heap.allocate(0, 8);
     bornDuringSweep.data().setLong(0, 42);
     int steps = 0;
-    while (heap.sweepPending(0)) {
+    while (heap.access().sweepPending(0)) {
       heap.collector().collect(CollectionCause.THRESHOLD);
       steps++;
     }

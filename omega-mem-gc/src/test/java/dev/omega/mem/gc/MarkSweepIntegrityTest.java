@@ -86,7 +86,8 @@ class MarkSweepIntegrityTest {
     HeapObject root = rootWithChild();
     gc.forceCollection();
     long child = id(heap.getReference(root, 0));
-    heap.stopTheWorld(() -> heap.setMark(child, 7)); // as a sweep that skipped it would leave
+    heap.stopTheWorld(
+        () -> heap.access().setMark(child, 7)); // as a sweep that skipped it would leave
 
     assertEquals(
         List.of(
@@ -102,8 +103,9 @@ class MarkSweepIntegrityTest {
     HeapObject root = rootWithChild();
     gc.forceCollection();
     long unreached = id(heap.allocate(0, 8));
-    int epoch = heap.mark(id(root));
-    heap.stopTheWorld(() -> heap.setMark(unreached, epoch)); // as a marker that over-marked
+    int epoch = heap.access().mark(id(root));
+    heap.stopTheWorld(
+        () -> heap.access().setMark(unreached, epoch)); // as a marker that over-marked
 
     assertEquals(
         List.of(

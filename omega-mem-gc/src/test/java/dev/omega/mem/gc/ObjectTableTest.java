@@ -46,31 +46,31 @@ class ObjectTableTest {
         wide = heap.allocate(OffHeapManagedHeap.MAX_SLOTS, 24);
         neighbour = heap.allocate(3, 5);
         long id = ((HeapRef) wide).id;
-        heap.setGeneration(id, 7);
+        heap.access().setGeneration(id, 7);
         weak = heap.weakReference(wide);
         heap.onCollect(wide, cleanups::incrementAndGet);
         heap.setReference(wide, OffHeapManagedHeap.MAX_SLOTS - 1, neighbour);
-        heap.setMark(id, -1);
-        heap.setReferenceCount(id, Integer.MIN_VALUE);
+        heap.access().setMark(id, -1);
+        heap.access().setReferenceCount(id, Integer.MIN_VALUE);
 
         assertEquals(OffHeapManagedHeap.MAX_SLOTS, wide.referenceSlots());
         assertEquals(24, wide.dataBytes());
         assertEquals(7, wide.generation());
-        assertEquals(-1, heap.mark(id));
-        assertEquals(Integer.MIN_VALUE, heap.referenceCount(id));
+        assertEquals(-1, heap.access().mark(id));
+        assertEquals(Integer.MIN_VALUE, heap.access().referenceCount(id));
         assertEquals(neighbour, heap.getReference(wide, OffHeapManagedHeap.MAX_SLOTS - 1));
         assertEquals(3, neighbour.referenceSlots());
         assertEquals(5, neighbour.dataBytes());
         assertEquals(0, neighbour.generation());
-        assertEquals(0, heap.mark(((HeapRef) neighbour).id));
+        assertEquals(0, heap.access().mark(((HeapRef) neighbour).id));
         assertEquals(wide, weak.get());
 
-        heap.setGeneration(id, 0);
+        heap.access().setGeneration(id, 0);
         assertEquals(OffHeapManagedHeap.MAX_SLOTS, wide.referenceSlots());
         assertEquals(0, wide.generation());
         // Back to what a collector expects of a new object, so the collection below is a plain one.
-        heap.setMark(id, 0);
-        heap.setReferenceCount(id, 0);
+        heap.access().setMark(id, 0);
+        heap.access().setReferenceCount(id, 0);
       }
       heap.collector().forceCollection();
       // The extras bits (callback, weak reference) survived the generation writes beside them.
