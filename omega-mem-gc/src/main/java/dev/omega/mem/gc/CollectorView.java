@@ -29,6 +29,7 @@ final class CollectorView implements HeapAccess {
   private final GarbageGroups groups;
   private final int generations;
   private final boolean serial;
+  private final boolean logMarks;
 
   /** The reference-counting passes, if the collector's traits grant them. */
   private final Optional<ReferenceCountPasses> passes;
@@ -50,6 +51,9 @@ final class CollectorView implements HeapAccess {
     this.generations = generations;
     this.serial = serial;
     this.passes = countsReferences ? Optional.of(groups) : Optional.empty();
+    // The log serves the passes, and only in serial mode (see GarbageGroups), so no other
+    // collector's setMark pays for it.
+    this.logMarks = serial && countsReferences;
   }
 
   @Override
@@ -177,8 +181,8 @@ final class CollectorView implements HeapAccess {
     int s = table.liveSlot(object);
     if (table.markAt(s) != value) {
       table.setMarkAt(s, value);
-      if (serial) {
-        groups.logMark(s); // only the reference-counting passes read the log (serial mode)
+      if (logMarks) {
+        groups.logMark(s); // only the reference-counting passes read the log
       }
     }
   }
