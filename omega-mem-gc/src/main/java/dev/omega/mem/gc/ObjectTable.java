@@ -50,7 +50,7 @@ final class ObjectTable {
   private static final AtomicInteger TAGS = new AtomicInteger();
 
   /** Table slots a thread takes at once into its slot magazine. */
-  private static final int SLOT_BATCH = 64;
+  private static final int SLOT_BATCH = 256;
 
   /** Ints per slot in {@link #header}: 32 bytes. */
   static final int W = 8;

@@ -26,7 +26,7 @@ import dev.omega.mem.api.gc.CollectionCause;
  */
 final class ThreadMagazines {
   /** Bytes of cells a thread takes at once into the magazine of one cell class. */
-  private static final int CELL_BATCH_BYTES = 4096;
+  private static final int CELL_BATCH_BYTES = 16 << 10;
 
   private final OffHeapManagedHeap heap;
   private final ObjectTable table;
@@ -71,7 +71,7 @@ final class ThreadMagazines {
   private boolean refillCells(Mutator m, int c, long bytes) {
     long[] magazine = m.cells[c];
     if (magazine == null) {
-      magazine = new long[Math.clamp(CELL_BATCH_BYTES / CellSpace.cellSize(c), 1, 32)];
+      magazine = new long[Math.clamp(CELL_BATCH_BYTES / CellSpace.cellSize(c), 1, 256)];
       m.cells[c] = magazine;
     }
     int n = 0;
