@@ -19,6 +19,23 @@ public interface AllocationListener {
   /** A sampled allocation of {@code size} bytes that took {@code nanos}. */
   default void onAllocation(long size, long nanos) {}
 
+  /**
+   * A sampled allocation, with the block it handed out: what the manager calls. The manager
+   * remembers that {@code block} was sampled and calls {@link #onSampledFree} when it is freed, so
+   * a listener can keep live figures for the sampled blocks (an allocation-site profile). The
+   * default forwards to {@link #onAllocation(long, long)}.
+   */
+  default void onAllocation(MemoryBlock block, long size, long nanos) {
+    onAllocation(size, nanos);
+  }
+
+  /**
+   * A block that was reported to {@link #onAllocation(MemoryBlock, long, long)} is being freed
+   * (every such free, not sampled again). Called before the memory is reused; {@code size} is the
+   * block's requested size.
+   */
+  default void onSampledFree(MemoryBlock block, long size) {}
+
   /** A sampled deallocation of {@code size} bytes that took {@code nanos}. */
   default void onDeallocation(long size, long nanos) {}
 

@@ -40,6 +40,8 @@ import java.util.Set;
  *       #REPORT_LIMIT_CAP}), so that one request never serializes a history of a million samples;
  *   <li>{@code /api/status} the figures of the moment: JSON, or {@code ?format=text};
  *   <li>{@code /api/diagnosis} the bottlenecks: a JSON array, or {@code ?format=text}, one a line;
+ *   <li>{@code /api/sites} the top allocation sites of the sampled allocations (live and total
+ *       blocks and bytes, leaked blocks): JSON, or {@code ?format=text};
  *   <li>{@code /metrics} the Prometheus text format.
  * </ul>
  *
@@ -293,6 +295,16 @@ final class DashboardServer implements MetricsExporter {
           }
           yield ok(JSON, Json.write(findings));
         }
+        case "/api/sites" -> {
+          List<AllocationSiteProfile.SiteFigures> sites =
+              monitor instanceof SamplingPerformanceMonitor ours
+                  ? ours.siteProfile().top(SamplingPerformanceMonitor.TOP_SITES_IN_REPORT)
+                  : List.of();
+          if (format.equals("text")) {
+            yield ok(TEXT, MonitorReport.allocationSitesText(sites));
+          }
+          yield ok(JSON, Json.write(MonitorReport.allocationSites(sites)));
+        }
         case "/metrics" ->
             ok(
                 PrometheusText.CONTENT_TYPE,
@@ -308,8 +320,8 @@ final class DashboardServer implements MetricsExporter {
                 404,
                 "no page "
                     + path
-                    + "; try /, /api/metrics, /api/report, /api/status, /api/diagnosis or"
-                    + " /metrics\n");
+                    + "; try /, /api/metrics, /api/report, /api/status, /api/diagnosis,"
+                    + " /api/sites or /metrics\n");
       };
     } catch (RuntimeException e) {
       // The connection's thread must survive a failing report; the caller sees why.

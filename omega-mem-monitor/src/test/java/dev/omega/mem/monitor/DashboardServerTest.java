@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.ConfigurationException;
+import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.monitor.LatencySummary;
 import dev.omega.mem.api.monitor.MemoryMetrics;
+import example.app.SiteAllocatingApp;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -232,6 +237,31 @@ class DashboardServerTest {
 
     assertTrue(e.getMessage().contains("dashboard_token"), e.getMessage());
     assertTrue(dashboard.address().isEmpty(), "nothing was bound");
+  }
+
+  @Test
+  void apiSites_listsTheSampledAllocationSitesAsJsonAndText() throws Exception {
+    InetSocketAddress server = start(config().build());
+    // The monitor registers its listener when it starts; the dashboard reads what it recorded.
+    SamplingPerformanceMonitor monitor = (SamplingPerformanceMonitor) toClose.get(0);
+    monitor.startMonitoring();
+    AllocationListener listener = fake.allocationListeners.get(0);
+    List<MemoryBlock> kept =
+        new SiteAllocatingApp(
+                FakeBlocks::of, (block, size) -> listener.onAllocation(block, size, 9))
+            .pageBuffers(3);
+
+    Reply json = get(server, "/api/sites", host(server));
+    Reply text = get(server, "/api/sites?format=text", host(server));
+
+    assertEquals(200, json.status(), json.body());
+    JsonNode sites = new ObjectMapper().readTree(json.body()).path("sites");
+    assertEquals(1, sites.size(), json.body());
+    assertEquals(3, sites.get(0).path("live_blocks").asLong());
+    assertEquals(3 * 4096, sites.get(0).path("live_bytes").asLong());
+    assertTrue(sites.get(0).path("site").asText().contains("SiteAllocatingApp.pageBuffers("));
+    assertTrue(text.body().contains("SiteAllocatingApp.pageBuffers("), text.body());
+    assertEquals(3, kept.size());
   }
 
   @Test

@@ -159,7 +159,8 @@ final class OffHeapMemoryManager implements MemoryManager {
     }
     Block block = allocateIn(cache, size, priority, domain);
     if (started != 0) {
-      listeners.allocationTimed(size, started);
+      block.markSampled();
+      listeners.allocationTimed(block, size, started);
     }
     return block;
   }
@@ -319,6 +320,9 @@ final class OffHeapMemoryManager implements MemoryManager {
       started = System.nanoTime() | 1;
     }
     long requested = b.requestedSize();
+    if (b.isSampled()) {
+      listeners.sampledFree(b, requested);
+    }
     count(cache, requested);
     if (b.region instanceof Slab slab) {
       small.park(cache, slab, b.index);
