@@ -42,6 +42,12 @@ public interface AllocationListener {
   /** Every refused allocation (not sampled). */
   default void onFailure(long size, Priority priority, AllocationFailure cause) {}
 
+  /**
+   * A compaction is about to start on the calling thread; {@link #onCompaction} follows on the same
+   * thread. A JFR exporter begins its timed event here.
+   */
+  default void onCompactionStarting() {}
+
   /** A compaction that moved {@code bytesMoved} bytes in {@code nanos}. */
   default void onCompaction(long bytesMoved, long nanos) {}
 

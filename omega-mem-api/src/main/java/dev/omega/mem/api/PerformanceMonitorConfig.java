@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 /**
  * Configuration of the performance monitor; the keys are those of {@code omega-mem.conf}.
@@ -24,6 +26,9 @@ import java.util.List;
  *     the dashboard refuses to start beyond loopback without one
  * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code [jmx,
  *     jfr]}; the dashboard is started by {@code dashboard_port} instead
+ * @param jmxName {@code jmx_name}: the JMX {@code ObjectName} of the {@code jmx} exporter's MBean,
+ *     {@value #DEFAULT_JMX_NAME} by default; stable across restarts so that a JMX client's saved
+ *     queries keep working. A second system in the same JVM needs a name of its own.
  */
 public record PerformanceMonitorConfig(
     boolean enableRealTimeMonitoring,
@@ -35,10 +40,14 @@ public record PerformanceMonitorConfig(
     int dashboardPort,
     String dashboardHost,
     String dashboardToken,
-    List<String> exporters) {
+    List<String> exporters,
+    String jmxName) {
 
   /** Fewest characters a {@code dashboard_token} may have: a guess must not be practical. */
   public static final int MIN_TOKEN_LENGTH = 16;
+
+  /** The MBean's name unless {@code jmx_name} says otherwise. */
+  public static final String DEFAULT_JMX_NAME = "dev.omega.mem:type=OmegaMemory,name=omega";
 
   public PerformanceMonitorConfig {
     List<ConfigProblem> problems = new ArrayList<>();
@@ -82,7 +91,23 @@ public record PerformanceMonitorConfig(
     } else {
       exporters = List.copyOf(new LinkedHashSet<>(exporters));
     }
+    if (!acceptableObjectName(jmxName)) {
+      problems.add(
+          new ConfigProblem(
+              "jmx_name", jmxName, "a JMX ObjectName without wildcards, domain:key=value[,...]"));
+    }
     ConfigurationException.throwIfAny(problems);
+  }
+
+  private static boolean acceptableObjectName(String name) {
+    if (name == null) {
+      return false;
+    }
+    try {
+      return !new ObjectName(name).isPattern();
+    } catch (MalformedObjectNameException e) {
+      return false;
+    }
   }
 
   private static boolean acceptableToken(String token) {
@@ -117,6 +142,8 @@ public record PerformanceMonitorConfig(
         + hidden(dashboardToken)
         + ", exporters="
         + exporters
+        + ", jmxName="
+        + jmxName
         + "]";
   }
 
@@ -140,7 +167,8 @@ public record PerformanceMonitorConfig(
         .dashboardPort(dashboardPort)
         .dashboardHost(dashboardHost)
         .dashboardToken(dashboardToken)
-        .exporters(exporters);
+        .exporters(exporters)
+        .jmxName(jmxName);
   }
 
   /** Builder; {@link #build()} validates every field at once. */
@@ -155,6 +183,7 @@ public record PerformanceMonitorConfig(
     private String dashboardHost = "127.0.0.1";
     private String dashboardToken;
     private List<String> exporters = List.of();
+    private String jmxName = DEFAULT_JMX_NAME;
 
     private Builder() {}
 
@@ -208,6 +237,11 @@ public record PerformanceMonitorConfig(
       return this;
     }
 
+    public Builder jmxName(String value) {
+      this.jmxName = value;
+      return this;
+    }
+
     public PerformanceMonitorConfig build() {
       return new PerformanceMonitorConfig(
           enableRealTimeMonitoring,
@@ -219,7 +253,8 @@ public record PerformanceMonitorConfig(
           dashboardPort,
           dashboardHost,
           dashboardToken,
-          exporters);
+          exporters,
+          jmxName);
     }
   }
 }

@@ -311,10 +311,8 @@ final class DashboardServer implements MetricsExporter {
                 PrometheusText.write(
                     system.manager().getStatistics(),
                     monitor.getMemoryMetrics(),
-                    system
-                        .heap()
-                        .map(ManagedHeap::collector)
-                        .map(c -> c.getCollectionStatistics())));
+                    system.heap().map(ManagedHeap::collector).map(c -> c.getCollectionStatistics()),
+                    system.heap().map(ManagedHeap::objectCount)));
         default ->
             BoundedHttpServer.Response.text(
                 404,

@@ -293,7 +293,7 @@ class DashboardServerTest {
     Path file = dir.resolve("history.tsv");
     int stored = 20_000;
     List<MemoryMetrics> samples = new ArrayList<>(stored);
-    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0);
+    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0, 0);
     Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
     for (int i = 0; i < stored; i++) {
       samples.add(
