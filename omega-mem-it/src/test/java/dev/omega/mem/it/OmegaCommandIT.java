@@ -46,9 +46,11 @@ class OmegaCommandIT {
     Run r = omega("memory", "--report", "--operations", "200000");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("Omega Memory report"), r.out());
-    assertTrue(r.out().contains("churn: 200,000 operations"), r.out());
+    assertTrue(r.out().contains("mixed: 200,000 operations"), r.out());
     assertTrue(r.out().contains("0 errors"), r.out());
     assertTrue(r.out().contains("size class"), r.out());
+    assertTrue(r.out().contains("allocation site(s) by live bytes"), r.out());
+    assertTrue(!r.out().contains("\u001b") && !r.err().contains("\u001b"), "no escape codes");
   }
 
   @Test
@@ -98,7 +100,8 @@ class OmegaCommandIT {
     Run workload = omega("memory", "--report", "--workload", "nope");
     assertEquals(2, workload.exit());
     assertTrue(
-        workload.err().contains("expected one of churn, binary-trees, cycles"), workload.err());
+        workload.err().contains("expected one of mixed, churn, binary-trees, cycles"),
+        workload.err());
     Path conf = dir.resolve("bad.conf");
     Files.writeString(conf, "block_size = 1000\n");
     Run badConfig = omega("memory", "--report", "--config", conf.toString());

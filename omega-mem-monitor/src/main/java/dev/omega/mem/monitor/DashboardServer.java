@@ -6,6 +6,7 @@ import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.monitor.PerformanceMonitor;
 import dev.omega.mem.api.monitor.PerformanceReport;
+import dev.omega.mem.json.JsonWriter;
 import dev.omega.mem.spi.MetricsExporter;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.io.IOException;
@@ -286,14 +287,14 @@ final class DashboardServer implements MetricsExporter {
           status.put("current", MonitorReport.metrics(report.current()));
           status.put("alerts", report.alerts().size());
           status.put("bottlenecks", report.bottlenecks().size());
-          yield ok(JSON, Json.write(status));
+          yield ok(JSON, JsonWriter.compact(status));
         }
         case "/api/diagnosis" -> {
           List<String> findings = report(0).bottlenecks();
           if (format.equals("text")) {
             yield ok(TEXT, findings.isEmpty() ? "" : String.join("\n", findings) + "\n");
           }
-          yield ok(JSON, Json.write(findings));
+          yield ok(JSON, JsonWriter.compact(findings));
         }
         case "/api/sites" -> {
           List<AllocationSiteProfile.SiteFigures> sites =
@@ -303,7 +304,7 @@ final class DashboardServer implements MetricsExporter {
           if (format.equals("text")) {
             yield ok(TEXT, MonitorReport.allocationSitesText(sites));
           }
-          yield ok(JSON, Json.write(MonitorReport.allocationSites(sites)));
+          yield ok(JSON, JsonWriter.compact(MonitorReport.allocationSites(sites)));
         }
         case "/metrics" ->
             ok(
@@ -349,7 +350,7 @@ final class DashboardServer implements MetricsExporter {
   String metricsJson() {
     PerformanceReport report = report(HISTORY_ON_PAGE);
     if (report instanceof MonitorReport ours) {
-      return Json.write(ours.toMap(HISTORY_ON_PAGE));
+      return JsonWriter.compact(ours.toMap(HISTORY_ON_PAGE));
     }
     return report.toJson();
   }

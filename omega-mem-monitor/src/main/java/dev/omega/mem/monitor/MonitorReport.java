@@ -10,6 +10,7 @@ import dev.omega.mem.api.monitor.LatencySummary;
 import dev.omega.mem.api.monitor.MemoryMetrics;
 import dev.omega.mem.api.monitor.PerformanceAlert;
 import dev.omega.mem.api.monitor.PerformanceReport;
+import dev.omega.mem.json.JsonWriter;
 import dev.omega.mem.monitor.AllocationSiteProfile.SiteFigures;
 import dev.omega.mem.monitor.SamplingPerformanceMonitor.LeakSite;
 import java.io.IOException;
@@ -58,7 +59,7 @@ record MonitorReport(
 
   @Override
   public String toJson() {
-    return Json.write(toMap(Integer.MAX_VALUE));
+    return JsonWriter.compact(toMap(Integer.MAX_VALUE));
   }
 
   /** The report as nested maps and lists, with at most {@code historyLimit} recent samples. */
@@ -335,7 +336,7 @@ record MonitorReport(
 
   @Override
   public String toHtml() {
-    return page(Json.write(toMap(Integer.MAX_VALUE)), false);
+    return page(JsonWriter.compact(toMap(Integer.MAX_VALUE)), false);
   }
 
   /** The dashboard page; {@code live} makes it poll the API instead of showing {@code data}. */
