@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import javax.management.MalformedObjectNameException;
-import javax.management.ObjectName;
 
 /**
  * Configuration of the performance monitor; the keys are those of {@code omega-mem.conf}.
@@ -99,16 +97,18 @@ public record PerformanceMonitorConfig(
     ConfigurationException.throwIfAny(problems);
   }
 
+  /**
+   * Whether {@code name} is a JMX ObjectName without wildcards: {@code domain:key=value[,...]},
+   * with unquoted values. Checked by hand because this module imports nothing beyond {@code
+   * java.*}.
+   */
   private static boolean acceptableObjectName(String name) {
-    if (name == null) {
-      return false;
-    }
-    try {
-      return !new ObjectName(name).isPattern();
-    } catch (MalformedObjectNameException e) {
-      return false;
-    }
+    return name != null && name.matches(OBJECT_NAME);
   }
+
+  /** Domain, then one or more key=value properties; no wildcard, quote or newline anywhere. */
+  private static final String OBJECT_NAME =
+      "[^:*?\"\\n]+:[^:,=*?\"\\n]+=[^:,=*?\"\\n]+(,[^:,=*?\"\\n]+=[^:,=*?\"\\n]+)*";
 
   private static boolean acceptableToken(String token) {
     return token.length() >= MIN_TOKEN_LENGTH && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);

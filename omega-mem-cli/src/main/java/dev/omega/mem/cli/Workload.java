@@ -26,7 +26,8 @@ enum Workload {
    * (slot 1, which makes every structure a cycle). When the scope closes the structure is garbage,
    * except one in {@value #KEPT_EVERY} that becomes a global root, held in a window of {@value
    * #KEPT_WINDOW} per thread (the oldest is unrooted when a new one comes), so that some objects
-   * live long enough to be promoted.
+   * live long enough to be promoted. After the timed run a full collection (untimed) reclaims what
+   * is left.
    */
   MIXED(
       "mixed",
@@ -39,12 +40,17 @@ enum Workload {
         throws InterruptedException {
       MemoryManager manager = omega.memoryManager();
       ManagedHeap heap = omega.heap();
-      return inThreads(
-          name,
-          threads,
-          operations,
-          (id, perThread, errors) ->
-              mixed(manager, heap, new SplittableRandom(seed + id), perThread, errors, id));
+      Result result =
+          inThreads(
+              name,
+              threads,
+              operations,
+              (id, perThread, errors) ->
+                  mixed(manager, heap, new SplittableRandom(seed + id), perThread, errors, id));
+      // Everything the run made is unrooted by now: collect it (untimed), so that the run leaves
+      // the heap as it found it, as churn leaves the manager.
+      omega.garbageCollector().forceCollection();
+      return result;
     }
 
     private static void mixed(
