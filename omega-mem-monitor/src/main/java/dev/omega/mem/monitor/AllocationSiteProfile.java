@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 
@@ -19,17 +20,22 @@ import java.util.stream.Stream;
  * still live.
  *
  * <p>Terms. A <em>sampled allocation</em> is one the manager times and reports (about one in
- * {@value AllocationListener#SAMPLING_INTERVAL} per thread); nothing else is profiled, so the cost
- * stays within the monitor's. Its <em>site</em> is the first {@value #FRAMES} stack frames below
- * Omega's own library frames (the manager, the managed heap, the monitor): the application code
- * that asked for memory. A frame is written {@code class.method(File:line)}. The built-in workloads
- * of the command line are an application of the library, so their frames are sites.
+ * {@value AllocationListener#SAMPLING_INTERVAL} per thread); of those, one in {@code oneIn} chosen
+ * at random ({@value #DEFAULT_ONE_IN} by default) is <em>profiled</em>, so about one allocation in
+ * {@link #samplingInterval()}. Nothing else is profiled. The stack walk costs microseconds (about 3
+ * µs for a short stack on a loaded 2-core machine), which over every timed allocation would be
+ * about 3 ns per allocation, some 10 % of a 25 ns allocate+free; one in {@value #DEFAULT_ONE_IN} of
+ * them brings that to a fraction of a nanosecond. Its <em>site</em> is the first {@value #FRAMES}
+ * stack frames below Omega's own library frames (the manager, the managed heap, the monitor): the
+ * application code that asked for memory. A frame is written {@code class.method(File:line)}. The
+ * built-in workloads of the command line are an application of the library, so their frames are
+ * sites.
  *
- * <p>Figures per site, all of sampled blocks: <em>total</em> blocks and bytes ever allocated there;
- * <em>live</em> blocks and bytes not yet freed (a free decrements its own site, whichever thread
- * frees it); <em>leaked</em> blocks and bytes that became unreachable in Java without a free. Each
- * sampled block stands for about {@value AllocationListener#SAMPLING_INTERVAL} allocations of the
- * same kind.
+ * <p>Figures per site, all of profiled blocks: <em>total</em> blocks and bytes ever allocated
+ * there; <em>live</em> blocks and bytes not yet freed (a free decrements its own site, whichever
+ * thread frees it); <em>leaked</em> blocks and bytes that became unreachable in Java without a
+ * free. Each profiled block stands for about {@link #samplingInterval()} allocations of the same
+ * kind.
  *
  * <p>Layout. Two Caffeine caches:
  *
@@ -45,8 +51,7 @@ import java.util.stream.Stream;
  * allocated nothing for the expiry, are dropped with their figures. A block sampled at a dropped
  * site still decrements that (no longer listed) site when freed. {@code samples} holds the live
  * sampled blocks weakly, so a block dropped without a free leaves it on its own and is counted as
- * leaked; it has no size bound, being about {@code 1/}{@value AllocationListener#SAMPLING_INTERVAL}
- * of the live blocks.
+ * leaked; it has no size bound, being about one in {@link #samplingInterval()} of the live blocks.
  *
  * <p>Thread safety: thread-safe. Both caches are concurrent, the counters are {@link LongAdder}s,
  * and no lock is taken. Figures read while allocations go on are each exact, but not a consistent
@@ -55,6 +60,9 @@ import java.util.stream.Stream;
 final class AllocationSiteProfile {
   /** Frames that make one site: enough to tell two callers of a helper apart. */
   static final int FRAMES = 4;
+
+  /** Default share of the timed allocations that are profiled: one in this many. */
+  static final int DEFAULT_ONE_IN = 8;
 
   /** Default size bound of the site cache. */
   static final long DEFAULT_MAXIMUM_SITES = 4_096;
@@ -79,14 +87,21 @@ final class AllocationSiteProfile {
   private static final StackWalker WALKER = StackWalker.getInstance();
 
   private final List<String> libraryPackages;
+  private final int oneIn;
   private final Cache<List<String>, Site> sites;
   private final Cache<MemoryBlock, Sample> samples;
 
   AllocationSiteProfile() {
-    this(DEFAULT_MAXIMUM_SITES, DEFAULT_EXPIRY, LIBRARY_PACKAGES);
+    this(DEFAULT_MAXIMUM_SITES, DEFAULT_EXPIRY, LIBRARY_PACKAGES, DEFAULT_ONE_IN);
   }
 
-  AllocationSiteProfile(long maximumSites, Duration expiry, List<String> libraryPackages) {
+  /** {@code oneIn}: profile one timed allocation in this many, at random; 1 profiles them all. */
+  AllocationSiteProfile(
+      long maximumSites, Duration expiry, List<String> libraryPackages, int oneIn) {
+    if (oneIn < 1) {
+      throw new IllegalArgumentException("one in must be positive, got " + oneIn);
+    }
+    this.oneIn = oneIn;
     if (maximumSites < 1) {
       throw new IllegalArgumentException("maximum sites must be positive, got " + maximumSites);
     }
@@ -115,11 +130,18 @@ final class AllocationSiteProfile {
   }
 
   /**
-   * Records a sampled allocation of {@code block} made by the calling thread; its site is read from
-   * the calling thread's stack.
+   * Considers a timed allocation of {@code block} made by the calling thread: one in {@code oneIn}
+   * is profiled, its site read from the calling thread's stack.
    */
   void allocated(MemoryBlock block, long size) {
-    allocated(block, size, WALKER.walk(this::siteOf));
+    if (oneIn == 1 || ThreadLocalRandom.current().nextInt(oneIn) == 0) {
+      allocated(block, size, WALKER.walk(this::siteOf));
+    }
+  }
+
+  /** About how many allocations one profiled block stands for. */
+  long samplingInterval() {
+    return (long) AllocationListener.SAMPLING_INTERVAL * oneIn;
   }
 
   /** Records a sampled allocation of {@code block} at the site {@code frames}. */

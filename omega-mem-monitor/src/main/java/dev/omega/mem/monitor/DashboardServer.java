@@ -301,10 +301,14 @@ final class DashboardServer implements MetricsExporter {
               monitor instanceof SamplingPerformanceMonitor ours
                   ? ours.siteProfile().top(SamplingPerformanceMonitor.TOP_SITES_IN_REPORT)
                   : List.of();
+          long interval =
+              monitor instanceof SamplingPerformanceMonitor ours
+                  ? ours.siteProfile().samplingInterval()
+                  : 0;
           if (format.equals("text")) {
-            yield ok(TEXT, MonitorReport.allocationSitesText(sites));
+            yield ok(TEXT, MonitorReport.allocationSitesText(sites, interval));
           }
-          yield ok(JSON, JsonWriter.compact(MonitorReport.allocationSites(sites)));
+          yield ok(JSON, JsonWriter.compact(MonitorReport.allocationSites(sites, interval)));
         }
         case "/metrics" ->
             ok(

@@ -1,6 +1,5 @@
 package dev.omega.mem.monitor;
 
-import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.LeakDetectionLevel;
 import dev.omega.mem.api.MemoryManagerConfig;
 import dev.omega.mem.api.MemoryPool;
@@ -33,6 +32,7 @@ final class Diagnosis {
       MemoryStatistics s,
       List<LeakSite> leakSites,
       List<SiteFigures> leakingSites,
+      long siteSamplingInterval,
       CollectionEvent longestCollection) {
     MemoryManagerConfig managerConfig = system.manager().config();
     // Leaks grouped by site: leak detection's tracked blocks, then the site profile's sampled ones.
@@ -45,13 +45,13 @@ final class Diagnosis {
     for (SiteFigures site :
         leakingSites.subList(0, Math.min(LEAK_SITES_LISTED, leakingSites.size()))) {
       add(
-          "allocation site %s%s: %d sampled block(s) (%s, about %d blocks in all) became"
+          "allocation site %s%s: %d profiled block(s) (%s, about %d blocks in all) became"
               + " unreachable without deallocate: free them there",
           site.top(),
           site.frames().size() > 1 ? " (from " + site.frames().get(1) + ")" : "",
           site.leakedBlocks(),
           MonitorReport.bytes(site.leakedBytes()),
-          site.leakedBlocks() * AllocationListener.SAMPLING_INTERVAL);
+          site.leakedBlocks() * siteSamplingInterval);
     }
     SizeClassStatistics worstClass = null;
     for (SizeClassStatistics c : s.sizeClasses()) {

@@ -1,6 +1,5 @@
 package dev.omega.mem.monitor;
 
-import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.PageRun;
 import dev.omega.mem.api.PerformanceMonitorConfig;
@@ -42,6 +41,7 @@ record MonitorReport(
     List<LeakSite> leakSites,
     List<SiteFigures> allocationSites,
     List<SiteFigures> leakingAllocationSites,
+    long siteSamplingInterval,
     Optional<CollectionEvent> longestCollection,
     List<PageRun> pageRuns,
     PerformanceMonitorConfig config)
@@ -93,8 +93,9 @@ record MonitorReport(
       sites.add(Map.of("site", site.site(), "blocks", site.blocks(), "bytes", site.bytes()));
     }
     map.put("leak_sites", sites);
-    map.put("allocation_sites", allocationSites(allocationSites));
-    map.put("leaking_allocation_sites", allocationSites(leakingAllocationSites));
+    map.put("allocation_sites", allocationSites(allocationSites, siteSamplingInterval));
+    map.put(
+        "leaking_allocation_sites", allocationSites(leakingAllocationSites, siteSamplingInterval));
     map.put("page_map", pageMap());
     Map<String, Object> thresholds = new LinkedHashMap<>();
     thresholds.put("allocation_time_ns", config.performanceThresholds().allocationTime().toNanos());
@@ -107,12 +108,12 @@ record MonitorReport(
   }
 
   /**
-   * The profile's sites as the JSON lists them: figures of sampled blocks, each standing for about
+   * The profile's sites as the JSON lists them: figures of profiled blocks, each standing for about
    * {@code sampling_interval} allocations.
    */
-  static Map<String, Object> allocationSites(List<SiteFigures> sites) {
+  static Map<String, Object> allocationSites(List<SiteFigures> sites, long samplingInterval) {
     Map<String, Object> map = new LinkedHashMap<>();
-    map.put("sampling_interval", AllocationListener.SAMPLING_INTERVAL);
+    map.put("sampling_interval", samplingInterval);
     List<Object> rows = new ArrayList<>();
     for (SiteFigures f : sites) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -209,7 +210,7 @@ record MonitorReport(
           bytes(site.bytes()),
           site.site());
     }
-    out.append(allocationSitesText(allocationSites));
+    out.append(allocationSitesText(allocationSites, siteSamplingInterval));
     line(out, "history     %d sample(s)", history.size());
     line(out, "");
     if (bottlenecks.isEmpty()) {
@@ -274,7 +275,7 @@ record MonitorReport(
   }
 
   /** The top allocation sites, a line each, with their callers indented below. */
-  static String allocationSitesText(List<SiteFigures> sites) {
+  static String allocationSitesText(List<SiteFigures> sites, long samplingInterval) {
     StringBuilder out = new StringBuilder();
     if (sites.isEmpty()) {
       line(out, "sites       no sampled allocations yet");
@@ -282,10 +283,10 @@ record MonitorReport(
     }
     line(
         out,
-        "sites       top %d allocation site(s) by live bytes, of sampled blocks (1 allocation in %d"
-            + " per thread):",
+        "sites       top %d allocation site(s) by live bytes, of profiled blocks (about 1"
+            + " allocation in %,d):",
         sites.size(),
-        AllocationListener.SAMPLING_INTERVAL);
+        samplingInterval);
     for (SiteFigures f : sites) {
       line(
           out,

@@ -56,9 +56,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Cost: while stopped, no listener is registered, so the manager's hot path times nothing and
  * calls nothing (the manager skips timing when it has no listener). While running, the manager
  * times about one call in {@value AllocationListener#SAMPLING_INTERVAL} per thread and this class
- * adds one atomic increment per timed call ({@link LatencyHistogram}) and, for the same calls, a
- * stack walk and two cache updates for the {@link AllocationSiteProfile}; frees of those sampled
- * blocks update the profile too. Everything else happens on the sampler thread.
+ * adds one atomic increment per timed call ({@link LatencyHistogram}) and, for one in {@value
+ * AllocationSiteProfile#DEFAULT_ONE_IN} of the timed allocations, a stack walk and two cache
+ * updates for the {@link AllocationSiteProfile}; each free of a timed block is one cache lookup.
+ * Everything else happens on the sampler thread.
  *
  * <p>Windows: each history sample describes the interval since the previous sample (latency
  * percentiles, allocation rate, longest pause). {@link #getMemoryMetrics()} describes everything
@@ -89,7 +90,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   private final AtomicReference<CollectionEvent> longestCollection = new AtomicReference<>();
   private final LongAdder leaksSeen = new LongAdder();
   private final Map<String, long[]> leakSites = new ConcurrentHashMap<>();
-  private final AllocationSiteProfile siteProfile = new AllocationSiteProfile();
+  private final AllocationSiteProfile siteProfile;
   private final ConcurrentLinkedQueue<double[]> pendingPressure = new ConcurrentLinkedQueue<>();
   private final List<AlertListener> alertListeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<MemoryMetrics> history = new ArrayDeque<>();
@@ -130,6 +131,17 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
       MonitoredSystem system,
       Clock clock,
       Duration historyFlushPeriod) {
+    this(config, system, clock, historyFlushPeriod, new AllocationSiteProfile());
+  }
+
+  /** {@code siteProfile}: where the timed allocations' sites go. */
+  SamplingPerformanceMonitor(
+      PerformanceMonitorConfig config,
+      MonitoredSystem system,
+      Clock clock,
+      Duration historyFlushPeriod,
+      AllocationSiteProfile siteProfile) {
+    this.siteProfile = Objects.requireNonNull(siteProfile, "site profile is null");
     this.config = Objects.requireNonNull(config, "config is null");
     this.system = Objects.requireNonNull(system, "system is null");
     this.clock = clock;
@@ -494,6 +506,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
             statistics,
             leakSites(),
             leakingSites,
+            siteProfile.samplingInterval(),
             longestCollection.get());
     return new MonitorReport(
         Instant.now(clock),
@@ -506,6 +519,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         leakSites(),
         siteProfile.top(TOP_SITES_IN_REPORT),
         leakingSites,
+        siteProfile.samplingInterval(),
         Optional.ofNullable(longestCollection.get()),
         manager.pools().isEmpty() ? List.of() : manager.pools().get(0).pageRuns(),
         config);

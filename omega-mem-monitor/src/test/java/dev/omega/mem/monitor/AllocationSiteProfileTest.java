@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.monitor.AllocationSiteProfile.SiteFigures;
 import example.app.SiteAllocatingApp;
@@ -17,7 +18,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class AllocationSiteProfileTest {
-  private final AllocationSiteProfile profile = new AllocationSiteProfile();
+  /** A profile of every timed allocation, so that counts are exact. */
+  static AllocationSiteProfile everyTimedAllocation() {
+    return new AllocationSiteProfile(
+        AllocationSiteProfile.DEFAULT_MAXIMUM_SITES,
+        AllocationSiteProfile.DEFAULT_EXPIRY,
+        AllocationSiteProfile.LIBRARY_PACKAGES,
+        1);
+  }
+
+  private final AllocationSiteProfile profile = everyTimedAllocation();
   private final SiteAllocatingApp app = new SiteAllocatingApp(FakeBlocks::of, profile::allocated);
 
   private static SiteFigures site(List<SiteFigures> sites, String method) {
@@ -74,6 +84,20 @@ class AllocationSiteProfileTest {
   }
 
   @Test
+  void allocated_byDefault_profilesAboutOneTimedAllocationInEight() {
+    AllocationSiteProfile sampled = new AllocationSiteProfile();
+    SiteAllocatingApp sampledApp = new SiteAllocatingApp(FakeBlocks::of, sampled::allocated);
+
+    List<MemoryBlock> kept = sampledApp.smallBuffers(16_000);
+
+    long profiled = site(sampled.top(1), "smallBuffers").totalBlocks();
+    // Binomial(16000, 1/8): mean 2000, standard deviation 42; 1700..2300 is beyond 7 of them.
+    assertTrue(profiled > 1_700 && profiled < 2_300, "profiled " + profiled);
+    assertEquals(8L * AllocationListener.SAMPLING_INTERVAL, sampled.samplingInterval());
+    assertEquals(16_000, kept.size());
+  }
+
+  @Test
   void freed_decreasesLiveOfItsOwnSiteOnly_andKeepsTotals() {
     List<MemoryBlock> small = app.smallBuffers(4);
     app.pageBuffers(2);
@@ -104,7 +128,7 @@ class AllocationSiteProfileTest {
   void allocated_manyDistinctSites_staysWithinTheSizeBound() {
     AllocationSiteProfile bounded =
         new AllocationSiteProfile(
-            100, Duration.ofMinutes(1), AllocationSiteProfile.LIBRARY_PACKAGES);
+            100, Duration.ofMinutes(1), AllocationSiteProfile.LIBRARY_PACKAGES, 1);
 
     for (int i = 0; i < 20_000; i++) {
       bounded.allocated(FakeBlocks.of(16), 16, List.of("gen.Code" + i + ".run(Code.java:1)"));
@@ -120,12 +144,12 @@ class AllocationSiteProfileTest {
     IllegalArgumentException size =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new AllocationSiteProfile(0, Duration.ofMinutes(1), List.of()));
+            () -> new AllocationSiteProfile(0, Duration.ofMinutes(1), List.of(), 1));
     assertEquals("maximum sites must be positive, got 0", size.getMessage());
     IllegalArgumentException expiry =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new AllocationSiteProfile(10, Duration.ZERO, List.of()));
+            () -> new AllocationSiteProfile(10, Duration.ZERO, List.of(), 1));
     assertEquals("expiry must be positive, got PT0S", expiry.getMessage());
   }
 

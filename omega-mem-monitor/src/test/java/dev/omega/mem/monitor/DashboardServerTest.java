@@ -58,7 +58,12 @@ class DashboardServerTest {
   private InetSocketAddress start(
       PerformanceMonitorConfig config, BoundedHttpServer.Limits limits) {
     SamplingPerformanceMonitor monitor =
-        new SamplingPerformanceMonitor(config, fake.system(), Clock.systemUTC());
+        new SamplingPerformanceMonitor(
+            config,
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation());
     toClose.add(monitor);
     DashboardServer dashboard = new DashboardServer(monitor, fake.system(), config, limits);
     dashboard.start();
@@ -228,7 +233,12 @@ class DashboardServerTest {
   void start_beyondLoopbackWithoutAToken_isRefused() {
     PerformanceMonitorConfig config = config().dashboardHost("0.0.0.0").build();
     SamplingPerformanceMonitor monitor =
-        new SamplingPerformanceMonitor(config, fake.system(), Clock.systemUTC());
+        new SamplingPerformanceMonitor(
+            config,
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation());
     toClose.add(monitor);
     DashboardServer dashboard = new DashboardServer(monitor, fake.system(), config);
     toClose.add(dashboard);

@@ -76,7 +76,13 @@ class SamplingPerformanceMonitorTest {
 
   @Test
   void report_listsSampledAllocationSites_andFreesLowerTheirLiveFigures() throws Exception {
-    try (SamplingPerformanceMonitor monitor = monitor(slow().build())) {
+    try (SamplingPerformanceMonitor monitor =
+        new SamplingPerformanceMonitor(
+            slow().build(),
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation())) {
       monitor.startMonitoring();
       AllocationListener listener = fake.allocationListeners.get(0);
       SiteAllocatingApp app =
