@@ -106,6 +106,12 @@ final class AllocationListeners {
     }
   }
 
+  void compactionStarting() {
+    for (AllocationListener observer : listenerArray) {
+      observer.onCompactionStarting();
+    }
+  }
+
   void compaction(long moved, long nanos) {
     for (AllocationListener observer : listenerArray) {
       observer.onCompaction(moved, nanos);

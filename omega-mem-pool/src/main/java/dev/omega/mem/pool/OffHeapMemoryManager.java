@@ -95,7 +95,18 @@ final class OffHeapMemoryManager implements MemoryManager {
     this.config = context.manager();
     this.pool = new OffHeapPool(context.pool(), context.strategy());
     this.pool.initialize();
-    this.pool.observeCompactions(listeners::compaction);
+    this.pool.observeCompactions(
+        new OffHeapPool.CompactionObserver() {
+          @Override
+          public void starting() {
+            listeners.compactionStarting();
+          }
+
+          @Override
+          public void compacted(long bytesMoved, long nanos) {
+            listeners.compaction(bytesMoved, nanos);
+          }
+        });
     this.collector = context.collector();
     this.pressure = new PressureTracker(pool, config.pressureLevels());
     long reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
