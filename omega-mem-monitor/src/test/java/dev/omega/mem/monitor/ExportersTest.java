@@ -11,6 +11,8 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.ConfigurationException;
@@ -134,8 +136,9 @@ class ExportersTest {
       assertEquals(200, metrics.statusCode());
       assertTrue(
           metrics.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-      assertTrue(metrics.body().contains("\"allocated_bytes\":12288"), metrics.body());
-      assertTrue(metrics.body().contains("\"page_map\":{\"total_pages\":16"), metrics.body());
+      JsonNode api = new ObjectMapper().readTree(metrics.body());
+      assertEquals(12_288, api.path("current").path("allocated_bytes").asLong(), metrics.body());
+      assertEquals(16, api.path("page_map").path("total_pages").asLong(), metrics.body());
 
       String prometheus = get(http, base.resolve("/metrics")).body();
       assertTrue(
