@@ -19,11 +19,34 @@ public interface AllocationListener {
   /** A sampled allocation of {@code size} bytes that took {@code nanos}. */
   default void onAllocation(long size, long nanos) {}
 
+  /**
+   * A sampled allocation, with the block it handed out: what the manager calls. The manager
+   * remembers that {@code block} was sampled and calls {@link #onSampledFree} when it is freed, so
+   * a listener can keep live figures for the sampled blocks (an allocation-site profile). The
+   * default forwards to {@link #onAllocation(long, long)}.
+   */
+  default void onAllocation(MemoryBlock block, long size, long nanos) {
+    onAllocation(size, nanos);
+  }
+
+  /**
+   * A block that was reported to {@link #onAllocation(MemoryBlock, long, long)} is being freed
+   * (every such free, not sampled again). Called before the memory is reused; {@code size} is the
+   * block's requested size.
+   */
+  default void onSampledFree(MemoryBlock block, long size) {}
+
   /** A sampled deallocation of {@code size} bytes that took {@code nanos}. */
   default void onDeallocation(long size, long nanos) {}
 
   /** Every refused allocation (not sampled). */
   default void onFailure(long size, Priority priority, AllocationFailure cause) {}
+
+  /**
+   * A compaction is about to start on the calling thread; {@link #onCompaction} follows on the same
+   * thread. A JFR exporter begins its timed event here.
+   */
+  default void onCompactionStarting() {}
 
   /** A compaction that moved {@code bytesMoved} bytes in {@code nanos}. */
   default void onCompaction(long bytesMoved, long nanos) {}

@@ -24,6 +24,9 @@ import java.util.List;
  *     the dashboard refuses to start beyond loopback without one
  * @param exporters {@code exporters}: names of the metrics exporters to start, such as {@code [jmx,
  *     jfr]}; the dashboard is started by {@code dashboard_port} instead
+ * @param jmxName {@code jmx_name}: the JMX {@code ObjectName} of the {@code jmx} exporter's MBean,
+ *     {@value #DEFAULT_JMX_NAME} by default; stable across restarts so that a JMX client's saved
+ *     queries keep working. A second system in the same JVM needs a name of its own.
  */
 public record PerformanceMonitorConfig(
     boolean enableRealTimeMonitoring,
@@ -35,10 +38,14 @@ public record PerformanceMonitorConfig(
     int dashboardPort,
     String dashboardHost,
     String dashboardToken,
-    List<String> exporters) {
+    List<String> exporters,
+    String jmxName) {
 
   /** Fewest characters a {@code dashboard_token} may have: a guess must not be practical. */
   public static final int MIN_TOKEN_LENGTH = 16;
+
+  /** The MBean's name unless {@code jmx_name} says otherwise. */
+  public static final String DEFAULT_JMX_NAME = "dev.omega.mem:type=OmegaMemory,name=omega";
 
   public PerformanceMonitorConfig {
     List<ConfigProblem> problems = new ArrayList<>();
@@ -82,8 +89,26 @@ public record PerformanceMonitorConfig(
     } else {
       exporters = List.copyOf(new LinkedHashSet<>(exporters));
     }
+    if (!acceptableObjectName(jmxName)) {
+      problems.add(
+          new ConfigProblem(
+              "jmx_name", jmxName, "a JMX ObjectName without wildcards, domain:key=value[,...]"));
+    }
     ConfigurationException.throwIfAny(problems);
   }
+
+  /**
+   * Whether {@code name} is a JMX ObjectName without wildcards: {@code domain:key=value[,...]},
+   * with unquoted values. Checked by hand because this module imports nothing beyond {@code
+   * java.*}.
+   */
+  private static boolean acceptableObjectName(String name) {
+    return name != null && name.matches(OBJECT_NAME);
+  }
+
+  /** Domain, then one or more key=value properties; no wildcard, quote or newline anywhere. */
+  private static final String OBJECT_NAME =
+      "[^:*?\"\\n]+:[^:,=*?\"\\n]+=[^:,=*?\"\\n]+(,[^:,=*?\"\\n]+=[^:,=*?\"\\n]+)*";
 
   private static boolean acceptableToken(String token) {
     return token.length() >= MIN_TOKEN_LENGTH && token.chars().allMatch(c -> c > 0x20 && c < 0x7f);
@@ -117,6 +142,8 @@ public record PerformanceMonitorConfig(
         + hidden(dashboardToken)
         + ", exporters="
         + exporters
+        + ", jmxName="
+        + jmxName
         + "]";
   }
 
@@ -140,7 +167,8 @@ public record PerformanceMonitorConfig(
         .dashboardPort(dashboardPort)
         .dashboardHost(dashboardHost)
         .dashboardToken(dashboardToken)
-        .exporters(exporters);
+        .exporters(exporters)
+        .jmxName(jmxName);
   }
 
   /** Builder; {@link #build()} validates every field at once. */
@@ -155,6 +183,7 @@ public record PerformanceMonitorConfig(
     private String dashboardHost = "127.0.0.1";
     private String dashboardToken;
     private List<String> exporters = List.of();
+    private String jmxName = DEFAULT_JMX_NAME;
 
     private Builder() {}
 
@@ -208,6 +237,11 @@ public record PerformanceMonitorConfig(
       return this;
     }
 
+    public Builder jmxName(String value) {
+      this.jmxName = value;
+      return this;
+    }
+
     public PerformanceMonitorConfig build() {
       return new PerformanceMonitorConfig(
           enableRealTimeMonitoring,
@@ -219,7 +253,8 @@ public record PerformanceMonitorConfig(
           dashboardPort,
           dashboardHost,
           dashboardToken,
-          exporters);
+          exporters,
+          jmxName);
     }
   }
 }

@@ -121,6 +121,29 @@ class PerformanceMonitorConfigTest {
   }
 
   @Test
+  void jmxName_byDefault_isStableAndNamesNoCounter() {
+    assertEquals(
+        "dev.omega.mem:type=OmegaMemory,name=omega", PerformanceMonitorConfig.defaults().jmxName());
+    assertEquals(
+        PerformanceMonitorConfig.defaults().jmxName(),
+        PerformanceMonitorConfig.defaults().jmxName());
+  }
+
+  @Test
+  void jmxName_malformedOrAPattern_isRejected() {
+    String expected = "a JMX ObjectName without wildcards, domain:key=value[,...]";
+    assertRejected(
+        () -> PerformanceMonitorConfig.builder().jmxName("no-domain").build(),
+        problem("jmx_name", "no-domain", expected));
+    assertRejected(
+        () -> PerformanceMonitorConfig.builder().jmxName("dev.omega.mem:*").build(),
+        problem("jmx_name", "dev.omega.mem:*", expected));
+    assertRejected(
+        () -> PerformanceMonitorConfig.builder().jmxName(null).build(),
+        problem("jmx_name", null, expected));
+  }
+
+  @Test
   void exporters_repeated_areKeptOnceInTheirFirstOrder() {
     assertEquals(
         List.of("jfr", "jmx"),

@@ -35,12 +35,25 @@ public final class OmegaCommand implements Runnable {
   }
 
   /**
+   * Colour only on a terminal. Since Java 22 {@link System#console()} is not null when output is
+   * redirected, so picocli's own check ({@code Ansi.AUTO}) would send escape codes into pipes and
+   * files; {@link java.io.Console#isTerminal()} tells.
+   */
+  static CommandLine.Help.Ansi ansi() {
+    java.io.Console console = System.console();
+    return console != null && console.isTerminal()
+        ? CommandLine.Help.Ansi.AUTO
+        : CommandLine.Help.Ansi.OFF;
+  }
+
+  /**
    * The command line as {@link #main} runs it; tests give it their own writers. A configuration
    * rejected anywhere (the file, or a plugin name only the assembly can check) is a usage error:
    * its message, exit code 2.
    */
   static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new OmegaCommand());
+    commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(ansi()));
     commandLine
         .getSubcommands()
         .get("test")

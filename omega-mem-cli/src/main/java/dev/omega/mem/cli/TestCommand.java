@@ -1,5 +1,6 @@
 package dev.omega.mem.cli;
 
+import dev.omega.mem.json.JsonWriter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -219,7 +220,7 @@ final class TestCommand implements Callable<Integer> {
         return 1;
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.print(JsonWriter.write(toJson(results, exit)));
+      out.print(JsonWriter.pretty(toJson(results, exit)));
       out.flush();
       return exit;
     } finally {

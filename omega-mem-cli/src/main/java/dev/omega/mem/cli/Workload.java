@@ -10,61 +10,124 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** The built-in workloads that drive an embedded instance so a new user sees real figures. */
+/**
+ * The built-in workloads that drive an embedded instance so a new user sees real figures. Each says
+ * what one of its operations includes ({@link #operation}), so that a per-operation figure can be
+ * read against a benchmark's.
+ */
 enum Workload {
   /**
-   * Larson-style churn: each thread keeps 1,024 live blocks, frees one and allocates 16..1024 B.
+   * The default: the whole system at once. Each thread runs churn through the manager and, in the
+   * same loop, builds object graphs on the managed heap and drops most of them, so the collector
+   * runs.
+   *
+   * <p>Heap shape: objects are made in structures of {@value #STRUCTURE} inside one {@link
+   * HeapScope}; each object links to the previous one (slot 0) and back to the structure's head
+   * (slot 1, which makes every structure a cycle). When the scope closes the structure is garbage,
+   * except one in {@value #KEPT_EVERY} that becomes a global root, held in a window of {@value
+   * #KEPT_WINDOW} per thread (the oldest is unrooted when a new one comes), so that some objects
+   * live long enough to be promoted. After the timed run a full collection (untimed) reclaims what
+   * is left.
    */
-  CHURN("churn") {
+  MIXED(
+      "mixed",
+      "free one block and allocate one of 16..1024 B through the MemoryManager (checked write and"
+          + " read), and allocate one managed-heap object (2 reference slots, 16 B payload) and"
+          + " link it into its structure; structures of 64 objects become garbage, 1 in 8 stays"
+          + " rooted for a while") {
     @Override
     Result run(OmegaMemory omega, int threads, long operations, long seed)
         throws InterruptedException {
       MemoryManager manager = omega.memoryManager();
-      long perThread = Math.max(1, operations / threads);
-      List<Thread> workers = new ArrayList<>();
-      long[] checksumErrors = new long[threads];
-      RuntimeException[] failures = new RuntimeException[threads];
-      long started = System.nanoTime();
-      for (int t = 0; t < threads; t++) {
-        int id = t;
-        workers.add(
-            Thread.ofPlatform()
-                .name("omega-churn-" + t)
-                .start(
-                    () -> {
-                      try {
-                        churn(
-                            manager,
-                            new SplittableRandom(seed + id),
-                            perThread,
-                            checksumErrors,
-                            id);
-                      } catch (RuntimeException e) {
-                        failures[id] = e;
-                      }
-                    }));
+      ManagedHeap heap = omega.heap();
+      Result result =
+          inThreads(
+              name,
+              threads,
+              operations,
+              (id, perThread, errors) ->
+                  mixed(manager, heap, new SplittableRandom(seed + id), perThread, errors, id));
+      // Everything the run made is unrooted by now: collect it (untimed), so that the run leaves
+      // the heap as it found it, as churn leaves the manager.
+      omega.garbageCollector().forceCollection();
+      return result;
+    }
+
+    private static void mixed(
+        MemoryManager manager,
+        ManagedHeap heap,
+        SplittableRandom random,
+        long operations,
+        long[] checksumErrors,
+        int id) {
+      MemoryBlock[] slots = new MemoryBlock[1024];
+      for (int i = 0; i < slots.length; i++) {
+        slots[i] = manager.allocate(16 + random.nextInt(1009));
+        slots[i].setLong(0, i);
       }
-      for (Thread worker : workers) {
-        worker.join();
-      }
-      // A worker that died (an exhausted pool) would otherwise leave a run that looks complete.
-      RuntimeException failure = null;
-      for (RuntimeException e : failures) {
-        if (e != null && failure == null) {
-          failure = e;
-        } else if (e != null) {
-          failure.addSuppressed(e);
+      HeapObject[] kept = new HeapObject[KEPT_WINDOW];
+      long op = 0;
+      for (long structure = 0; op < operations; structure++) {
+        try (HeapScope scope = heap.openScope()) {
+          HeapObject head = null;
+          HeapObject previous = null;
+          for (int k = 0; k < STRUCTURE && op < operations; k++, op++) {
+            int i = random.nextInt(slots.length);
+            if (slots[i].getLong(0) != i) {
+              checksumErrors[id]++;
+            }
+            manager.deallocate(slots[i]);
+            slots[i] = manager.allocate(16 + random.nextInt(1009));
+            slots[i].setLong(0, i);
+
+            HeapObject object = heap.allocate(2, 16);
+            object.data().setLong(0, op);
+            if (head == null) {
+              head = object;
+            } else {
+              heap.setReference(previous, 0, object);
+              heap.setReference(object, 1, head);
+            }
+            previous = object;
+          }
+          if (structure % KEPT_EVERY == 0 && head != null) {
+            int w = (int) (structure / KEPT_EVERY % KEPT_WINDOW);
+            if (kept[w] != null) {
+              heap.removeRoot(kept[w]);
+            }
+            heap.addRoot(head);
+            kept[w] = head;
+          }
         }
       }
-      if (failure != null) {
-        throw failure;
+      for (HeapObject root : kept) {
+        if (root != null) {
+          heap.removeRoot(root);
+        }
       }
-      long nanos = System.nanoTime() - started;
-      long errors = 0;
-      for (long e : checksumErrors) {
-        errors += e;
+      for (MemoryBlock block : slots) {
+        manager.deallocate(block);
       }
-      return new Result(name, threads, perThread * threads, nanos, errors);
+    }
+  },
+
+  /**
+   * Larson-style churn: each thread keeps 1,024 live blocks, frees one and allocates 16..1024 B.
+   */
+  CHURN(
+      "churn",
+      "free one block and allocate one of 16..1024 B through the MemoryManager, with a checked"
+          + " write and read; no managed heap") {
+    @Override
+    Result run(OmegaMemory omega, int threads, long operations, long seed)
+        throws InterruptedException {
+      MemoryManager manager = omega.memoryManager();
+      return inThreads(
+          name,
+          threads,
+          operations,
+          (id, perThread, errors) ->
+              churn(manager, new SplittableRandom(seed + id), perThread, errors, id));
     }
 
     private static void churn(
@@ -97,7 +160,10 @@ enum Workload {
    * Binary-trees (Benchmarks Game shape) on the managed heap: short-lived trees around a long-lived
    * one.
    */
-  BINARY_TREES("binary-trees") {
+  BINARY_TREES(
+      "binary-trees",
+      "allocate one 2-slot managed-heap node and link it into a tree, then check it; one thread,"
+          + " no manager calls of its own") {
     @Override
     Result run(OmegaMemory omega, int threads, long operations, long seed) {
       ManagedHeap heap = omega.heap();
@@ -143,7 +209,10 @@ enum Workload {
   },
 
   /** Cyclic garbage: rings of objects dropped unreachable, then a full collection. */
-  CYCLES("cycles") {
+  CYCLES(
+      "cycles",
+      "allocate one managed-heap object (1 slot, 16 B) and link it into a ring of 100; the run ends"
+          + " with a forced full collection, which is timed with it") {
     @Override
     Result run(OmegaMemory omega, int threads, long operations, long seed) {
       ManagedHeap heap = omega.heap();
@@ -167,10 +236,77 @@ enum Workload {
     }
   };
 
+  /** Objects per heap structure in {@link #MIXED}. */
+  static final int STRUCTURE = 64;
+
+  /** One heap structure in this many is kept rooted for a while in {@link #MIXED}. */
+  static final int KEPT_EVERY = 8;
+
+  /** Rooted structures each {@link #MIXED} thread holds at once. */
+  static final int KEPT_WINDOW = 32;
+
   final String name;
 
-  Workload(String name) {
+  /** What one operation of this workload includes, for the report. */
+  final String operation;
+
+  Workload(String name, String operation) {
     this.name = name;
+    this.operation = operation;
+  }
+
+  /** One worker's share of a multi-threaded workload. */
+  @FunctionalInterface
+  interface Worker {
+    void run(int id, long operations, long[] checksumErrors);
+  }
+
+  /**
+   * Runs {@code worker} on {@code threads} platform threads, {@code operations / threads} each,
+   * timed together. What a worker throws is thrown here, the others' suppressed under it.
+   */
+  static Result inThreads(String name, int threads, long operations, Worker worker)
+      throws InterruptedException {
+    long perThread = Math.max(1, operations / threads);
+    List<Thread> workers = new ArrayList<>();
+    long[] checksumErrors = new long[threads];
+    RuntimeException[] failures = new RuntimeException[threads];
+    long started = System.nanoTime();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      workers.add(
+          Thread.ofPlatform()
+              .name("omega-" + name + "-" + t)
+              .start(
+                  () -> {
+                    try {
+                      worker.run(id, perThread, checksumErrors);
+                    } catch (RuntimeException e) {
+                      failures[id] = e;
+                    }
+                  }));
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    // A worker that died (an exhausted pool) would otherwise leave a run that looks complete.
+    RuntimeException failure = null;
+    for (RuntimeException e : failures) {
+      if (e != null && failure == null) {
+        failure = e;
+      } else if (e != null) {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    long nanos = System.nanoTime() - started;
+    long errors = 0;
+    for (long e : checksumErrors) {
+      errors += e;
+    }
+    return new Result(name, threads, perThread * threads, nanos, errors);
   }
 
   /**
@@ -187,7 +323,7 @@ enum Workload {
       }
     }
     throw new IllegalArgumentException(
-        "unknown workload [" + name + "]; expected one of churn, binary-trees, cycles");
+        "unknown workload [" + name + "]; expected one of mixed, churn, binary-trees, cycles");
   }
 
   /**
@@ -198,6 +334,11 @@ enum Workload {
   record Result(String workload, int threads, long operations, long nanos, long errors) {
     double nanosPerOperation() {
       return operations == 0 ? 0 : (double) nanos / operations;
+    }
+
+    /** This run's figures with {@code earlier}'s errors added: one count for both runs. */
+    Result after(Result earlier) {
+      return new Result(workload, threads, operations, nanos, errors + earlier.errors());
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.omega.mem.cli;
 
 import static dev.omega.mem.cli.CommandRun.omega;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * thread, one operation).
  */
 class MemoryCommandTest {
-  /** The smallest workload: churn on one thread, one operation after its 1,024 allocations. */
+  /** The smallest workload: mixed on one thread, one operation after its 1,024 allocations. */
   private static final String[] SMALLEST = {"--threads", "1", "--operations", "1"};
 
   @TempDir Path dir;
@@ -55,7 +56,8 @@ class MemoryCommandTest {
     for (OptionSpec option : options) {
       assertTrue(r.out().contains(option.longestName()), option.longestName() + "\n" + r.out());
     }
-    assertTrue(r.out().contains("churn, binary-trees or cycles"), r.out());
+    assertTrue(r.out().contains("churn, binary-trees or"), r.out());
+    assertTrue(r.out().contains("(default: mixed)"), r.out());
     assertTrue(r.out().contains("0 all well, 1 problems found, 2 usage error"), r.out());
   }
 
@@ -93,7 +95,7 @@ class MemoryCommandTest {
     CommandRun r = omega("memory", "--report", "--workload", "fibonacci");
     assertEquals(2, r.exit(), r.printed());
     assertEquals(
-        "unknown workload [fibonacci]; expected one of churn, binary-trees, cycles",
+        "unknown workload [fibonacci]; expected one of mixed, churn, binary-trees, cycles",
         r.firstErrLine(),
         r.printed());
   }
@@ -169,7 +171,7 @@ class MemoryCommandTest {
     assertTrue(r.noStackTrace(), r.printed());
   }
 
-  /** A churn thread that died of an exhausted pool once left a run reported as clean, exit 0. */
+  /** A worker thread that died of an exhausted pool once left a run reported as clean, exit 0. */
   @Test
   void workloadOutOfMemory_exitsOneWithTheRefusalNotAStackTrace() throws Exception {
     Path conf = config("pool_size = 64KiB\n");
@@ -185,7 +187,7 @@ class MemoryCommandTest {
             "2000");
     assertEquals(1, r.exit(), r.printed());
     assertTrue(
-        r.err().lines().anyMatch(l -> l.startsWith("workload churn failed: cannot allocate ")),
+        r.err().lines().anyMatch(l -> l.startsWith("workload mixed failed: cannot allocate ")),
         r.printed());
     assertTrue(r.noStackTrace(), r.printed());
     assertEquals("", r.out(), "no status for a run that did not finish");
@@ -197,11 +199,54 @@ class MemoryCommandTest {
     assertEquals(0, r.exit(), r.printed());
     JsonNode doc = json(r);
     assertEquals(List.of("run", "pool", "gc"), keys(doc), r.out());
-    assertEquals("churn", doc.path("run").path("workload").asText(), r.out());
+    assertEquals("mixed", doc.path("run").path("workload").asText(), r.out());
     assertEquals(1, doc.path("run").path("operations").asLong(), r.out());
     assertEquals(0, doc.path("run").path("errors").asLong(), r.out());
     assertTrue(doc.path("pool").path("capacity_bytes").asLong() > 0, r.out());
     assertEquals("", r.err(), "json keeps stderr quiet");
+  }
+
+  @Test
+  void reportJson_onTheDefaultWorkload_usesManagerAndHeap_withColdAndWarmFigures()
+      throws Exception {
+    CommandRun r =
+        omega("memory", "--report", "--format", "json", "--threads", "2", "--operations", "60000");
+    assertEquals(0, r.exit(), r.printed());
+    JsonNode doc = json(r);
+    JsonNode run = doc.path("run");
+    assertEquals("mixed", run.path("workload").asText(), r.out());
+    assertTrue(run.path("operation").asText().contains("managed-heap object"), r.out());
+    assertEquals(60_000, run.path("cold").path("operations").asLong(), r.out());
+    assertEquals(60_000, run.path("warm").path("operations").asLong(), r.out());
+    assertTrue(run.path("cold").path("ns_per_operation").asDouble() > 0, r.out());
+    assertEquals(
+        run.path("warm").path("ns_per_operation").asDouble(),
+        run.path("ns_per_operation").asDouble(),
+        r.out());
+    assertEquals(0, run.path("errors").asLong(), r.out());
+    // Both runs went through the manager (1,024 blocks per thread, one free and one allocation
+    // per operation) and through the heap, whose garbage the collector reclaimed.
+    assertTrue(doc.path("manager").path("allocations").asLong() >= 2 * 60_000, r.out());
+    assertTrue(doc.path("gc").path("objects_freed").asLong() > 0, r.out());
+    long collections = 0;
+    for (JsonNode g : doc.path("gc").path("collections_per_generation")) {
+      collections += g.asLong();
+    }
+    assertTrue(collections > 0, "the collector ran: " + r.out());
+  }
+
+  @Test
+  void reportAndHelp_notOnATerminal_printNoEscapeCodes() {
+    for (String[] args :
+        List.of(
+            new String[] {"memory", "--help"},
+            args("memory", "--report"),
+            args("memory", "--diagnose"),
+            args("memory", "--status", "--format", "json"))) {
+      CommandRun r = omega(args);
+      assertFalse(r.out().contains("\u001b"), "escape code in stdout of " + List.of(args));
+      assertFalse(r.err().contains("\u001b"), "escape code in stderr of " + List.of(args));
+    }
   }
 
   @Test

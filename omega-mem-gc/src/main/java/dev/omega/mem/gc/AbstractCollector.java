@@ -254,6 +254,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       CollectorCounters.Reading before = counters.read();
       pauseNanosThisCollection = 0;
       stepGeneration = -1;
+      notifyStarting(cause);
       boolean ran = collectNow(cause);
       if (ran) {
         // A step of an older generation's collection counts no collection until its last step;
@@ -274,6 +275,20 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
       collecting.unlock();
       if (event != null) {
         notifyListeners(event);
+      }
+    }
+  }
+
+  private void notifyStarting(CollectionCause cause) {
+    for (CollectionListener listener : listeners) {
+      try {
+        listener.onCollectionStarting(cause);
+      } catch (RuntimeException e) {
+        System.getLogger("omega.gc")
+            .log(
+                System.Logger.Level.WARNING,
+                "collection listener " + listener + " threw; the collector goes on",
+                e);
       }
     }
   }

@@ -45,9 +45,11 @@ class OmegaCommandIT {
     Run r = omega("memory", "--report", "--operations", "200000");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().contains("Omega Memory report"), r.out());
-    assertTrue(r.out().contains("churn: 200,000 operations"), r.out());
+    assertTrue(r.out().contains("mixed: 200,000 operations"), r.out());
     assertTrue(r.out().contains("0 errors"), r.out());
     assertTrue(r.out().contains("size class"), r.out());
+    assertTrue(r.out().contains("allocation site(s) by live bytes"), r.out());
+    assertTrue(!r.out().contains("\u001b") && !r.err().contains("\u001b"), "no escape codes");
   }
 
   /**
@@ -79,7 +81,8 @@ class OmegaCommandIT {
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.out().startsWith("{"), r.out());
     assertTrue(r.out().contains("\"live_objects\": 0"), r.out());
-    assertTrue(r.out().contains("\"objects_freed\": 20000"), r.out());
+    // The workload runs twice (cold, then warm): 20,000 objects each.
+    assertTrue(r.out().contains("\"objects_freed\": 40000"), r.out());
   }
 
   @Test
@@ -111,7 +114,8 @@ class OmegaCommandIT {
     Run workload = omega("memory", "--report", "--workload", "nope");
     assertEquals(2, workload.exit());
     assertTrue(
-        workload.err().contains("expected one of churn, binary-trees, cycles"), workload.err());
+        workload.err().contains("expected one of mixed, churn, binary-trees, cycles"),
+        workload.err());
     Path conf = dir.resolve("bad.conf");
     Files.writeString(conf, "block_size = 1000\n");
     Run badConfig = omega("memory", "--report", "--config", conf.toString());

@@ -39,7 +39,7 @@ final class BuiltInExporters {
     @Override
     public MetricsExporter create(
         PerformanceMonitor monitor, MonitoredSystem system, PerformanceMonitorConfig config) {
-      return new JmxExporter(monitor, system);
+      return new JmxExporter(monitor, system, config.jmxName());
     }
   }
 

@@ -6,6 +6,7 @@ import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.monitor.PerformanceMonitor;
 import dev.omega.mem.api.monitor.PerformanceReport;
+import dev.omega.mem.json.JsonWriter;
 import dev.omega.mem.spi.MetricsExporter;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.io.IOException;
@@ -40,6 +41,8 @@ import java.util.Set;
  *       #REPORT_LIMIT_CAP}), so that one request never serializes a history of a million samples;
  *   <li>{@code /api/status} the figures of the moment: JSON, or {@code ?format=text};
  *   <li>{@code /api/diagnosis} the bottlenecks: a JSON array, or {@code ?format=text}, one a line;
+ *   <li>{@code /api/sites} the top allocation sites of the sampled allocations (live and total
+ *       blocks and bytes, leaked blocks): JSON, or {@code ?format=text};
  *   <li>{@code /metrics} the Prometheus text format.
  * </ul>
  *
@@ -284,14 +287,28 @@ final class DashboardServer implements MetricsExporter {
           status.put("current", MonitorReport.metrics(report.current()));
           status.put("alerts", report.alerts().size());
           status.put("bottlenecks", report.bottlenecks().size());
-          yield ok(JSON, Json.write(status));
+          yield ok(JSON, JsonWriter.compact(status));
         }
         case "/api/diagnosis" -> {
           List<String> findings = report(0).bottlenecks();
           if (format.equals("text")) {
             yield ok(TEXT, findings.isEmpty() ? "" : String.join("\n", findings) + "\n");
           }
-          yield ok(JSON, Json.write(findings));
+          yield ok(JSON, JsonWriter.compact(findings));
+        }
+        case "/api/sites" -> {
+          List<AllocationSiteProfile.SiteFigures> sites =
+              monitor instanceof SamplingPerformanceMonitor ours
+                  ? ours.siteProfile().top(SamplingPerformanceMonitor.TOP_SITES_IN_REPORT)
+                  : List.of();
+          long interval =
+              monitor instanceof SamplingPerformanceMonitor ours
+                  ? ours.siteProfile().samplingInterval()
+                  : 0;
+          if (format.equals("text")) {
+            yield ok(TEXT, MonitorReport.allocationSitesText(sites, interval));
+          }
+          yield ok(JSON, JsonWriter.compact(MonitorReport.allocationSites(sites, interval)));
         }
         case "/metrics" ->
             ok(
@@ -299,17 +316,15 @@ final class DashboardServer implements MetricsExporter {
                 PrometheusText.write(
                     system.manager().getStatistics(),
                     monitor.getMemoryMetrics(),
-                    system
-                        .heap()
-                        .map(ManagedHeap::collector)
-                        .map(c -> c.getCollectionStatistics())));
+                    system.heap().map(ManagedHeap::collector).map(c -> c.getCollectionStatistics()),
+                    system.heap().map(ManagedHeap::objectCount)));
         default ->
             BoundedHttpServer.Response.text(
                 404,
                 "no page "
                     + path
-                    + "; try /, /api/metrics, /api/report, /api/status, /api/diagnosis or"
-                    + " /metrics\n");
+                    + "; try /, /api/metrics, /api/report, /api/status, /api/diagnosis,"
+                    + " /api/sites or /metrics\n");
       };
     } catch (RuntimeException e) {
       // The connection's thread must survive a failing report; the caller sees why.
@@ -339,7 +354,7 @@ final class DashboardServer implements MetricsExporter {
   String metricsJson() {
     PerformanceReport report = report(HISTORY_ON_PAGE);
     if (report instanceof MonitorReport ours) {
-      return Json.write(ours.toMap(HISTORY_ON_PAGE));
+      return JsonWriter.compact(ours.toMap(HISTORY_ON_PAGE));
     }
     return report.toJson();
   }

@@ -9,12 +9,12 @@ import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionEvent;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.monitor.MemoryMetrics;
+import dev.omega.mem.monitor.AllocationSiteProfile.SiteFigures;
 import dev.omega.mem.monitor.SamplingPerformanceMonitor.LeakSite;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * The troubleshooting guide as code: each check looks at one symptom the OMEGA guide lists (leaks,
@@ -30,15 +30,29 @@ final class Diagnosis {
       PerformanceMonitorConfig monitor,
       MemoryMetrics current,
       MemoryStatistics s,
-      Optional<LeakSite> worstLeak,
+      List<LeakSite> leakSites,
+      List<SiteFigures> leakingSites,
+      long siteSamplingInterval,
       CollectionEvent longestCollection) {
     MemoryManagerConfig managerConfig = system.manager().config();
-    worstLeak.ifPresent(
-        leak ->
-            add(
-                "allocation site %s leaked %d block(s) (%s) that became unreachable without"
-                    + " deallocate: free them there, or hold them in a try-with-resources domain",
-                leak.site(), leak.blocks(), MonitorReport.bytes(leak.bytes())));
+    // Leaks grouped by site: leak detection's tracked blocks, then the site profile's sampled ones.
+    for (LeakSite leak : leakSites.subList(0, Math.min(LEAK_SITES_LISTED, leakSites.size()))) {
+      add(
+          "allocation site %s leaked %d block(s) (%s) that became unreachable without"
+              + " deallocate: free them there, or hold them in a try-with-resources domain",
+          leak.site(), leak.blocks(), MonitorReport.bytes(leak.bytes()));
+    }
+    for (SiteFigures site :
+        leakingSites.subList(0, Math.min(LEAK_SITES_LISTED, leakingSites.size()))) {
+      add(
+          "allocation site %s%s: %d profiled block(s) (%s, about %d blocks in all) became"
+              + " unreachable without deallocate: free them there",
+          site.top(),
+          site.frames().size() > 1 ? " (from " + site.frames().get(1) + ")" : "",
+          site.leakedBlocks(),
+          MonitorReport.bytes(site.leakedBytes()),
+          site.leakedBlocks() * siteSamplingInterval);
+    }
     SizeClassStatistics worstClass = null;
     for (SizeClassStatistics c : s.sizeClasses()) {
       if (c.failures() > 0 && (worstClass == null || c.failures() > worstClass.failures())) {
@@ -133,6 +147,9 @@ final class Diagnosis {
               + " detectLeaks() yourself or turn it on");
     }
   }
+
+  /** Leaking sites named, per source of leak figures. */
+  static final int LEAK_SITES_LISTED = 5;
 
   private void add(String format, Object... args) {
     findings.add(String.format(Locale.ROOT, format, args));

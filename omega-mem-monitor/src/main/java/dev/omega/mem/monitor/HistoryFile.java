@@ -44,7 +44,11 @@ import java.util.Locale;
  * history must not stop the application it describes.
  */
 final class HistoryFile {
-  static final String HEADER =
+  /**
+   * The columns before the latency sums were kept: files with this header are still read, their
+   * sums as 0.
+   */
+  static final String HEADER_WITHOUT_SUMS =
       String.join(
           "\t",
           "timestamp",
@@ -72,7 +76,11 @@ final class HistoryFile {
           "thread_cache_hit_rate",
           "leak_suspects",
           "allocations_per_second");
+
+  static final String HEADER =
+      String.join("\t", HEADER_WITHOUT_SUMS, "alloc_sum_ns", "free_sum_ns", "gc_sum_ns");
   private static final int FIELDS = HEADER.split("\t").length;
+  private static final int FIELDS_WITHOUT_SUMS = HEADER_WITHOUT_SUMS.split("\t").length;
   private static final DateTimeFormatter ASIDE_STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -183,7 +191,12 @@ final class HistoryFile {
       if (header == null) {
         throw new CorruptHistory("the file is empty");
       }
-      if (!header.equals(HEADER)) {
+      int fields;
+      if (header.equals(HEADER)) {
+        fields = FIELDS;
+      } else if (header.equals(HEADER_WITHOUT_SUMS)) {
+        fields = FIELDS_WITHOUT_SUMS;
+      } else {
         throw new CorruptHistory("its first line is not the column header");
       }
       long lineNumber = 1;
@@ -193,10 +206,10 @@ final class HistoryFile {
           continue;
         }
         try {
-          newest.addLast(parse(line));
+          newest.addLast(parse(line, fields));
         } catch (RuntimeException e) {
           throw new CorruptHistory(
-              "line " + lineNumber + " is not " + FIELDS + " fields (" + e.getMessage() + ")");
+              "line " + lineNumber + " is not " + fields + " fields (" + e.getMessage() + ")");
         }
         if (newest.size() > keep) {
           newest.removeFirst();
@@ -231,7 +244,10 @@ final class HistoryFile {
         number(m.poolEfficiency()),
         number(m.threadCacheHitRate()),
         Long.toString(m.leakSuspects()),
-        number(m.allocationsPerSecond()));
+        number(m.allocationsPerSecond()),
+        Long.toString(m.allocationLatency().totalNanos()),
+        Long.toString(m.deallocationLatency().totalNanos()),
+        Long.toString(m.gcPause().totalNanos()));
   }
 
   private static String latency(LatencySummary l) {
@@ -250,9 +266,9 @@ final class HistoryFile {
     return String.format(Locale.ROOT, "%.6f", value);
   }
 
-  private static MemoryMetrics parse(String line) {
+  private static MemoryMetrics parse(String line, int fields) {
     String[] f = line.split("\t", -1);
-    if (f.length != FIELDS) {
+    if (f.length != fields) {
       throw new IllegalArgumentException("found " + f.length + " fields");
     }
     return new MemoryMetrics(
@@ -262,21 +278,26 @@ final class HistoryFile {
         Long.parseLong(f[3]),
         Long.parseLong(f[4]),
         Double.parseDouble(f[5]),
-        latency(f, 6),
-        latency(f, 11),
-        latency(f, 16),
+        latency(f, 6, sum(f, 25)),
+        latency(f, 11, sum(f, 26)),
+        latency(f, 16, sum(f, 27)),
         Double.parseDouble(f[21]),
         Double.parseDouble(f[22]),
         Long.parseLong(f[23]),
         Double.parseDouble(f[24]));
   }
 
-  private static LatencySummary latency(String[] f, int from) {
+  private static long sum(String[] f, int index) {
+    return index < f.length ? Long.parseLong(f[index]) : 0;
+  }
+
+  private static LatencySummary latency(String[] f, int from, long sum) {
     return new LatencySummary(
         Long.parseLong(f[from]),
         Long.parseLong(f[from + 1]),
         Long.parseLong(f[from + 2]),
         Long.parseLong(f[from + 3]),
-        Long.parseLong(f[from + 4]));
+        Long.parseLong(f[from + 4]),
+        sum);
   }
 }

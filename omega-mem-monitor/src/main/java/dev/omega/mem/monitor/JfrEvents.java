@@ -8,13 +8,16 @@ import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timespan;
 
 /**
  * The JDK Flight Recorder events Omega Memory emits. Every one is {@code @Enabled(false)}: a
  * recording must ask for it by name ({@code jfr configure}, a .jfc file, or {@code
  * Recording.enable("dev.omega.mem.Collection")}), so the default JFR profiles stay free of them and
  * an idle exporter costs one {@code isEnabled} check per event.
+ *
+ * <p>Collection and Compaction are timed events: the exporter calls {@code begin()} when the work
+ * starts and {@code commit()} when it ends, so JFR's own start time and duration place them on the
+ * recording's timeline beside the JVM's events, and no field repeats the duration.
  */
 final class JfrEvents {
   private JfrEvents() {}
@@ -40,7 +43,7 @@ final class JfrEvents {
   @Name("dev.omega.mem.Collection")
   @Label("Collection")
   @Category({"Omega Memory"})
-  @Description("A managed-heap collection with its pause")
+  @Description("A managed-heap collection; the event's duration is the collection's")
   @Enabled(false)
   @StackTrace(false)
   static final class Collection extends Event {
@@ -52,10 +55,6 @@ final class JfrEvents {
 
     @Label("Generation")
     int generation;
-
-    @Label("Pause")
-    @Timespan(Timespan.NANOSECONDS)
-    long pause;
 
     @Label("Objects Freed")
     long objectsFreed;
@@ -71,17 +70,13 @@ final class JfrEvents {
   @Name("dev.omega.mem.Compaction")
   @Label("Compaction")
   @Category({"Omega Memory"})
-  @Description("A pool compaction that moved live blocks")
+  @Description("A pool compaction that moved live blocks; the event's duration is the compaction's")
   @Enabled(false)
   @StackTrace(false)
   static final class Compaction extends Event {
     @Label("Bytes Moved")
     @DataAmount
     long bytesMoved;
-
-    @Label("Duration")
-    @Timespan(Timespan.NANOSECONDS)
-    long nanos;
   }
 
   @Name("dev.omega.mem.Leak")

@@ -4,6 +4,7 @@ import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.LeakReport;
 import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.CollectionEvent;
 import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.ManagedHeap;
@@ -24,6 +25,14 @@ final class JfrExporter
   private final PerformanceMonitor monitor;
   private final MonitoredSystem system;
   private boolean started;
+
+  /**
+   * The timed event begun when a collection or compaction started, by thread: the work ends on the
+   * thread that began it, and two collectors or pools may work at once on different threads.
+   */
+  private final ThreadLocal<JfrEvents.Collection> collectionInFlight = new ThreadLocal<>();
+
+  private final ThreadLocal<JfrEvents.Compaction> compactionInFlight = new ThreadLocal<>();
 
   JfrExporter(PerformanceMonitor monitor, MonitoredSystem system) {
     this.monitor = monitor;
@@ -53,11 +62,20 @@ final class JfrExporter
   }
 
   @Override
-  public void onCompaction(long bytesMoved, long nanos) {
+  public void onCompactionStarting() {
     JfrEvents.Compaction event = new JfrEvents.Compaction();
     if (event.isEnabled()) {
+      event.begin();
+      compactionInFlight.set(event);
+    }
+  }
+
+  @Override
+  public void onCompaction(long bytesMoved, long nanos) {
+    JfrEvents.Compaction event = compactionInFlight.get();
+    compactionInFlight.remove();
+    if (event != null) {
       event.bytesMoved = bytesMoved;
-      event.nanos = nanos;
       event.commit();
     }
   }
@@ -75,13 +93,22 @@ final class JfrExporter
   }
 
   @Override
-  public void onCollection(CollectionEvent collection) {
+  public void onCollectionStarting(CollectionCause cause) {
     JfrEvents.Collection event = new JfrEvents.Collection();
     if (event.isEnabled()) {
+      event.begin();
+      collectionInFlight.set(event);
+    }
+  }
+
+  @Override
+  public void onCollection(CollectionEvent collection) {
+    JfrEvents.Collection event = collectionInFlight.get();
+    collectionInFlight.remove();
+    if (event != null) {
       event.collector = collection.collector();
       event.cause = collection.cause().name();
       event.generation = collection.generation();
-      event.pause = collection.pauseNanos();
       event.objectsFreed = collection.objectsFreed();
       event.bytesFreed = collection.bytesFreed();
       event.objectsPromoted = collection.objectsPromoted();

@@ -1,5 +1,7 @@
 package dev.omega.mem.monitor;
 
+import dev.omega.mem.api.ConfigProblem;
+import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.MemoryPool;
 import dev.omega.mem.api.MemoryStatistics;
 import dev.omega.mem.api.gc.CollectionStatistics;
@@ -11,8 +13,9 @@ import dev.omega.mem.spi.MetricsExporter;
 import dev.omega.mem.spi.MonitoredSystem;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanRegistrationException;
@@ -25,19 +28,18 @@ import javax.management.ObjectName;
  * coexist. Attributes are computed on each read; nothing is cached or sampled here.
  */
 final class JmxExporter implements MetricsExporter {
-  private static final AtomicInteger SYSTEMS = new AtomicInteger();
-
   private final Bean bean;
   private final ObjectName name;
   private boolean registered;
 
-  JmxExporter(PerformanceMonitor monitor, MonitoredSystem system) {
+  /** {@code jmxName}: the configured {@code jmx_name}, validated by the configuration. */
+  JmxExporter(PerformanceMonitor monitor, MonitoredSystem system, String jmxName) {
     this.bean = new Bean(monitor, system);
     try {
-      this.name =
-          new ObjectName("dev.omega.mem:type=OmegaMemory,name=omega-" + SYSTEMS.incrementAndGet());
+      this.name = new ObjectName(jmxName);
     } catch (JMException e) {
-      throw new IllegalStateException(e);
+      throw new ConfigurationException(
+          List.of(new ConfigProblem("jmx_name", jmxName, "a JMX ObjectName: " + e.getMessage())));
     }
   }
 
@@ -49,6 +51,14 @@ final class JmxExporter implements MetricsExporter {
     try {
       ManagementFactory.getPlatformMBeanServer().registerMBean(bean, name);
       registered = true;
+    } catch (InstanceAlreadyExistsException e) {
+      throw new ConfigurationException(
+          List.of(
+              new ConfigProblem(
+                  "jmx_name",
+                  name.toString(),
+                  "a name no other MBean in this JVM has; give each Omega Memory system its own"
+                      + " jmx_name")));
     } catch (JMException e) {
       throw new IllegalStateException("cannot register the Omega Memory MBean " + name, e);
     }

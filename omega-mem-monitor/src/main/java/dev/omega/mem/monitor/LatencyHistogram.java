@@ -2,6 +2,7 @@ package dev.omega.mem.monitor;
 
 import dev.omega.mem.api.monitor.LatencySummary;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A log-linear latency histogram in the manner of HdrHistogram, small enough to sit behind a
@@ -13,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * are already sampled one in {@value dev.omega.mem.api.AllocationListener#SAMPLING_INTERVAL}, so
  * contention is low); a percentile is one pass over the counters. Intervals are taken by
  * subtracting an earlier {@link #snapshot()} from a later one, so recording never resets anything
- * under a reader.
+ * under a reader. The sum of the values (a Prometheus summary's {@code _sum}) is kept beside the
+ * counters, in a {@link LongAdder}, and rides in the snapshot's last slot.
  */
 final class LatencyHistogram {
   private static final int SUB_BITS = 3;
@@ -21,9 +23,12 @@ final class LatencyHistogram {
   static final int BUCKETS = (63 - SUB_BITS + 1) * SUB_BUCKETS;
 
   private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
+  private final LongAdder sum = new LongAdder();
 
   void record(long nanos) {
-    counts.incrementAndGet(index(Math.max(0, nanos)));
+    long value = Math.max(0, nanos);
+    counts.incrementAndGet(index(value));
+    sum.add(value);
   }
 
   static int index(long value) {
@@ -48,11 +53,13 @@ final class LatencyHistogram {
     return upper < 0 ? Long.MAX_VALUE : upper;
   }
 
+  /** The counters, then the sum in slot {@link #BUCKETS}. */
   long[] snapshot() {
-    long[] copy = new long[BUCKETS];
+    long[] copy = new long[BUCKETS + 1];
     for (int i = 0; i < BUCKETS; i++) {
       copy[i] = counts.get(i);
     }
+    copy[BUCKETS] = sum.sum();
     return copy;
   }
 
@@ -79,7 +86,8 @@ final class LatencyHistogram {
         percentile(window, total, 0.50),
         percentile(window, total, 0.90),
         percentile(window, total, 0.99),
-        max);
+        max,
+        after[BUCKETS] - (before == null ? 0 : before[BUCKETS]));
   }
 
   private static long percentile(long[] window, long total, double fraction) {

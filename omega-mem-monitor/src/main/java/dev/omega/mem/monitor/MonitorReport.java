@@ -9,6 +9,8 @@ import dev.omega.mem.api.monitor.LatencySummary;
 import dev.omega.mem.api.monitor.MemoryMetrics;
 import dev.omega.mem.api.monitor.PerformanceAlert;
 import dev.omega.mem.api.monitor.PerformanceReport;
+import dev.omega.mem.json.JsonWriter;
+import dev.omega.mem.monitor.AllocationSiteProfile.SiteFigures;
 import dev.omega.mem.monitor.SamplingPerformanceMonitor.LeakSite;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +39,9 @@ record MonitorReport(
     MemoryStatistics statistics,
     Optional<CollectionStatistics> collection,
     List<LeakSite> leakSites,
+    List<SiteFigures> allocationSites,
+    List<SiteFigures> leakingAllocationSites,
+    long siteSamplingInterval,
     Optional<CollectionEvent> longestCollection,
     List<PageRun> pageRuns,
     PerformanceMonitorConfig config)
@@ -47,12 +52,14 @@ record MonitorReport(
     alerts = List.copyOf(alerts);
     bottlenecks = List.copyOf(bottlenecks);
     leakSites = List.copyOf(leakSites);
+    allocationSites = List.copyOf(allocationSites);
+    leakingAllocationSites = List.copyOf(leakingAllocationSites);
     pageRuns = List.copyOf(pageRuns);
   }
 
   @Override
   public String toJson() {
-    return Json.write(toMap(Integer.MAX_VALUE));
+    return JsonWriter.compact(toMap(Integer.MAX_VALUE));
   }
 
   /** The report as nested maps and lists, with at most {@code historyLimit} recent samples. */
@@ -86,6 +93,9 @@ record MonitorReport(
       sites.add(Map.of("site", site.site(), "blocks", site.blocks(), "bytes", site.bytes()));
     }
     map.put("leak_sites", sites);
+    map.put("allocation_sites", allocationSites(allocationSites, siteSamplingInterval));
+    map.put(
+        "leaking_allocation_sites", allocationSites(leakingAllocationSites, siteSamplingInterval));
     map.put("page_map", pageMap());
     Map<String, Object> thresholds = new LinkedHashMap<>();
     thresholds.put("allocation_time_ns", config.performanceThresholds().allocationTime().toNanos());
@@ -94,6 +104,30 @@ record MonitorReport(
     thresholds.put("gc_pause_time_ns", config.performanceThresholds().gcPauseTime().toNanos());
     thresholds.put("interval_ms", config.metricsCollectionInterval().toMillis());
     map.put("thresholds", thresholds);
+    return map;
+  }
+
+  /**
+   * The profile's sites as the JSON lists them: figures of profiled blocks, each standing for about
+   * {@code sampling_interval} allocations.
+   */
+  static Map<String, Object> allocationSites(List<SiteFigures> sites, long samplingInterval) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("sampling_interval", samplingInterval);
+    List<Object> rows = new ArrayList<>();
+    for (SiteFigures f : sites) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("site", f.top());
+      row.put("frames", f.frames());
+      row.put("live_blocks", f.liveBlocks());
+      row.put("live_bytes", f.liveBytes());
+      row.put("total_blocks", f.totalBlocks());
+      row.put("total_bytes", f.totalBytes());
+      row.put("leaked_blocks", f.leakedBlocks());
+      row.put("leaked_bytes", f.leakedBytes());
+      rows.add(row);
+    }
+    map.put("sites", rows);
     return map;
   }
 
@@ -176,6 +210,7 @@ record MonitorReport(
           bytes(site.bytes()),
           site.site());
     }
+    out.append(allocationSitesText(allocationSites, siteSamplingInterval));
     line(out, "history     %d sample(s)", history.size());
     line(out, "");
     if (bottlenecks.isEmpty()) {
@@ -239,6 +274,36 @@ record MonitorReport(
     return out.toString();
   }
 
+  /** The top allocation sites, a line each, with their callers indented below. */
+  static String allocationSitesText(List<SiteFigures> sites, long samplingInterval) {
+    StringBuilder out = new StringBuilder();
+    if (sites.isEmpty()) {
+      line(out, "sites       no sampled allocations yet");
+      return out.toString();
+    }
+    line(
+        out,
+        "sites       top %d allocation site(s) by live bytes, of profiled blocks (about 1"
+            + " allocation in %,d):",
+        sites.size(),
+        samplingInterval);
+    for (SiteFigures f : sites) {
+      line(
+          out,
+          "            live %,d block(s) %s, total %,d block(s) %s%s at %s",
+          f.liveBlocks(),
+          bytes(f.liveBytes()),
+          f.totalBlocks(),
+          bytes(f.totalBytes()),
+          f.leakedBlocks() > 0 ? String.format(Locale.ROOT, ", leaked %,d", f.leakedBlocks()) : "",
+          f.top());
+      for (String caller : f.frames().subList(1, f.frames().size())) {
+        line(out, "              from %s", caller);
+      }
+    }
+    return out.toString();
+  }
+
   private static String latencyText(LatencySummary l) {
     if (l.samples() == 0) {
       return "no samples";
@@ -272,7 +337,7 @@ record MonitorReport(
 
   @Override
   public String toHtml() {
-    return page(Json.write(toMap(Integer.MAX_VALUE)), false);
+    return page(JsonWriter.compact(toMap(Integer.MAX_VALUE)), false);
   }
 
   /** The dashboard page; {@code live} makes it poll the API instead of showing {@code data}. */

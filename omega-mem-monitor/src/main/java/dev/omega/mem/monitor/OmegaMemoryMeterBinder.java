@@ -20,12 +20,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Micrometer meters for an Omega Memory system, with dotted names: {@code omega.memory.used},
- * {@code .free}, {@code .peak}, {@code .capacity}, {@code .fragmentation}, {@code .live.blocks},
- * {@code omega.memory.allocations} and {@code .failures} (counters, tagged by {@code cause}),
- * {@code omega.memory.size.class.live} (tagged by {@code size.class}), and {@code omega.gc.pause},
- * a {@link Timer} fed by every collection and tagged by {@code collector} and {@code generation}.
- * Every meter carries the {@code pool} tag given here.
+ * Micrometer meters for an Omega Memory system, with dotted names whose Prometheus rendering (base
+ * unit appended, {@code _total} on counters) is exactly the name the dashboard's {@code /metrics}
+ * gives the same figure: {@code omega.memory.allocated}, {@code .requested}, {@code .free}, {@code
+ * .peak}, {@code .capacity}, {@code .fallback} (bytes), {@code .live.blocks}, {@code
+ * .fragmentation} and {@code .thread.cache.hit} (ratios), {@code omega.memory.allocations}, {@code
+ * .deallocations} and {@code .failures} (counters, failures tagged by {@code cause}), {@code
+ * omega.memory.size.class.live} (tagged by {@code size.class}), {@code omega.heap.objects}, the
+ * collector's counters {@code omega.gc.collections} (tagged by {@code generation}), {@code
+ * .objects.freed}, {@code .bytes.freed}, {@code .objects.promoted}, {@code .cycles.found}, and
+ * {@code omega.gc.pause}, a {@link Timer} fed by every collection and tagged by {@code collector}
+ * and {@code generation}. The README's metrics table lists each beside its Prometheus, JMX and JFR
+ * name. Every meter carries the {@code pool} tag given here.
  *
  * <p>Micrometer is an optional dependency of {@code omega-mem-monitor}: this class loads only if
  * the application has {@code micrometer-core}. Usage: {@code new OmegaMemoryMeterBinder(new
@@ -49,12 +55,36 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
     Tags tags = Tags.of("pool", pool);
     gauge(
         registry,
-        "omega.memory.used",
+        "omega.memory.allocated",
         "bytes",
         "Bytes handed out for live blocks",
         tags,
         manager,
         m -> m.getStatistics().allocatedBytes());
+    gauge(
+        registry,
+        "omega.memory.requested",
+        "bytes",
+        "Bytes callers asked for, of live blocks",
+        tags,
+        manager,
+        m -> m.getStatistics().requestedBytes());
+    gauge(
+        registry,
+        "omega.memory.fallback",
+        "bytes",
+        "Bytes held in fallback segments",
+        tags,
+        manager,
+        m -> m.getStatistics().fallbackBytes());
+    gauge(
+        registry,
+        "omega.memory.thread.cache.hit",
+        "ratio",
+        "Small allocations served by thread caches",
+        tags,
+        manager,
+        m -> m.getStatistics().threadCacheHitRate());
     gauge(
         registry,
         "omega.memory.free",
@@ -82,7 +112,7 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
     gauge(
         registry,
         "omega.memory.fragmentation",
-        null,
+        "ratio",
         "Fragmentation of free pages",
         tags,
         manager,
@@ -98,6 +128,11 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
     FunctionCounter.builder(
             "omega.memory.allocations", manager, m -> m.getStatistics().allocations())
         .description("Successful allocations")
+        .tags(tags)
+        .register(registry);
+    FunctionCounter.builder(
+            "omega.memory.deallocations", manager, m -> m.getStatistics().deallocations())
+        .description("Successful frees")
         .tags(tags)
         .register(registry);
     for (AllocationFailure cause : AllocationFailure.values()) {
@@ -131,6 +166,40 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
           heap,
           ManagedHeap::objectCount);
       GarbageCollector collector = heap.collector();
+      Tags collectorTags = tags.and("collector", collector.getCollectionStatistics().collector());
+      int generations = collector.getCollectionStatistics().collectionsPerGeneration().size();
+      for (int g = 0; g < generations; g++) {
+        int generation = g;
+        FunctionCounter.builder(
+                "omega.gc.collections",
+                collector,
+                c -> c.getCollectionStatistics().collectionsPerGeneration().get(generation))
+            .description("Collections by oldest generation collected")
+            .tags(collectorTags.and("generation", Integer.toString(g)))
+            .register(registry);
+      }
+      FunctionCounter.builder(
+              "omega.gc.objects.freed", collector, c -> c.getCollectionStatistics().objectsFreed())
+          .description("Objects reclaimed")
+          .tags(collectorTags)
+          .register(registry);
+      FunctionCounter.builder(
+              "omega.gc.bytes.freed", collector, c -> c.getCollectionStatistics().bytesFreed())
+          .description("Bytes reclaimed")
+          .tags(collectorTags)
+          .register(registry);
+      FunctionCounter.builder(
+              "omega.gc.objects.promoted",
+              collector,
+              c -> c.getCollectionStatistics().objectsPromoted())
+          .description("Objects promoted")
+          .tags(collectorTags)
+          .register(registry);
+      FunctionCounter.builder(
+              "omega.gc.cycles.found", collector, c -> c.getCollectionStatistics().cyclesFound())
+          .description("Garbage cycles found")
+          .tags(collectorTags)
+          .register(registry);
       listener =
           event ->
               Timer.builder("omega.gc.pause")

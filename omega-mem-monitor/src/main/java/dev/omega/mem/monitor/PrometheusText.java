@@ -14,7 +14,9 @@ import java.util.Optional;
 /**
  * The Prometheus text exposition format (version 0.0.4) for {@code /metrics}: gauges for levels,
  * counters ({@code _total}) for events, the collector's pause histogram with cumulative {@code le}
- * buckets in seconds, and sampled latency quantiles as a summary.
+ * buckets in seconds, and sampled latency quantiles as a summary with {@code _sum} and {@code
+ * _count}. Names and meanings agree with the Micrometer binder, the MXBean and the JFR events; the
+ * README's metrics table lists them side by side, and a test checks that every name in it is here.
  */
 final class PrometheusText {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +24,10 @@ final class PrometheusText {
   private final StringBuilder out = new StringBuilder();
 
   static String write(
-      MemoryStatistics s, MemoryMetrics m, Optional<CollectionStatistics> collection) {
+      MemoryStatistics s,
+      MemoryMetrics m,
+      Optional<CollectionStatistics> collection,
+      Optional<Long> heapObjects) {
     PrometheusText p = new PrometheusText();
     p.gauge(
         "omega_memory_allocated_bytes", "Bytes handed out for live blocks.", s.allocatedBytes());
@@ -43,8 +48,8 @@ final class PrometheusText {
         "omega_memory_thread_cache_hit_ratio",
         "Small allocations served by thread caches.",
         s.threadCacheHitRate());
-    p.gauge(
-        "omega_memory_leak_suspects",
+    p.counter(
+        "omega_memory_leak_suspects_total",
         "Blocks found leaked since monitoring started.",
         m.leakSuspects());
     p.counter("omega_memory_allocations_total", "Successful allocations.", s.allocations());
@@ -72,6 +77,8 @@ final class PrometheusText {
         "omega_memory_deallocation_latency_seconds",
         "Sampled deallocation latency.",
         m.deallocationLatency());
+    heapObjects.ifPresent(
+        objects -> p.gauge("omega_heap_objects", "Objects on the managed heap.", objects));
     collection.ifPresent(c -> p.collector(c));
     return p.out.toString();
   }
@@ -123,6 +130,7 @@ final class PrometheusText {
     sample(name, "quantile=\"0.5\"", l.p50Nanos() / 1e9);
     sample(name, "quantile=\"0.9\"", l.p90Nanos() / 1e9);
     sample(name, "quantile=\"0.99\"", l.p99Nanos() / 1e9);
+    sample(name + "_sum", "", l.totalNanos() / 1e9);
     sample(name + "_count", "", l.samples());
   }
 

@@ -3,6 +3,7 @@ package dev.omega.mem.monitor;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
 import dev.omega.mem.api.MemoryPool;
 import dev.omega.mem.api.MemoryPressureListener;
@@ -55,8 +56,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Cost: while stopped, no listener is registered, so the manager's hot path times nothing and
  * calls nothing (the manager skips timing when it has no listener). While running, the manager
  * times about one call in {@value AllocationListener#SAMPLING_INTERVAL} per thread and this class
- * adds one atomic increment per timed call ({@link LatencyHistogram}); everything else happens on
- * the sampler thread.
+ * adds one atomic increment per timed call ({@link LatencyHistogram}) and, for one in {@value
+ * AllocationSiteProfile#DEFAULT_ONE_IN} of the timed allocations, a stack walk and two cache
+ * updates for the {@link AllocationSiteProfile}; each free of a timed block is one cache lookup.
+ * Everything else happens on the sampler thread.
  *
  * <p>Windows: each history sample describes the interval since the previous sample (latency
  * percentiles, allocation rate, longest pause). {@link #getMemoryMetrics()} describes everything
@@ -87,6 +90,7 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
   private final AtomicReference<CollectionEvent> longestCollection = new AtomicReference<>();
   private final LongAdder leaksSeen = new LongAdder();
   private final Map<String, long[]> leakSites = new ConcurrentHashMap<>();
+  private final AllocationSiteProfile siteProfile;
   private final ConcurrentLinkedQueue<double[]> pendingPressure = new ConcurrentLinkedQueue<>();
   private final List<AlertListener> alertListeners = new CopyOnWriteArrayList<>();
   private final ArrayDeque<MemoryMetrics> history = new ArrayDeque<>();
@@ -127,6 +131,17 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
       MonitoredSystem system,
       Clock clock,
       Duration historyFlushPeriod) {
+    this(config, system, clock, historyFlushPeriod, new AllocationSiteProfile());
+  }
+
+  /** {@code siteProfile}: where the timed allocations' sites go. */
+  SamplingPerformanceMonitor(
+      PerformanceMonitorConfig config,
+      MonitoredSystem system,
+      Clock clock,
+      Duration historyFlushPeriod,
+      AllocationSiteProfile siteProfile) {
+    this.siteProfile = Objects.requireNonNull(siteProfile, "site profile is null");
     this.config = Objects.requireNonNull(config, "config is null");
     this.system = Objects.requireNonNull(system, "system is null");
     this.clock = clock;
@@ -481,9 +496,18 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
     MemoryMetrics current = metricsSinceStart(statistics);
     List<MemoryMetrics> samples = newest(history, newest);
     List<PerformanceAlert> alertList = newest(alerts, newest);
+    List<AllocationSiteProfile.SiteFigures> leakingSites =
+        siteProfile.topLeaking(TOP_SITES_IN_REPORT);
     Diagnosis diagnosis =
         new Diagnosis(
-            system, config, current, statistics, worstLeakSite(), longestCollection.get());
+            system,
+            config,
+            current,
+            statistics,
+            leakSites(),
+            leakingSites,
+            siteProfile.samplingInterval(),
+            longestCollection.get());
     return new MonitorReport(
         Instant.now(clock),
         current,
@@ -493,9 +517,20 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
         statistics,
         system.heap().map(h -> h.collector().getCollectionStatistics()),
         leakSites(),
+        siteProfile.top(TOP_SITES_IN_REPORT),
+        leakingSites,
+        siteProfile.samplingInterval(),
         Optional.ofNullable(longestCollection.get()),
         manager.pools().isEmpty() ? List.of() : manager.pools().get(0).pageRuns(),
         config);
+  }
+
+  /** Allocation sites a report lists, the most live bytes first. */
+  static final int TOP_SITES_IN_REPORT = 10;
+
+  /** The profile of the sampled allocations' sites. */
+  AllocationSiteProfile siteProfile() {
+    return siteProfile;
   }
 
   List<MemoryMetrics> history() {
@@ -608,6 +643,17 @@ final class SamplingPerformanceMonitor implements PerformanceMonitor {
     @Override
     public void onAllocation(long size, long nanos) {
       allocationLatency.record(nanos);
+    }
+
+    @Override
+    public void onAllocation(MemoryBlock block, long size, long nanos) {
+      allocationLatency.record(nanos);
+      siteProfile.allocated(block, size);
+    }
+
+    @Override
+    public void onSampledFree(MemoryBlock block, long size) {
+      siteProfile.freed(block);
     }
 
     @Override

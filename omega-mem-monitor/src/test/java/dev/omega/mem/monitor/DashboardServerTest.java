@@ -5,10 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.ConfigurationException;
+import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.monitor.LatencySummary;
 import dev.omega.mem.api.monitor.MemoryMetrics;
+import example.app.SiteAllocatingApp;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -53,7 +58,12 @@ class DashboardServerTest {
   private InetSocketAddress start(
       PerformanceMonitorConfig config, BoundedHttpServer.Limits limits) {
     SamplingPerformanceMonitor monitor =
-        new SamplingPerformanceMonitor(config, fake.system(), Clock.systemUTC());
+        new SamplingPerformanceMonitor(
+            config,
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation());
     toClose.add(monitor);
     DashboardServer dashboard = new DashboardServer(monitor, fake.system(), config, limits);
     dashboard.start();
@@ -223,7 +233,12 @@ class DashboardServerTest {
   void start_beyondLoopbackWithoutAToken_isRefused() {
     PerformanceMonitorConfig config = config().dashboardHost("0.0.0.0").build();
     SamplingPerformanceMonitor monitor =
-        new SamplingPerformanceMonitor(config, fake.system(), Clock.systemUTC());
+        new SamplingPerformanceMonitor(
+            config,
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation());
     toClose.add(monitor);
     DashboardServer dashboard = new DashboardServer(monitor, fake.system(), config);
     toClose.add(dashboard);
@@ -232,6 +247,31 @@ class DashboardServerTest {
 
     assertTrue(e.getMessage().contains("dashboard_token"), e.getMessage());
     assertTrue(dashboard.address().isEmpty(), "nothing was bound");
+  }
+
+  @Test
+  void apiSites_listsTheSampledAllocationSitesAsJsonAndText() throws Exception {
+    InetSocketAddress server = start(config().build());
+    // The monitor registers its listener when it starts; the dashboard reads what it recorded.
+    SamplingPerformanceMonitor monitor = (SamplingPerformanceMonitor) toClose.get(0);
+    monitor.startMonitoring();
+    AllocationListener listener = fake.allocationListeners.get(0);
+    List<MemoryBlock> kept =
+        new SiteAllocatingApp(
+                FakeBlocks::of, (block, size) -> listener.onAllocation(block, size, 9))
+            .pageBuffers(3);
+
+    Reply json = get(server, "/api/sites", host(server));
+    Reply text = get(server, "/api/sites?format=text", host(server));
+
+    assertEquals(200, json.status(), json.body());
+    JsonNode sites = new ObjectMapper().readTree(json.body()).path("sites");
+    assertEquals(1, sites.size(), json.body());
+    assertEquals(3, sites.get(0).path("live_blocks").asLong());
+    assertEquals(3 * 4096, sites.get(0).path("live_bytes").asLong());
+    assertTrue(sites.get(0).path("site").asText().contains("SiteAllocatingApp.pageBuffers("));
+    assertTrue(text.body().contains("SiteAllocatingApp.pageBuffers("), text.body());
+    assertEquals(3, kept.size());
   }
 
   @Test
@@ -263,7 +303,7 @@ class DashboardServerTest {
     Path file = dir.resolve("history.tsv");
     int stored = 20_000;
     List<MemoryMetrics> samples = new ArrayList<>(stored);
-    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0);
+    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0, 0);
     Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
     for (int i = 0; i < stored; i++) {
       samples.add(
@@ -277,20 +317,13 @@ class DashboardServerTest {
     Reply tooMany = get(server, "/api/report?limit=1000000", host(server));
 
     assertEquals(200, byDefault.status());
+    ObjectMapper json = new ObjectMapper();
     assertEquals(
-        DashboardServer.HISTORY_ON_PAGE + 1, count(byDefault.body(), "\"allocations_per_second\""));
+        DashboardServer.HISTORY_ON_PAGE, json.readTree(byDefault.body()).path("history").size());
     assertTrue(byDefault.body().length() < 1_000_000, "bytes: " + byDefault.body().length());
-    assertEquals(
-        5 + 1, count(five.body(), "\"allocations_per_second\""), "five samples and the current");
-    assertTrue(five.body().contains("\"peak_bytes\":" + (stored - 1) + ","), "the newest are kept");
+    JsonNode fiveHistory = json.readTree(five.body()).path("history");
+    assertEquals(5, fiveHistory.size(), "five samples");
+    assertEquals(stored - 1, fiveHistory.get(4).path("peak_bytes").asLong(), "the newest are kept");
     assertEquals(400, tooMany.status());
-  }
-
-  private static int count(String text, String part) {
-    int n = 0;
-    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
-      n++;
-    }
-    return n;
   }
 }

@@ -1,6 +1,8 @@
 package dev.omega.mem.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doAnswer;
@@ -9,7 +11,11 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omega.mem.api.AllocationFailure;
+import dev.omega.mem.api.AllocationListener;
+import dev.omega.mem.api.ConfigurationException;
 import dev.omega.mem.api.LeakReport;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.Priority;
@@ -23,21 +29,28 @@ import dev.omega.mem.api.gc.PauseStatistics;
 import dev.omega.mem.spi.MonitoredSystem;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import jdk.jfr.EventType;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
@@ -123,8 +136,9 @@ class ExportersTest {
       assertEquals(200, metrics.statusCode());
       assertTrue(
           metrics.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-      assertTrue(metrics.body().contains("\"allocated_bytes\":12288"), metrics.body());
-      assertTrue(metrics.body().contains("\"page_map\":{\"total_pages\":16"), metrics.body());
+      JsonNode api = new ObjectMapper().readTree(metrics.body());
+      assertEquals(12_288, api.path("current").path("allocated_bytes").asLong(), metrics.body());
+      assertEquals(16, api.path("page_map").path("total_pages").asLong(), metrics.body());
 
       String prometheus = get(http, base.resolve("/metrics")).body();
       assertTrue(
@@ -172,13 +186,128 @@ class ExportersTest {
         HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The README's metrics table: figure, Micrometer, Prometheus, JMX, JFR, each a list of names. */
+  private static List<List<String>> metricsTable() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    int start = readme.indexOf("<!-- metrics-table:start -->");
+    int end = readme.indexOf("<!-- metrics-table:end -->");
+    assertTrue(start >= 0 && end > start, "README.md has the metrics table markers");
+    List<List<String>> rows = new ArrayList<>();
+    for (String line : readme.substring(start, end).split("\n")) {
+      if (!line.startsWith("| ") || line.startsWith("| figure") || line.startsWith("|---")) {
+        continue;
+      }
+      String[] cells = line.split("\\|");
+      List<String> row = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        row.add(cells[i].trim().replace("`", ""));
+      }
+      rows.add(row);
+    }
+    assertTrue(rows.size() >= 20, "the table has its rows: " + rows.size());
+    return rows;
+  }
+
+  @Test
+  void metricsTable_everyDocumentedName_isExported() throws Exception {
+    fake.allocated = 4096;
+    List<List<String>> table = metricsTable();
+    monitor.startMonitoring();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, "main");
+    binder.bindTo(registry);
+    collection(2_000_000); // the pause timer is made by the first collection
+    DashboardServer dashboard = new DashboardServer(monitor, system, monitor.config());
+    dashboard.start();
+    JmxExporter jmx = new JmxExporter(monitor, system, "dev.omega.mem.test:type=Table");
+    jmx.start();
+    try {
+      String scraped =
+          get(HttpClient.newHttpClient(), dashboard.address().orElseThrow().resolve("/metrics"))
+              .body();
+      Map<String, PrometheusTextParser.Family> families = PrometheusTextParser.parse(scraped);
+      Set<String> attributes = new HashSet<>();
+      for (MBeanAttributeInfo a :
+          ManagementFactory.getPlatformMBeanServer()
+              .getMBeanInfo(new ObjectName("dev.omega.mem.test:type=Table"))
+              .getAttributes()) {
+        attributes.add(a.getName());
+      }
+      Set<String> jfrEvents = new HashSet<>();
+      for (Class<? extends jdk.jfr.Event> event :
+          List.of(
+              JfrEvents.AllocationFailure.class,
+              JfrEvents.Collection.class,
+              JfrEvents.Compaction.class,
+              JfrEvents.Leak.class,
+              JfrEvents.Alert.class)) {
+        jfrEvents.add(EventType.getEventType(event).getName());
+      }
+      for (List<String> row : table) {
+        String figure = row.get(0);
+        String micrometer = row.get(1);
+        String prometheus = row.get(2);
+        if (!micrometer.equals("—")) {
+          assertFalse(
+              registry.find(micrometer).meters().isEmpty(),
+              figure + ": Micrometer meter " + micrometer);
+        }
+        if (!prometheus.equals("—")) {
+          PrometheusTextParser.Family family = families.get(prometheus);
+          assertTrue(
+              family != null, figure + ": Prometheus family " + prometheus + " in\n" + scraped);
+          assertFalse(family.samples().isEmpty(), prometheus + " has samples");
+          assertEquals(
+              prometheus.endsWith("_total"),
+              family.type().equals("counter"),
+              prometheus + " is a counter exactly when it ends in _total");
+        }
+        if (!row.get(3).equals("—")) {
+          assertTrue(attributes.contains(row.get(3)), figure + ": JMX attribute " + row.get(3));
+        }
+        if (!row.get(4).equals("—")) {
+          assertTrue(jfrEvents.contains(row.get(4)), figure + ": JFR event " + row.get(4));
+        }
+      }
+      assertTrue(families.get("omega_memory_allocation_latency_seconds").type().equals("summary"));
+      assertEquals(4096, families.get("omega_memory_allocated_bytes").samples().get(0).value());
+      assertEquals(
+          4096, registry.get("omega.memory.allocated").tag("pool", "main").gauge().value());
+    } finally {
+      jmx.close();
+      dashboard.close();
+      binder.close();
+    }
+  }
+
+  @Test
+  void jmx_configuredName_isUsed_andASecondSystemWithTheSameNameIsRefusedByKey() throws Exception {
+    String configured = "com.example:type=Memory,name=orders";
+    JmxExporter first = new JmxExporter(monitor, system, configured);
+    JmxExporter second = new JmxExporter(monitor, system, configured);
+    first.start();
+    try {
+      assertTrue(
+          ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName(configured)));
+      ConfigurationException e = assertThrows(ConfigurationException.class, second::start);
+      assertTrue(e.getMessage().contains("jmx_name"), e.getMessage());
+      assertTrue(e.getMessage().contains(configured), e.getMessage());
+    } finally {
+      first.close();
+      second.close();
+    }
+    assertFalse(
+        ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName(configured)));
+  }
+
   @Test
   void jmx_registersAnMXBeanWithLiveAttributes_andOperations() throws Exception {
     fake.allocated = 4096;
-    JmxExporter jmx = new JmxExporter(monitor, system);
+    JmxExporter jmx = new JmxExporter(monitor, system, PerformanceMonitorConfig.DEFAULT_JMX_NAME);
     jmx.start();
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName(jmx.address().orElseThrow().getSchemeSpecificPart());
+    assertEquals(new ObjectName("dev.omega.mem:type=OmegaMemory,name=omega"), name);
     try {
       assertEquals(4096L, server.getAttribute(name, "AllocatedBytes"));
       fake.allocated = 8192;
@@ -214,13 +343,18 @@ class ExportersTest {
       recording.enable("dev.omega.mem.Leak");
       recording.enable("dev.omega.mem.Compaction");
       recording.start();
+      // Timed events: begun when the work starts, committed when it ends, on the same thread.
+      collectionListeners.forEach(l -> l.onCollectionStarting(CollectionCause.THRESHOLD));
+      Thread.sleep(30);
       collection(3_000_000);
       fake.allocationListeners.forEach(
           l -> {
             l.onFailure(1 << 20, Priority.LOW, AllocationFailure.OUT_OF_MEMORY);
             l.onLeak(new LeakReport(64, "Main.java:9", "default", true));
-            l.onCompaction(8192, 1000);
           });
+      fake.allocationListeners.forEach(AllocationListener::onCompactionStarting);
+      Thread.sleep(20);
+      fake.allocationListeners.forEach(l -> l.onCompaction(8192, 1000));
       recording.stop();
       recording.dump(file);
     } finally {
@@ -229,13 +363,19 @@ class ExportersTest {
     List<RecordedEvent> events = RecordingFile.readAllEvents(file);
     RecordedEvent collection = find(events, "dev.omega.mem.Collection");
     assertEquals("generational", collection.getString("collector"));
-    assertEquals(Duration.ofMillis(3), collection.getDuration("pause"));
+    assertTrue(
+        collection.getDuration().compareTo(Duration.ofMillis(30)) >= 0,
+        "the event's own duration spans the collection: " + collection.getDuration());
+    assertFalse(collection.hasField("pause"), "no duration field beside the event's own");
     assertEquals(1, collection.getInt("generation"));
     RecordedEvent failure = find(events, "dev.omega.mem.AllocationFailure");
     assertEquals(1 << 20, failure.getLong("size"));
     assertEquals("OUT_OF_MEMORY", failure.getString("cause"));
     assertEquals("Main.java:9", find(events, "dev.omega.mem.Leak").getString("site"));
-    assertEquals(8192, find(events, "dev.omega.mem.Compaction").getLong("bytesMoved"));
+    RecordedEvent compaction = find(events, "dev.omega.mem.Compaction");
+    assertEquals(8192, compaction.getLong("bytesMoved"));
+    assertTrue(compaction.getDuration().compareTo(Duration.ofMillis(20)) >= 0);
+    assertFalse(compaction.hasField("nanos"));
     assertTrue(
         collectionListeners.isEmpty() && fake.allocationListeners.isEmpty(),
         "closing removes every listener");
@@ -255,7 +395,7 @@ class ExportersTest {
     fake.failures.put(AllocationFailure.RATE_LIMIT, 2L);
     try (OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, "main")) {
       binder.bindTo(registry);
-      assertEquals(640, registry.get("omega.memory.used").tag("pool", "main").gauge().value());
+      assertEquals(640, registry.get("omega.memory.allocated").tag("pool", "main").gauge().value());
       assertEquals(
           2,
           registry

@@ -22,7 +22,7 @@ class HistoryFileTest {
   @TempDir Path dir;
 
   static List<MemoryMetrics> samples(int count) {
-    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0);
+    LatencySummary none = new LatencySummary(0, 0, 0, 0, 0, 0);
     Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
     List<MemoryMetrics> samples = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -75,6 +75,25 @@ class HistoryFileTest {
 
     assertEquals(List.of(), HistoryFile.load(file, 10));
     assertFalse(Files.exists(file));
+  }
+
+  @Test
+  void load_fileWrittenBeforeTheLatencySums_isReadWithSumsOfZero() throws IOException {
+    Path file = dir.resolve("history.tsv");
+    HistoryFile.write(file, samples(2));
+    List<String> lines = Files.readAllLines(file);
+    StringBuilder older = new StringBuilder(HistoryFile.HEADER_WITHOUT_SUMS).append('\n');
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split("\t", -1);
+      older.append(String.join("\t", java.util.Arrays.copyOf(f, f.length - 3))).append('\n');
+    }
+    Files.writeString(file, older);
+
+    List<MemoryMetrics> loaded = HistoryFile.load(file, 10);
+
+    assertEquals(2, loaded.size());
+    assertEquals(0, loaded.get(0).allocationLatency().totalNanos());
+    assertEquals(samples(2).get(1).leakSuspects(), loaded.get(1).leakSuspects());
   }
 
   @Test

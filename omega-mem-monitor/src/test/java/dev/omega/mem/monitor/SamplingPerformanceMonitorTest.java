@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
+import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.PerformanceMonitorConfig;
 import dev.omega.mem.api.PerformanceThresholds;
 import dev.omega.mem.api.monitor.AlertType;
 import dev.omega.mem.api.monitor.MemoryMetrics;
 import dev.omega.mem.api.monitor.PerformanceAlert;
 import dev.omega.mem.api.monitor.PerformanceReport;
+import example.app.SiteAllocatingApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -67,6 +71,47 @@ class SamplingPerformanceMonitorTest {
       assertEquals(5, monitor.history().size(), "history fills up to history_size");
       Thread.sleep(100);
       assertEquals(5, monitor.history().size(), "and stays bounded");
+    }
+  }
+
+  @Test
+  void report_listsSampledAllocationSites_andFreesLowerTheirLiveFigures() throws Exception {
+    try (SamplingPerformanceMonitor monitor =
+        new SamplingPerformanceMonitor(
+            slow().build(),
+            fake.system(),
+            Clock.systemUTC(),
+            SamplingPerformanceMonitor.DEFAULT_HISTORY_FLUSH_PERIOD,
+            AllocationSiteProfileTest.everyTimedAllocation())) {
+      monitor.startMonitoring();
+      AllocationListener listener = fake.allocationListeners.get(0);
+      SiteAllocatingApp app =
+          new SiteAllocatingApp(
+              FakeBlocks::of, (block, size) -> listener.onAllocation(block, size, 50));
+      List<MemoryBlock> small = app.smallBuffers(3);
+      List<MemoryBlock> pages = app.pageBuffers(2);
+      listener.onSampledFree(small.get(0), 64);
+
+      JsonNode report = new ObjectMapper().readTree(monitor.generateReport().toJson());
+
+      JsonNode sites = report.path("allocation_sites");
+      assertEquals(AllocationListener.SAMPLING_INTERVAL, sites.path("sampling_interval").asInt());
+      assertEquals(2, sites.path("sites").size(), sites.toString());
+      JsonNode pageSite = sites.path("sites").get(0);
+      assertTrue(
+          pageSite.path("site").asText().startsWith("example.app.SiteAllocatingApp.pageBuffers("),
+          pageSite.toString());
+      assertEquals(2, pageSite.path("live_blocks").asLong());
+      assertEquals(2 * 4096, pageSite.path("live_bytes").asLong());
+      JsonNode smallSite = sites.path("sites").get(1);
+      assertEquals(2, smallSite.path("live_blocks").asLong());
+      assertEquals(3, smallSite.path("total_blocks").asLong());
+      assertEquals(3 * 64, smallSite.path("total_bytes").asLong());
+      assertEquals(AllocationSiteProfile.FRAMES, smallSite.path("frames").size());
+      assertTrue(monitor.generateReport().toText().contains("SiteAllocatingApp.smallBuffers("));
+      // A sampled allocation is a timed one too.
+      assertEquals(5, monitor.getMemoryMetrics().allocationLatency().samples());
+      assertEquals(2, pages.size(), "the blocks stay reachable, so none counts as leaked");
     }
   }
 
@@ -128,7 +173,7 @@ class SamplingPerformanceMonitorTest {
   }
 
   @Test
-  void leaks_failuresAndPressure_raiseAlerts_andNameTheirCause() {
+  void leaks_failuresAndPressure_raiseAlerts_andNameTheirCause() throws Exception {
     try (SamplingPerformanceMonitor monitor = monitor(slow().build())) {
       monitor.startMonitoring();
       fake.leak(128, "Parser.java:42");
@@ -152,7 +197,15 @@ class SamplingPerformanceMonitorTest {
           report.bottlenecks().get(0).contains("Parser.java:42 leaked 2 block(s)"),
           report.bottlenecks().toString());
       assertTrue(report.toText().contains("Parser.java:42"));
-      assertTrue(report.toJson().contains("\"site\":\"Parser.java:42\""), report.toJson());
+      assertEquals(
+          "Parser.java:42",
+          new ObjectMapper()
+              .readTree(report.toJson())
+              .path("leak_sites")
+              .get(0)
+              .path("site")
+              .asText(),
+          report.toJson());
     }
   }
 
@@ -256,7 +309,7 @@ class SamplingPerformanceMonitorTest {
   }
 
   @Test
-  void reports_renderInAllThreeForms() {
+  void reports_renderInAllThreeForms() throws Exception {
     try (SamplingPerformanceMonitor monitor = monitor(slow().build())) {
       monitor.startMonitoring();
       fake.allocated = 8192;
@@ -264,8 +317,9 @@ class SamplingPerformanceMonitorTest {
       PerformanceReport report = monitor.generateReport();
       assertTrue(report.toText().startsWith("Omega Memory performance report"));
       assertTrue(report.toText().contains("8.0 KiB allocated"), report.toText());
-      assertTrue(report.toJson().startsWith("{\"generated_at\":"));
-      assertTrue(report.toJson().contains("\"allocated_bytes\":8192"));
+      JsonNode json = new ObjectMapper().readTree(report.toJson());
+      assertTrue(json.path("generated_at").isTextual(), report.toJson());
+      assertEquals(8192, json.path("current").path("allocated_bytes").asLong(), report.toJson());
       String html = report.toHtml();
       assertTrue(html.startsWith("<!DOCTYPE html>"));
       assertTrue(html.contains("const LIVE = false;"), "a saved report does not poll");

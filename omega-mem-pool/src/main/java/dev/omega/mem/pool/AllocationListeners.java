@@ -3,6 +3,7 @@ package dev.omega.mem.pool;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.LeakReport;
+import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.Priority;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -18,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * through a volatile field, so the hot paths read one field and its length: with no listener,
  * monitoring costs nothing more. One allocation and one free in {@link
  * AllocationListener#SAMPLING_INTERVAL} per thread is timed ({@link #isSampled}); the timed call
- * runs the same path as the others and only reports out of line. Failures, leaks and compactions
- * are reported every time.
+ * runs the same path as the others and only reports out of line, and its block is marked so that
+ * its free is reported too, whichever call that is. Failures, leaks and compactions are reported
+ * every time.
  *
  * <p>Thread safety: thread-safe. Changes to the listeners lock {@code this}; readers take the
  * published array without a lock. The failure counts are atomics.
@@ -61,11 +63,24 @@ final class AllocationListeners {
         == AllocationListener.SAMPLING_INTERVAL - 1;
   }
 
-  /** Reports a timed allocation that began at {@code started} ({@link System#nanoTime()}). */
-  void allocationTimed(long size, long started) {
+  /**
+   * Reports a timed allocation of {@code block} that began at {@code started} ({@link
+   * System#nanoTime()}); the block is marked sampled, so its free is reported too.
+   */
+  void allocationTimed(MemoryBlock block, long size, long started) {
     long nanos = System.nanoTime() - started;
     for (AllocationListener observer : listenerArray) {
-      observer.onAllocation(size, nanos);
+      observer.onAllocation(block, size, nanos);
+    }
+  }
+
+  /**
+   * Reports the free of a block whose allocation was sampled: every such free, so that listeners
+   * keep live figures. A listener added after the allocation hears of a free it never saw begin.
+   */
+  void sampledFree(MemoryBlock block, long size) {
+    for (AllocationListener observer : listenerArray) {
+      observer.onSampledFree(block, size);
     }
   }
 
@@ -88,6 +103,12 @@ final class AllocationListeners {
   void leak(LeakReport report) {
     for (AllocationListener observer : listenerArray) {
       observer.onLeak(report);
+    }
+  }
+
+  void compactionStarting() {
+    for (AllocationListener observer : listenerArray) {
+      observer.onCompactionStarting();
     }
   }
 

@@ -36,9 +36,9 @@ import java.util.Objects;
  * {@code DoubleFreeException}.
  *
  * <p>Layout (compressed oops): 12-byte header + region, index, state = 24 bytes. The state word is
- * {@code slack << 2 | SEALED | FREED}; the slack (usable minus requested size) is below one page (1
- * MiB, 20 bits), 0 for a fallback segment. {@link #size()} is the requested size and the bound of
- * every access.
+ * {@code slack << 3 | SAMPLED | SEALED | FREED}; the slack (usable minus requested size) is below
+ * one page (1 MiB, 20 bits), 0 for a fallback segment. {@link #size()} is the requested size and
+ * the bound of every access.
  *
  * <p>Thread safety: thread-safe. Frees and seals are CASes; the access path reads the state with
  * volatile semantics after its announcement (which is what the grace-period argument needs; on x86
@@ -48,8 +48,14 @@ class Block implements MemoryBlock {
   static final int FREED = 1;
   static final int SEALED = 2;
 
-  /** The slack sits above the two flags (slack is below 1 MiB, one page: 20 bits). */
-  private static final int SLACK_SHIFT = 2;
+  /**
+   * The allocation was sampled and reported to the listeners, which hear of its free too. Set
+   * before the block is handed out and never changed.
+   */
+  static final int SAMPLED = 4;
+
+  /** The slack sits above the three flags (slack is below 1 MiB, one page: 20 bits). */
+  private static final int SLACK_SHIFT = 3;
 
   /** What a check answers for an access that must leave and start again: the region is moving. */
   private static final long RETRY = -1;
@@ -68,9 +74,9 @@ class Block implements MemoryBlock {
   final int index;
 
   /**
-   * FREED and SEALED in the low bits; above them the slack. Read with volatile semantics through
-   * {@link #STATE} (see the class note); written plainly in the constructor, where a volatile store
-   * would add a fence to every allocation.
+   * FREED, SEALED and SAMPLED in the low bits; above them the slack. Read with volatile semantics
+   * through {@link #STATE} (see the class note); written plainly in the constructor, where a
+   * volatile store would add a fence to every allocation.
    */
   private int state;
 
@@ -90,6 +96,19 @@ class Block implements MemoryBlock {
       }
     } while (!STATE.compareAndSet(this, s, s | FREED));
     return true;
+  }
+
+  /**
+   * Marks the block sampled. Only the allocating thread calls this, before it hands the block out,
+   * so a plain store is enough, as for the constructor's.
+   */
+  final void markSampled() {
+    state |= SAMPLED;
+  }
+
+  /** Whether the allocation was sampled; the flag never changes once the block is handed out. */
+  final boolean isSampled() {
+    return (state & SAMPLED) != 0;
   }
 
   final boolean isFreed() {

@@ -97,7 +97,18 @@ final class OffHeapMemoryManager implements MemoryManager, PinnedMemory {
     this.config = context.manager();
     this.pool = new OffHeapPool(context.pool(), context.strategy());
     this.pool.initialize();
-    this.pool.observeCompactions(listeners::compaction);
+    this.pool.observeCompactions(
+        new OffHeapPool.CompactionObserver() {
+          @Override
+          public void starting() {
+            listeners.compactionStarting();
+          }
+
+          @Override
+          public void compacted(long bytesMoved, long nanos) {
+            listeners.compaction(bytesMoved, nanos);
+          }
+        });
     this.collector = context.collector();
     this.pressure = new PressureTracker(pool, config.pressureLevels());
     long reservePages = (long) Math.ceil(pool.totalPages() * config.criticalReserveFraction());
@@ -161,7 +172,8 @@ final class OffHeapMemoryManager implements MemoryManager, PinnedMemory {
     }
     Block block = allocateIn(cache, size, priority, domain);
     if (started != 0) {
-      listeners.allocationTimed(size, started);
+      block.markSampled();
+      listeners.allocationTimed(block, size, started);
     }
     return block;
   }
@@ -344,6 +356,9 @@ final class OffHeapMemoryManager implements MemoryManager, PinnedMemory {
       started = System.nanoTime() | 1;
     }
     long requested = b.requestedSize();
+    if (b.isSampled()) {
+      listeners.sampledFree(b, requested);
+    }
     count(cache, requested);
     if (b.region instanceof Slab slab) {
       small.park(cache, slab, b.index);

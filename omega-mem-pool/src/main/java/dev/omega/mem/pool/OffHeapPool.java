@@ -262,9 +262,14 @@ final class OffHeapPool implements MemoryPool {
     return true;
   }
 
-  /** Told of each compaction that moved something, after the pool lock is released. */
-  @FunctionalInterface
+  /**
+   * Told when a compaction that has blocks to move starts (under the pool lock: it must be quick),
+   * and of each compaction that moved something, after the pool lock is released, on the same
+   * thread.
+   */
   interface CompactionObserver {
+    void starting();
+
     void compacted(long bytesMoved, long nanos);
   }
 
@@ -333,6 +338,10 @@ final class OffHeapPool implements MemoryPool {
       }
       if (moving.isEmpty()) {
         return false;
+      }
+      CompactionObserver starting = compactionObserver;
+      if (starting != null) {
+        starting.starting();
       }
       // Every access that read an old address leaves before a byte moves; new ones wait.
       try {

@@ -28,6 +28,7 @@ import dev.omega.mem.api.RateLimitedException;
 import dev.omega.mem.api.UseAfterFreeException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -509,6 +510,36 @@ class OffHeapMemoryManagerTest {
     assertEquals(10, allocations.get());
     assertThrows(OutOfMemoryException.class, () -> m.allocate(1 * MIB, Priority.LOW));
     assertEquals(1, failures.get());
+  }
+
+  @Test
+  void deallocate_ofSampledBlock_isReportedWithTheSameBlockWhicheverCallFreesIt() {
+    OffHeapMemoryManager m = track(Fixtures.manager(1 * MIB));
+    List<MemoryBlock> sampled = new CopyOnWriteArrayList<>();
+    List<MemoryBlock> freed = new CopyOnWriteArrayList<>();
+    m.addAllocationListener(
+        new AllocationListener() {
+          @Override
+          public void onAllocation(MemoryBlock block, long size, long nanos) {
+            sampled.add(block);
+          }
+
+          @Override
+          public void onSampledFree(MemoryBlock block, long size) {
+            assertEquals(block.size(), size);
+            freed.add(block);
+          }
+        });
+    List<MemoryBlock> kept = new ArrayList<>();
+    for (int i = 0; i < AllocationListener.SAMPLING_INTERVAL * 4; i++) {
+      kept.add(m.allocate(48));
+    }
+    assertEquals(4, sampled.size());
+    assertEquals(List.of(), freed);
+    // Frees in reverse order: the timed frees are other blocks, yet each sampled block is reported.
+    kept.reversed().forEach(m::deallocate);
+    assertEquals(Set.copyOf(sampled), Set.copyOf(freed));
+    assertEquals(4, freed.size());
   }
 
   @Test

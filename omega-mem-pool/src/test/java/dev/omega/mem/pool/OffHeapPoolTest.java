@@ -129,6 +129,33 @@ class OffHeapPoolTest {
   }
 
   @Test
+  void compact_thatMoves_tellsTheObserverItStartsThenWhatItMoved_onOneThread() {
+    OffHeapPool pool = pool(32 * 4096, false);
+    List<String> heard = new ArrayList<>();
+    pool.observeCompactions(
+        new OffHeapPool.CompactionObserver() {
+          @Override
+          public void starting() {
+            heard.add("starting on " + Thread.currentThread().getName());
+          }
+
+          @Override
+          public void compacted(long bytesMoved, long nanos) {
+            heard.add("moved " + bytesMoved + " on " + Thread.currentThread().getName());
+          }
+        });
+    assertFalse(pool.compact(), "an empty pool has nothing to move");
+    MemoryBlock first = pool.allocateBlock(4096);
+    pool.allocateBlock(4096);
+    pool.freeBlock(first);
+
+    assertTrue(pool.compact());
+
+    String thread = Thread.currentThread().getName();
+    assertEquals(List.of("starting on " + thread, "moved 4096 on " + thread), heard);
+  }
+
+  @Test
   void allocateBlock_failingForFragmentation_compactsByItself() {
     OffHeapPool pool = pool(16 * 4096, true);
     List<MemoryBlock> blocks = new ArrayList<>();

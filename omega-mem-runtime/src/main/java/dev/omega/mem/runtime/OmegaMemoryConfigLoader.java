@@ -93,6 +93,7 @@ public final class OmegaMemoryConfigLoader {
           "dashboard_host",
           "dashboard_token",
           "exporters",
+          "jmx_name",
           "leak_detection",
           "leak_sampling_interval",
           "reclaim_leaks",
@@ -443,6 +444,7 @@ public final class OmegaMemoryConfigLoader {
     r.string("dashboard_host", monitor::dashboardHost);
     r.string("dashboard_token", monitor::dashboardToken);
     r.strings("exporters", monitor::exporters);
+    r.string("jmx_name", monitor::jmxName);
     PerformanceThresholds defaults = PerformanceThresholds.defaults();
     Duration[] thresholds = {
       defaults.allocationTime(), defaults.deallocationTime(), defaults.gcPauseTime()

@@ -51,6 +51,7 @@ class OmegaMemoryConfigLoaderTest {
             dashboard_host = "0.0.0.0"
             dashboard_token = "a-long-enough-secret"
             exporters = [jmx, jfr]
+            jmx_name = "com.example:type=Memory,name=orders"
             """);
     assertEquals(64L << 20, c.pool().poolSize());
     assertEquals(8192, c.pool().blockSize());
@@ -72,6 +73,7 @@ class OmegaMemoryConfigLoaderTest {
     assertEquals("0.0.0.0", c.monitor().dashboardHost());
     assertEquals("a-long-enough-secret", c.monitor().dashboardToken());
     assertEquals(List.of("jmx", "jfr"), c.monitor().exporters());
+    assertEquals("com.example:type=Memory,name=orders", c.monitor().jmxName());
   }
 
   @Test

@@ -8,4 +8,11 @@ package dev.omega.mem.api.gc;
 @FunctionalInterface
 public interface CollectionListener {
   void onCollection(CollectionEvent event);
+
+  /**
+   * A collection is about to start on the calling thread; {@link #onCollection} follows on the same
+   * thread when it ran. A JFR exporter begins its timed event here. Called with the collector's
+   * lock held: it must be quick and must not touch the heap.
+   */
+  default void onCollectionStarting(CollectionCause cause) {}
 }

@@ -8,11 +8,13 @@ package dev.omega.mem.api.monitor;
  * @param p90Nanos 90th percentile
  * @param p99Nanos 99th percentile
  * @param maxNanos largest sample
+ * @param totalNanos sum of the samples (what a Prometheus summary's {@code _sum} exports); 0 for
+ *     samples read back from a history file, which keeps only the percentiles
  */
 public record LatencySummary(
-    long samples, long p50Nanos, long p90Nanos, long p99Nanos, long maxNanos) {
+    long samples, long p50Nanos, long p90Nanos, long p99Nanos, long maxNanos, long totalNanos) {
 
   public static LatencySummary empty() {
-    return new LatencySummary(0, 0, 0, 0, 0);
+    return new LatencySummary(0, 0, 0, 0, 0, 0);
   }
 }
