@@ -283,7 +283,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
         slot = magazines.takeSlot(m);
       } catch (RuntimeException e) {
         synchronized (cells) {
-          cells.free(address); // the cell was taken for this object: give it back
+          if (!closed) { // a close meanwhile gave every chunk back, this cell's too
+            cells.free(address); // the cell was taken for this object: give it back
+          }
         }
         throw e;
       }
@@ -322,6 +324,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   /** In a pause: a thread ended; its local roots go, and its magazines come back. */
   private void reap(Mutator m) {
+    if (closed) {
+      return; // the close freed everything and gave every chunk back
+    }
     space.publishFresh(m);
     roots.dropScopes(m);
     magazines.returnAll(m);
