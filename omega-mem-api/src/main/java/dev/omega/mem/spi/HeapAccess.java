@@ -177,6 +177,16 @@ public interface HeapAccess {
   <T> java.util.Optional<T> capability(Class<T> type);
 
   /**
+   * Runs {@code call} with the calling thread at a safepoint, and returns what it returns. A
+   * collector's public methods take their own lock through it: a thread inside the heap (an open
+   * scope) that waited for that lock while another thread's collection held it would otherwise hold
+   * that collection's pause up.
+   */
+  default <T> T atSafepoint(java.util.function.Supplier<T> call) {
+    return call.get();
+  }
+
+  /**
    * Installs the collector's barriers; replaces any installed before. A collector that implements
    * {@link HeapEvents} need not call it: the heap installs it once {@link
    * GarbageCollectorProvider#create} has returned it, fully built. Never call it from a collector's

@@ -243,10 +243,22 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   protected void promoted(int generation, long objects) {}
 
+  /**
+   * Takes {@link #collecting} at a safepoint: a mutator thread inside the heap that waits here
+   * while another thread's collection holds the lock must not hold that collection's pause up.
+   */
+  private void lockCollecting() {
+    heap.atSafepoint(
+        () -> {
+          collecting.lock();
+          return null;
+        });
+  }
+
   @Override
   public final boolean collect(CollectionCause cause) {
     CollectionEvent event = null;
-    collecting.lock();
+    lockCollecting();
     try {
       if (listeners.isEmpty()) {
         return collectNow(cause);
@@ -309,7 +321,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   @Override
   public final List<String> verifyIntegrity() {
-    collecting.lock();
+    lockCollecting();
     try {
       List<String> problems = new ArrayList<>();
       heap.stopTheWorld(() -> verifyOwnState(problems));
@@ -392,7 +404,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
    */
   @Override
   public final CycleReport detectCycles() {
-    collecting.lock();
+    lockCollecting();
     try {
       long started = System.nanoTime();
       CycleCensus census = pauseFor(() -> CycleCensus.take(heap));
@@ -439,7 +451,7 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   @Override
   public CollectionStatistics getCollectionStatistics() {
-    collecting.lock();
+    lockCollecting();
     try {
       return counters.statistics(name, pauses.snapshot());
     } finally {

@@ -279,4 +279,9 @@ final class CollectorView implements HeapAccess {
   public long stopTheWorld(Runnable work) {
     return heap.stopTheWorld(work);
   }
+
+  @Override
+  public <T> T atSafepoint(java.util.function.Supplier<T> call) {
+    return heap.atSafepoint(call);
+  }
 }

@@ -41,12 +41,12 @@ final class IdRefs implements HeapRefs {
 
   @Override
   public int referenceSlots(long object) {
-    return table.refSlotsAt(table.checkedSlot(object));
+    return table.fieldOf(object, ObjectTable.SHAPE) & ObjectTable.REFS_MASK;
   }
 
   @Override
   public int dataBytes(long object) {
-    return table.dataAt(table.checkedSlot(object));
+    return table.fieldOf(object, ObjectTable.DATA);
   }
 
   @Override

@@ -87,8 +87,8 @@ final class ObjectTable {
   static final int CELL_LO = 7;
 
   static final int REFS_MASK = (1 << 17) - 1;
-  private static final int GEN_SHIFT = 17;
-  private static final int GEN_MASK = 0xF;
+  static final int GEN_SHIFT = 17;
+  static final int GEN_MASK = 0xF;
   private static final int EXTRAS_SHIFT = 24;
 
   static final byte HAS_CALLBACKS = 1;
@@ -204,6 +204,25 @@ final class ObjectTable {
     }
     throw new AccessViolationException(
         "object id " + Long.toHexString(id) + " was not issued by this heap");
+  }
+
+  /**
+   * The header field {@code field} of the live object {@code id}, read without a lock: validated,
+   * read, and validated again, so a pause that freed the object and an allocation that reused its
+   * slot in between cannot hand back the next object's field.
+   */
+  int fieldOf(long id, int field) {
+    while (true) {
+      int[] h = header;
+      int s = checkedSlot(id);
+      if (s * W + W > h.length) {
+        continue;
+      }
+      int value = h[s * W + field];
+      if (stillHolds(h, s, id)) {
+        return value;
+      }
+    }
   }
 
   /**

@@ -24,7 +24,9 @@ import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.gc.WeakHeapReference;
 import dev.omega.mem.spi.CollectorTraits;
 import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.spi.HeapAccess;
 import dev.omega.mem.spi.HeapEvents;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -306,6 +308,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
         m.addFresh(slot, size);
       }
       long id = table.tagBits | (long) h[at + SLOT_GEN] << SLOT_BITS | (slot + 1);
+      // The header is written with plain stores; a thread that gets the id through a reference
+      // slot (also a plain store) must find them there: release here, acquire in getId.
+      VarHandle.releaseFence();
       HeapEvents ev = events;
       ev.onAllocate(id);
       if (m.depth > 0) {
@@ -392,9 +397,18 @@ final class OffHeapManagedHeap implements ManagedHeap {
       if (at + W > h.length) {
         continue; // read the field before the table grew
       }
-      Objects.checkIndex(slot, h[at + SHAPE] & REFS_MASK);
+      int slots = h[at + SHAPE] & REFS_MASK;
+      if (slot < 0 || slot >= slots) {
+        if (table.stillHolds(h, s, object)) {
+          Objects.checkIndex(slot, slots); // the object's own shape: a bad slot
+        }
+        continue; // freed meanwhile: the next round throws use-after-free
+      }
       long value = readWord(ObjectTable.cellIn(h, at), (long) slot * 8);
       if (table.stillHolds(h, s, object)) {
+        // The id was read from memory another thread may have written without a lock: the
+        // reads of its header that the caller makes next must not run ahead of this read.
+        VarHandle.acquireFence();
         return value != 0 && table.isLive(value) ? value : 0;
       }
     }
@@ -458,7 +472,15 @@ final class OffHeapManagedHeap implements ManagedHeap {
       if (s * W + W > h.length) {
         continue;
       }
-      long at = payloadAt(h, s, offset, length);
+      long at;
+      try {
+        at = payloadAt(h, s, offset, length);
+      } catch (IndexOutOfBoundsException e) {
+        if (table.stillHolds(h, s, object)) {
+          throw e; // the object's own size: a bad offset
+        }
+        continue; // freed meanwhile: the next round throws use-after-free
+      }
       long value = cells.readLongRacing(ObjectTable.cellIn(h, s * W), at, length);
       if (table.stillHolds(h, s, object)) {
         return value;
@@ -614,20 +636,29 @@ final class OffHeapManagedHeap implements ManagedHeap {
   }
 
   int referenceSlotsOf(HeapRef ref) {
-    return table.refSlotsAt(slotOf(ref));
+    slotOf(ref);
+    return table.fieldOf(ref.id, ObjectTable.SHAPE) & ObjectTable.REFS_MASK;
   }
 
   int dataBytesOf(HeapRef ref) {
-    return table.dataAt(slotOf(ref));
+    slotOf(ref);
+    return table.fieldOf(ref.id, ObjectTable.DATA);
   }
 
   int generationOf(HeapRef ref) {
-    return table.generationAt(slotOf(ref));
+    slotOf(ref);
+    return (table.fieldOf(ref.id, ObjectTable.SHAPE) >>> ObjectTable.GEN_SHIFT)
+        & ObjectTable.GEN_MASK;
   }
 
   MemoryBlock dataOf(HeapRef ref) {
     int size = dataBytesOf(ref);
     return new PayloadBlock(ref, size);
+  }
+
+  /** Runs {@code call} with this thread at a safepoint (see {@link HeapAccess#atSafepoint}). */
+  <T> T atSafepoint(java.util.function.Supplier<T> call) {
+    return safepoints.blocking(safepoints.current(), call);
   }
 
   @Override

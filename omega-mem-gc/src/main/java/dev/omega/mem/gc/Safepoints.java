@@ -143,7 +143,7 @@ final class Safepoints {
       return true;
     }
     if (m.running > 0) {
-      if (requested) {
+      if (requested && pauser != m.thread) { // a callback of this thread's own pause goes on
         safepoint(m);
       }
       return false;
@@ -178,7 +178,7 @@ final class Safepoints {
         return;
       }
       becomeRunning(m, Mutator.PARKED);
-    } else if (requested) {
+    } else if (requested && pauser != m.thread) {
       safepoint(m);
     }
   }
@@ -191,7 +191,7 @@ final class Safepoints {
       if (pauser != m.thread) {
         leave(m);
       }
-    } else if (requested) {
+    } else if (requested && pauser != m.thread) {
       safepoint(m);
     }
   }
@@ -233,8 +233,8 @@ final class Safepoints {
         serialLock.lock();
       }
     }
-    if (m.running == 0 || pauser == m.thread) {
-      return call.get();
+    if (m.running == 0 || pauser == m.thread || m.state() != Mutator.RUNNING) {
+      return call.get(); // not running, or at a safepoint already (a blocking call nested in one)
     }
     m.setState(Mutator.SAFE);
     wakePauser();

@@ -6,10 +6,11 @@ package dev.omega.mem.api.gc;
  *
  * <p>An id is checked like a {@link HeapObject} handle: it names one object for that object's life
  * and never becomes valid again once the object is collected. Every method that takes an id throws
- * {@link dev.omega.mem.api.UseAfterFreeException} for a stale one (including 0, the null id, where
- * an object is required), {@link dev.omega.mem.api.AccessViolationException} for one this heap
- * never issued (another heap's, or a made-up value), and {@link IndexOutOfBoundsException} for a
- * slot or offset outside the object.
+ * {@link dev.omega.mem.api.UseAfterFreeException} for a stale one, {@link NullPointerException} for
+ * 0 (the null id) where an object is required, {@link dev.omega.mem.api.AccessViolationException}
+ * for one this heap never issued (a made-up value, or another heap's: heaps carry a 12-bit tag, so
+ * one built 4,095 heaps earlier in the same JVM is not told apart), and {@link
+ * IndexOutOfBoundsException} for a slot or offset outside the object.
  *
  * <p>Reachability is the same as through handles: an id held only in a Java local or array is not a
  * root. Objects allocated while a scope is open on the thread are rooted by its innermost scope;
