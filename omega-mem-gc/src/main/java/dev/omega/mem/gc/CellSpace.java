@@ -187,15 +187,6 @@ final class CellSpace {
     }
   }
 
-  int getInt(long address, long offset) {
-    int chunk = (int) (address >>> 32);
-    MemorySegment bytes = lent(chunk);
-    long at = offsetOf(address) + offset;
-    return bytes != null
-        ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED, at)
-        : blockOf(address).getInt(at);
-  }
-
   void setInt(long address, long offset, int value) {
     int chunk = (int) (address >>> 32);
     MemorySegment bytes = lent(chunk);
@@ -205,13 +196,6 @@ final class CellSpace {
     } else {
       blockOf(address).setInt(at, value);
     }
-  }
-
-  byte getByte(long address, long offset) {
-    int chunk = (int) (address >>> 32);
-    MemorySegment bytes = lent(chunk);
-    long at = offsetOf(address) + offset;
-    return bytes != null ? bytes.get(ValueLayout.JAVA_BYTE, at) : blockOf(address).getByte(at);
   }
 
   void setByte(long address, long offset, byte value) {

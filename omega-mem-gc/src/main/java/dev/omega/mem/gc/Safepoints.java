@@ -126,11 +126,6 @@ final class Safepoints {
     return requested;
   }
 
-  /** Whether the current thread is running a pause (its own operations then need no entry). */
-  boolean inPauseOnThisThread() {
-    return pauser == Thread.currentThread();
-  }
-
   // ------------------------------------------------------------------ thread side
 
   /**
