@@ -16,6 +16,10 @@ import java.util.List;
  * @param youngGenerationThreshold {@code young_generation_threshold}: objects allocated since the
  *     last young collection that trigger the next one (like CPython's {@code gc.set_threshold}), 1
  *     to 1,000,000,000
+ * @param deterministic {@code deterministic}: run the heap in deterministic mode (see {@link
+ *     dev.omega.mem.api.gc.ManagedHeap#deterministic()}): one mutator thread, collections decided
+ *     by allocation counts and bytes only, step budgets counted in work instead of time, no
+ *     background collection, and out of memory judged by the accounted size of the objects
  */
 public record GarbageCollectorConfig(
     String collectionStrategy,
@@ -23,7 +27,8 @@ public record GarbageCollectorConfig(
     Duration maxPauseTime,
     boolean enableCycleDetection,
     int generationalCount,
-    int youngGenerationThreshold) {
+    int youngGenerationThreshold,
+    boolean deterministic) {
 
   public static final Duration MIN_PAUSE = Duration.ofNanos(100_000);
   public static final Duration MAX_PAUSE = Duration.ofSeconds(10);
@@ -79,7 +84,8 @@ public record GarbageCollectorConfig(
         .maxPauseTime(maxPauseTime)
         .enableCycleDetection(enableCycleDetection)
         .generationalCount(generationalCount)
-        .youngGenerationThreshold(youngGenerationThreshold);
+        .youngGenerationThreshold(youngGenerationThreshold)
+        .deterministic(deterministic);
   }
 
   /** Builder; {@link #build()} validates every field at once. */
@@ -90,6 +96,7 @@ public record GarbageCollectorConfig(
     private boolean enableCycleDetection = true;
     private int generationalCount = 3;
     private int youngGenerationThreshold = 10_000;
+    private boolean deterministic;
 
     private Builder() {}
 
@@ -123,6 +130,11 @@ public record GarbageCollectorConfig(
       return this;
     }
 
+    public Builder deterministic(boolean value) {
+      this.deterministic = value;
+      return this;
+    }
+
     public GarbageCollectorConfig build() {
       return new GarbageCollectorConfig(
           collectionStrategy,
@@ -130,7 +142,8 @@ public record GarbageCollectorConfig(
           maxPauseTime,
           enableCycleDetection,
           generationalCount,
-          youngGenerationThreshold);
+          youngGenerationThreshold,
+          deterministic);
     }
   }
 }

@@ -46,6 +46,19 @@ public interface MemoryDomain extends AutoCloseable {
   /** Blocks currently allocated by the domain. */
   long blockCount();
 
+  /**
+   * Opens a metered execution of this domain on the calling thread ({@link GasMeter}): each block
+   * the thread allocates from the domain while it is open is charged {@link
+   * GasSchedule#allocationCost} of its requested size and the growth of the memory charge of the
+   * domain's peak {@link #usedBytes()}; each write the thread makes through one of the domain's
+   * blocks is charged {@link GasSchedule#payloadWriteGas}. A charge past the budget throws {@link
+   * MeterExhaustedException} before the block is allocated or the write made.
+   *
+   * @param budget the gas the execution may use, 0 or more
+   * @throws IllegalArgumentException if {@code budget} is negative
+   */
+  GasMeter meter(long budget, GasSchedule schedule);
+
   /** Frees every block the domain still holds and removes the domain. */
   @Override
   void close();

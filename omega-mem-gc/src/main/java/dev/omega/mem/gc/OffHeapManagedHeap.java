@@ -680,6 +680,36 @@ final class OffHeapManagedHeap implements ManagedHeap {
   }
 
   @Override
+  public boolean deterministic() {
+    return false; // issue 25: being built
+  }
+
+  @Override
+  public dev.omega.mem.api.GasMeter meter(long budget, dev.omega.mem.api.GasSchedule schedule) {
+    throw new UnsupportedOperationException("heap meters: being built (issue 25)");
+  }
+
+  @Override
+  public dev.omega.mem.api.gc.HeapTransaction begin() {
+    throw new UnsupportedOperationException("transactions: being built (issue 25)");
+  }
+
+  @Override
+  public dev.omega.mem.api.gc.StateDigest digest() {
+    throw new UnsupportedOperationException("digest: being built (issue 25)");
+  }
+
+  @Override
+  public void snapshot(java.io.OutputStream out) {
+    throw new UnsupportedOperationException("snapshot: being built (issue 25)");
+  }
+
+  @Override
+  public void restore(java.io.InputStream in) {
+    throw new UnsupportedOperationException("restore: being built (issue 25)");
+  }
+
+  @Override
   public void close() {
     if (closed) {
       return;

@@ -179,6 +179,11 @@ final class Domain implements MemoryDomain {
   }
 
   @Override
+  public dev.omega.mem.api.GasMeter meter(long budget, dev.omega.mem.api.GasSchedule schedule) {
+    throw new UnsupportedOperationException("domain meters: being built (issue 25)");
+  }
+
+  @Override
   public long blockCount() {
     return blocks.get();
   }

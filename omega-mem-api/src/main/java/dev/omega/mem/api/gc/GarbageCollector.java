@@ -20,6 +20,8 @@ public interface GarbageCollector extends AutoCloseable {
    * {@code max_pause_time}.
    *
    * @return {@code true} if this call started it, {@code false} if it was already running
+   * @throws IllegalStateException on a deterministic heap, whose collections only allocation counts
+   *     and bytes may decide
    */
   boolean startCollectionCycle();
 

@@ -94,6 +94,62 @@ public interface ManagedHeap extends AutoCloseable {
    */
   long trim();
 
+  /**
+   * Whether the heap runs in deterministic mode ({@code deterministic = true}): for one mutator
+   * thread, the same calls give the same ids, collections, frees, callbacks and out-of-memory
+   * failures in every run (see the README's "Deterministic execution").
+   */
+  boolean deterministic();
+
+  /**
+   * Opens a metered execution on the calling thread: the objects and bytes it allocates, the growth
+   * of the peak of {@link #usedBytes()} it sees (priced as the EVM prices memory expansion), its
+   * reference writes and its payload writes are charged to a {@link dev.omega.mem.api.GasMeter}
+   * against {@code budget} (see {@link dev.omega.mem.api.GasSchedule} for the prices). An operation
+   * whose charge does not fit throws {@link dev.omega.mem.api.MeterExhaustedException} before it
+   * changes anything.
+   *
+   * @param budget the gas the execution may use, 0 or more
+   * @throws IllegalArgumentException if {@code budget} is negative
+   */
+  dev.omega.mem.api.GasMeter meter(long budget, dev.omega.mem.api.GasSchedule schedule);
+
+  /**
+   * Begins a transaction on the calling thread, or a frame inside the one already open on it (see
+   * {@link HeapTransaction}).
+   */
+  HeapTransaction begin();
+
+  /**
+   * The SHA-256 of the state reachable from the global roots, in a canonical form: the roots in the
+   * order they were first added (with how many times each is held), the objects numbered in the
+   * order a breadth-first walk from them meets them, and each object's slot count, payload size,
+   * slots (as those numbers) and payload bytes. It does not depend on ids, placement, the collector
+   * or generations, so two heaps holding the same graph agree, and it changes with any byte or
+   * reference of the reachable state. Scopes and weak references are not part of the state.
+   */
+  StateDigest digest();
+
+  /**
+   * Writes the state {@link #digest()} covers, roots included, in the versioned and checksummed
+   * snapshot format (see the README); canonical, so equal states give equal bytes.
+   *
+   * @throws java.io.UncheckedIOException if {@code out} fails
+   */
+  void snapshot(java.io.OutputStream out);
+
+  /**
+   * Reads a snapshot into this heap, which must hold no object: afterwards it has the same digest
+   * and the same global roots as the heap the snapshot was taken from. The whole snapshot is read
+   * and checked before anything is allocated.
+   *
+   * @throws dev.omega.mem.api.SnapshotFormatException if it is truncated, corrupt or of an unknown
+   *     version; the heap is left as it was
+   * @throws IllegalStateException if the heap holds objects
+   * @throws java.io.UncheckedIOException if {@code in} fails
+   */
+  void restore(java.io.InputStream in);
+
   /** Frees every object (running their callbacks) and stops the collector. */
   @Override
   void close();
