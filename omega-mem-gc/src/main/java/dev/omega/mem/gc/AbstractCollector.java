@@ -41,12 +41,16 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   private long pauseNanosThisCollection;
   private final BackgroundCollection background;
 
+  /** What step budgets are measured by: counted work on a deterministic heap. */
+  protected final StepClock clock;
+
   AbstractCollector(
       String name, GarbageCollectorConfig config, HeapAccess heap, int generationSlots) {
     this.name = name;
     this.config = config;
     this.heap = heap;
     this.counters = new CollectorCounters(generationSlots);
+    this.clock = StepClock.of(config);
     this.background =
         new BackgroundCollection(
             "omega-gc-" + name,
@@ -188,12 +192,12 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
   protected final boolean lazySweepStep(long budgetNanos) {
     return stepPaused(
         () -> {
-          long started = System.nanoTime();
+          long started = clock.nanoTime();
           try {
             for (int g = 0; g < heap.generations(); g++) {
               while (heap.sweepPending(g)) {
                 count(g, heap.sweepSome(g, SWEEP_BATCH));
-                if (System.nanoTime() - started > budgetNanos) {
+                if (clock.nanoTime() - started > budgetNanos) {
                   // The batch that spent the budget may have been the last one.
                   return !anySweepPending();
                 }
@@ -430,6 +434,11 @@ abstract class AbstractCollector implements GarbageCollector, HeapEvents {
 
   @Override
   public boolean startCollectionCycle() {
+    if (config.deterministic()) {
+      throw new IllegalStateException(
+          "a deterministic heap has no background collection: its collections run at points only"
+              + " allocation counts and bytes decide, the same in every run (deterministic = true)");
+    }
     return background.start();
   }
 

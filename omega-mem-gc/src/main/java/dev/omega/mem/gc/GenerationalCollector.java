@@ -86,7 +86,7 @@ final class GenerationalCollector extends AbstractCollector {
     super(NAME, config, heap, config.generationalCount());
     this.generations = config.generationalCount();
     this.collectionsSinceOlder = new long[generations];
-    this.marker = new IncrementalMarker(heap);
+    this.marker = new IncrementalMarker(heap, clock);
   }
 
   @Override

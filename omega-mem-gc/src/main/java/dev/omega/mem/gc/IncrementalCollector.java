@@ -44,7 +44,7 @@ final class IncrementalCollector extends AbstractCollector {
 
   IncrementalCollector(GarbageCollectorConfig config, HeapAccess heap) {
     super(NAME, config, heap, 1);
-    this.marker = new IncrementalMarker(heap);
+    this.marker = new IncrementalMarker(heap, clock);
   }
 
   @Override

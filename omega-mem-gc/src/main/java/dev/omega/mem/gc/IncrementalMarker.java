@@ -39,6 +39,8 @@ final class IncrementalMarker {
   /** Grey objects popped between two looks at the clock. */
   private static final int CLOCK_EVERY = 128;
 
+  private final StepClock clock;
+
   private final HeapAccess heap;
   private final LongStack grey = new LongStack();
   private int mark;
@@ -49,7 +51,8 @@ final class IncrementalMarker {
   /** Whether the cycle covers every generation, so a shade need not read the object's one. */
   private boolean everyGeneration;
 
-  IncrementalMarker(HeapAccess heap) {
+  IncrementalMarker(HeapAccess heap, StepClock clock) {
+    this.clock = clock;
     this.heap = heap;
   }
 
@@ -113,13 +116,13 @@ final class IncrementalMarker {
    * is empty.
    */
   boolean step(LongConsumer scan, long budgetNanos) {
-    long started = System.nanoTime();
+    long started = clock.nanoTime();
     int sinceCheck = 0;
     while (!grey.isEmpty()) {
       scan.accept(grey.pop());
       if (++sinceCheck == CLOCK_EVERY) {
         sinceCheck = 0;
-        if (System.nanoTime() - started > budgetNanos) {
+        if (clock.nanoTime() - started > budgetNanos) {
           return false;
         }
       }

@@ -79,6 +79,12 @@ final class Mutator {
    */
   long budget;
 
+  /** The thread's open transaction's record, or null when none is open ({@link Transactions}). */
+  UndoLog undo;
+
+  /** A log of an ended transaction, kept for the next one. */
+  UndoLog spareUndo;
+
   Mutator(Thread thread, int cellClasses) {
     this.thread = thread;
     this.cells = new long[cellClasses][];

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that name objects.
  *
  * <p>Design note. Terms: an object's <em>id</em> is {@code tag << 52 | slotGeneration << 28 | (slot
- * + 1)}: the heap's tag (1..4095, so an id of another heap is refused), the table slot's generation
- * (24 bits) and the slot; 0 is null. Layout:
+ * + 1)}: the heap's tag (1..4094, or 4095 for every deterministic heap, so an id of another heap is
+ * refused), the table slot's generation (24 bits) and the slot; 0 is null. Layout:
  *
  * <pre>
  *   object table (header)   int[8] per slot: slot generation | shape (reference slots,
@@ -100,8 +100,20 @@ final class ObjectTable {
   /** The most slots the table can have: its records must fit one Java array, its ids 28 bits. */
   static final int MAX_TABLE_SLOTS = Integer.MAX_VALUE / W;
 
-  /** This heap's tag, in place: the bits every id it issues starts with. */
-  final long tagBits = (long) (TAGS.getAndIncrement() % 4095 + 1) << TAG_SHIFT;
+  /**
+   * This heap's tag, in place: the bits every id it issues starts with. A deterministic heap's is
+   * always {@link #DETERMINISTIC_TAG}, since its ids must not depend on how many heaps the JVM
+   * built before it.
+   */
+  final long tagBits;
+
+  /** The tag of every deterministic heap. */
+  static final int DETERMINISTIC_TAG = 4095;
+
+  ObjectTable(boolean deterministic) {
+    this.tagBits =
+        (long) (deterministic ? DETERMINISTIC_TAG : TAGS.getAndIncrement() % 4094 + 1) << TAG_SHIFT;
+  }
 
   /**
    * The table: {@link #W} ints per slot, one record per object, so that allocating, marking and

@@ -14,22 +14,30 @@ import static dev.omega.mem.gc.ObjectTable.W;
 
 import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.GarbageCollectorConfig;
+import dev.omega.mem.api.GasMeter;
+import dev.omega.mem.api.GasSchedule;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
+import dev.omega.mem.api.OutOfMemoryException;
+import dev.omega.mem.api.Priority;
+import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapRefs;
 import dev.omega.mem.api.gc.HeapScope;
+import dev.omega.mem.api.gc.HeapTransaction;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.gc.WeakHeapReference;
 import dev.omega.mem.spi.CollectorTraits;
 import dev.omega.mem.spi.GarbageCollectorProvider;
+import dev.omega.mem.spi.GasMeters;
 import dev.omega.mem.spi.HeapAccess;
 import dev.omega.mem.spi.HeapEvents;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The managed heap: an object graph whose slots and payloads live in pool memory.
@@ -116,6 +124,20 @@ final class OffHeapManagedHeap implements ManagedHeap {
   private final GarbageGroups groups;
   private final CollectorView view;
   private final HeapRefs refs;
+  private final Transactions transactions;
+  private final GasMeters meters = new GasMeters("managed heap");
+
+  /** Deterministic mode ({@code deterministic = true}): see {@link #deterministic()}. */
+  private final boolean deterministic;
+
+  /**
+   * In deterministic mode, the accounted bytes beyond which an allocation fails: half the pools'
+   * ({@link #capacityBytes()}).
+   */
+  private final long accountedCapacity;
+
+  /** In deterministic mode, the one thread that may be a mutator. */
+  private final AtomicReference<Thread> soleMutator = new AtomicReference<>();
 
   /** Set by {@link #stopTheWorld} on the pausing thread: no other thread runs meanwhile. */
   private boolean inCollection;
@@ -129,8 +151,10 @@ final class OffHeapManagedHeap implements ManagedHeap {
     this.manager = Objects.requireNonNull(manager, "manager is null");
     Objects.requireNonNull(provider, "collector provider is null");
     int generations = config.generationalCount();
+    this.deterministic = config.deterministic();
+    this.accountedCapacity = deterministic ? poolCapacity() / 2 : poolCapacity();
     this.cells = new CellSpace(manager, capacityBytes());
-    this.table = new ObjectTable();
+    this.table = new ObjectTable(deterministic);
     CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
     this.serial = !traits.concurrentMutators();
     this.writeBarrier = traits.needsWriteBarrier();
@@ -140,7 +164,10 @@ final class OffHeapManagedHeap implements ManagedHeap {
     this.safepoints =
         new Safepoints(
             serial,
-            () -> new Mutator(Thread.currentThread(), cellClasses),
+            () -> {
+              checkSoleMutator();
+              return new Mutator(Thread.currentThread(), cellClasses);
+            },
             space::publishFresh,
             this::reap);
     this.roots = new RootSet(this, table, safepoints, serial);
@@ -151,6 +178,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
         new CollectorView(
             this, table, space, roots, groups, generations, serial, traits.countsReferences());
     this.refs = new IdRefs(this, table, roots);
+    this.transactions =
+        new Transactions(this, table, cells, space, roots, safepoints, serial, writeBarrier);
     this.collector = provider.create(config, view);
     if (collector instanceof HeapEvents barriers) {
       install(barriers); // only now: no barrier runs on a collector still being built
@@ -231,6 +260,38 @@ final class OffHeapManagedHeap implements ManagedHeap {
     return closed;
   }
 
+  Transactions transactions() {
+    return transactions;
+  }
+
+  /**
+   * In deterministic mode, refuses a second mutator thread: the order of two threads' operations is
+   * timing, which nothing deterministic may depend on. A thread that ended passes the role on.
+   */
+  private void checkSoleMutator() {
+    if (!deterministic) {
+      return;
+    }
+    Thread self = Thread.currentThread();
+    while (true) {
+      Thread owner = soleMutator.get();
+      if (owner == self) {
+        return;
+      }
+      if (owner != null && owner.isAlive()) {
+        throw new IllegalStateException(
+            "a deterministic heap has one mutator thread, "
+                + owner.getName()
+                + "; thread "
+                + self.getName()
+                + " may not allocate, write, root or open scopes on it (deterministic = true)");
+      }
+      if (soleMutator.compareAndSet(owner, self)) {
+        return;
+      }
+    }
+  }
+
   void checkOpen() {
     if (closed) {
       throw new IllegalStateException("heap is closed");
@@ -279,6 +340,15 @@ final class OffHeapManagedHeap implements ManagedHeap {
           checkOpen();
         }
       }
+      if (deterministic && usedBytes() + size > accountedCapacity) {
+        admitAccounted(m, size, referenceSlots, dataBytesWanted, insidePause);
+      }
+      if (meters.active()) {
+        meters.chargeAllocation(
+            size,
+            usedBytes() + size,
+            "allocate(" + referenceSlots + " slots, " + dataBytesWanted + " bytes)");
+      }
       long address = magazines.takeCell(m, bytes, insidePause);
       int slot;
       try {
@@ -311,6 +381,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
       // The header is written with plain stores; a thread that gets the id through a reference
       // slot (also a plain store) must find them there: release here, acquire in getId.
       VarHandle.releaseFence();
+      if (m.undo != null) {
+        m.undo.allocated();
+      }
       HeapEvents ev = events;
       ev.onAllocate(id);
       if (m.depth > 0) {
@@ -327,11 +400,46 @@ final class OffHeapManagedHeap implements ManagedHeap {
     }
   }
 
+  /**
+   * Deterministic mode: the accounted bytes ({@link #usedBytes()}: header, slots and payload of
+   * each object not yet freed) would pass the capacity, so a full collection runs, and if they
+   * still would, the allocation fails. Nothing about placement or the pool decides this.
+   */
+  private void admitAccounted(
+      Mutator m, long size, int referenceSlots, int dataBytes, boolean insidePause) {
+    if (!insidePause && !inCollection) {
+      safepoints.blocking(m, () -> trigger.tryCollect(CollectionCause.ALLOCATION_FAILURE));
+      checkOpen();
+      if (usedBytes() + size <= accountedCapacity) {
+        return;
+      }
+    }
+    long used = usedBytes();
+    throw new OutOfMemoryException(
+        "deterministic heap out of memory: allocate("
+            + referenceSlots
+            + " slots, "
+            + dataBytes
+            + " bytes) needs "
+            + size
+            + " accounted bytes (16-byte header + 8 per slot + payload), and "
+            + used
+            + " of the "
+            + accountedCapacity
+            + " the heap may account are held after a full collection",
+        size,
+        Priority.NORMAL,
+        Math.max(0, accountedCapacity - used),
+        Math.max(0, accountedCapacity - used),
+        0);
+  }
+
   /** In a pause: a thread ended; its local roots go, and its magazines come back. */
   private void reap(Mutator m) {
     if (closed) {
       return; // the close freed everything and gave every chunk back
     }
+    transactions.abandon(m);
     space.publishFresh(m);
     roots.dropScopes(m);
     magazines.returnAll(m);
@@ -362,16 +470,27 @@ final class OffHeapManagedHeap implements ManagedHeap {
       if (target != 0) {
         table.checkedSlot(target);
       }
+      if (meters.active()) {
+        meters.chargeReferenceWrite("set(slot " + slot + ")");
+      }
       long address = table.cellAt(s);
       long at = (long) slot * 8;
       long oldId = cells.getLong(address, at);
+      long oldLive = oldId != 0 && table.isLive(oldId) ? oldId : 0;
+      if (m.undo != null) {
+        if (oldLive != 0) {
+          transactions.keepAlive(m, oldLive);
+        }
+        m.undo.reference(object, slot, oldLive);
+      }
       cells.setLong(address, at, target);
       if (serial) {
         space.graphVersion++;
       }
       if (writeBarrier) {
-        events.onReferenceWrite(
-            object, slot, oldId != 0 && table.isLive(oldId) ? oldId : 0, target);
+        events.onReferenceWrite(object, slot, oldLive, target);
+        afterBarrier();
+      } else if (m.undo != null) {
         afterBarrier();
       }
     } finally {
@@ -496,7 +615,13 @@ final class OffHeapManagedHeap implements ManagedHeap {
       checkOpen();
       int s = table.checkedSlot(object);
       long at = payloadAt(table.header, s, offset, length);
+      if (meters.active()) {
+        meters.chargePayloadWrite("a payload write of " + length + " bytes at " + offset);
+      }
       long address = table.cellAt(s);
+      if (m.undo != null) {
+        m.undo.value(object, offset, length, cells.readLongRacing(address, at, length));
+      }
       switch (length) {
         case 1 -> cells.setByte(address, at, (byte) value);
         case 4 -> cells.setInt(address, at, (int) value);
@@ -520,6 +645,33 @@ final class OffHeapManagedHeap implements ManagedHeap {
           cells.blockOf(address),
           CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8,
           table.dataAt(s));
+    } finally {
+      safepoints.exitOperation(m, entered);
+    }
+  }
+
+  /**
+   * Runs {@code access}, a write of {@code length} payload bytes at {@code offset}, with this
+   * thread running: charged to a meter and recorded for a transaction first, as {@link
+   * #writePayload} is.
+   */
+  <T> T withPayloadWrite(HeapRef ref, long offset, long length, PayloadAccess<T> access) {
+    Mutator m = safepoints.current();
+    boolean entered = safepoints.enterOperation(m);
+    try {
+      checkOpen();
+      int s = slotOf(ref);
+      long address = table.cellAt(s);
+      MemoryBlock storage = cells.blockOf(address);
+      long base = CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8;
+      if (meters.active()) {
+        meters.chargePayloadWrite("a payload write of " + length + " bytes at " + offset);
+      }
+      if (m.undo != null && length > 0) {
+        int at = m.undo.range(ref.id, offset, Math.toIntExact(length));
+        storage.copyTo(base + offset, m.undo.bytes, at, (int) length);
+      }
+      return access.apply(storage, base, table.dataAt(s));
     } finally {
       safepoints.exitOperation(m, entered);
     }
@@ -610,8 +762,17 @@ final class OffHeapManagedHeap implements ManagedHeap {
     return n;
   }
 
+  /**
+   * The manager's pools' bytes; in deterministic mode the heap accounts for half of them ({@link
+   * #admitAccounted}), leaving the rest for what the accounting does not see: cell rounding and
+   * partly used chunks.
+   */
   @Override
   public long capacityBytes() {
+    return deterministic ? accountedCapacity : poolCapacity();
+  }
+
+  private long poolCapacity() {
     return manager.pools().stream().mapToLong(p -> p.config().poolSize()).sum();
   }
 
@@ -681,17 +842,18 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   @Override
   public boolean deterministic() {
-    return false; // issue 25: being built
+    return deterministic;
   }
 
   @Override
-  public dev.omega.mem.api.GasMeter meter(long budget, dev.omega.mem.api.GasSchedule schedule) {
-    throw new UnsupportedOperationException("heap meters: being built (issue 25)");
+  public GasMeter meter(long budget, GasSchedule schedule) {
+    checkOpen();
+    return meters.open(budget, schedule);
   }
 
   @Override
-  public dev.omega.mem.api.gc.HeapTransaction begin() {
-    throw new UnsupportedOperationException("transactions: being built (issue 25)");
+  public HeapTransaction begin() {
+    return transactions.begin();
   }
 
   @Override

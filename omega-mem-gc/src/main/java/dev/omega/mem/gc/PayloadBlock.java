@@ -23,6 +23,12 @@ final class PayloadBlock implements MemoryBlock {
     return owner.heap.withPayload(owner, work);
   }
 
+  /** A write: metered and recorded for an open transaction ({@link OffHeapManagedHeap}). */
+  private <T> T write(long offset, long length, OffHeapManagedHeap.PayloadAccess<T> work) {
+    Objects.checkFromIndexSize(offset, length, size);
+    return owner.heap.withPayloadWrite(owner, offset, length, work);
+  }
+
   @Override
   public long size() {
     return size;
@@ -40,7 +46,7 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void setByte(long offset, byte value) {
-    access(
+    write(
         offset,
         1,
         (s, base, n) -> {
@@ -56,7 +62,7 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void setInt(long offset, int value) {
-    access(
+    write(
         offset,
         4,
         (s, base, n) -> {
@@ -72,7 +78,7 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void setLong(long offset, long value) {
-    access(
+    write(
         offset,
         8,
         (s, base, n) -> {
@@ -83,7 +89,7 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void copyFrom(byte[] source, int sourceIndex, long offset, int length) {
-    access(
+    write(
         offset,
         length,
         (s, base, n) -> {
@@ -111,7 +117,7 @@ final class PayloadBlock implements MemoryBlock {
           offset,
           length,
           (s, base, n) ->
-              other.access(
+              other.write(
                   targetOffset,
                   length,
                   (t, targetBase, m) -> {
@@ -136,7 +142,7 @@ final class PayloadBlock implements MemoryBlock {
 
   @Override
   public void fill(long offset, long length, byte value) {
-    access(
+    write(
         offset,
         length,
         (s, base, n) -> {

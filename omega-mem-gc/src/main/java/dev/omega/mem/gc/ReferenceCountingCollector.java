@@ -362,7 +362,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     Long cycles =
         pauseFor(
             () -> {
-              long started = System.nanoTime();
+              long started = clock.nanoTime();
               boolean finished = freeZeroCounts(started, budget);
               return finished && config.enableCycleDetection() ? collectCycles() : 0L;
             });
@@ -380,7 +380,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
   protected void freeGarbageCycles() {
     pause(
         () -> {
-          freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
+          freeZeroCounts(clock.nanoTime(), Long.MAX_VALUE);
           collectCycles();
         });
   }
@@ -394,7 +394,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     while (!dead.isEmpty() || !zeroCounts.isEmpty()) {
       if (++sinceCheck == 256) {
         sinceCheck = 0;
-        if (System.nanoTime() - started > budget) {
+        if (clock.nanoTime() - started > budget) {
           return false;
         }
       }
@@ -510,7 +510,7 @@ final class ReferenceCountingCollector extends AbstractCollector {
     white.truncate(kept);
     counters().swept(passes.freeAll(white.elements(), white.size()));
     white.clear();
-    freeZeroCounts(System.nanoTime(), Long.MAX_VALUE);
+    freeZeroCounts(clock.nanoTime(), Long.MAX_VALUE);
     return groups;
   }
 

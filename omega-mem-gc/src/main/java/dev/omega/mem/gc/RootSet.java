@@ -1,13 +1,16 @@
 package dev.omega.mem.gc;
 
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
 /**
  * The heap's roots: counted global roots, and the local roots every thread's scopes hold.
  *
- * <p>Design note. A global root is counted (added twice, removed twice) in a map by id; each hold,
+ * <p>Design note. A global root is counted (added twice, removed twice) in a map by id, with the
+ * serial number of the add that made it a root: the roots' canonical order ({@link #inOrder}) is by
+ * that number, so a transaction that undoes a root's removal puts it back where it was. Each hold,
  * global or from a scope, is also counted in the object's record ({@link ObjectTable#HOLDS}), so a
  * free can refuse a rooted object in O(1) without looking here. Local roots are not copied here:
  * they stay on each thread's scope stack ({@link Mutator#held}, each scope's start in {@link
@@ -28,7 +31,21 @@ final class RootSet {
   private final Safepoints safepoints;
   private final boolean serial;
   private final Object lock = new Object();
-  private final Map<Long, Integer> globalRoots = new HashMap<>();
+  private final Map<Long, GlobalRoot> globalRoots = new LinkedHashMap<>();
+  private long nextSerial;
+
+  /** A global root's holds, and the serial number of the add that made it one. */
+  private static final class GlobalRoot {
+    int holds;
+    final long serial;
+
+    GlobalRoot(long serial) {
+      this.serial = serial;
+    }
+  }
+
+  /** The global roots in canonical order, with their holds: what a state digest hashes. */
+  record Ordered(long[] ids, int[] holds) {}
 
   RootSet(OffHeapManagedHeap heap, ObjectTable table, Safepoints safepoints, boolean serial) {
     this.heap = heap;
@@ -47,8 +64,11 @@ final class RootSet {
       heap.checkOpen();
       int s = table.checkedSlot(id);
       synchronized (lock) {
-        globalRoots.merge(id, 1, Integer::sum);
+        globalRoots.computeIfAbsent(id, k -> new GlobalRoot(nextSerial++)).holds++;
         table.addToHoldsAt(s, 1);
+      }
+      if (m.undo != null) {
+        m.undo.rootAdded(id);
       }
       heap.events().onRootAdded(id);
       heap.afterBarrier();
@@ -64,17 +84,25 @@ final class RootSet {
     try {
       heap.checkOpen();
       int s = table.checkedSlot(id);
+      if (m.undo != null) {
+        // Held by the transaction first, so the removal cannot free what a rollback puts back
+        // (a needless hold if it was no root: the transaction's end drops it).
+        heap.transactions().keepAlive(m, id);
+      }
+      long serial;
       synchronized (lock) {
-        Integer holds = globalRoots.get(id);
-        if (holds == null) {
+        GlobalRoot root = globalRoots.get(id);
+        if (root == null) {
           return false;
         }
-        if (holds == 1) {
+        serial = root.serial;
+        if (--root.holds == 0) {
           globalRoots.remove(id);
-        } else {
-          globalRoots.put(id, holds - 1);
         }
         table.addToHoldsAt(s, -1);
+      }
+      if (m.undo != null) {
+        m.undo.rootRemoved(id, serial);
       }
       heap.events().onRootRemoved(id);
       heap.afterBarrier();
@@ -82,6 +110,65 @@ final class RootSet {
     } finally {
       safepoints.exitOperation(m, entered);
     }
+  }
+
+  /**
+   * Undoes one {@link #addGlobal} of {@code id} for a rolled-back transaction: as {@link
+   * #removeGlobal}, unrecorded. Called with the thread running.
+   */
+  void undoAdd(long id) {
+    int s = table.checkedSlot(id);
+    synchronized (lock) {
+      GlobalRoot root = globalRoots.get(id);
+      if (root == null) {
+        throw new IllegalStateException("undo of a root add finds no root " + id);
+      }
+      if (--root.holds == 0) {
+        globalRoots.remove(id);
+      }
+      table.addToHoldsAt(s, -1);
+    }
+    heap.events().onRootRemoved(id);
+  }
+
+  /**
+   * Undoes one {@link #removeGlobal} of {@code id}: one more hold, and if the removal had ended the
+   * root, the root again with its old serial number, so it is back in its place in {@link
+   * #inOrder}.
+   */
+  void undoRemove(long id, long serial) {
+    int s = table.checkedSlot(id);
+    synchronized (lock) {
+      globalRoots.computeIfAbsent(id, k -> new GlobalRoot(serial)).holds++;
+      table.addToHoldsAt(s, 1);
+    }
+    heap.events().onRootAdded(id);
+  }
+
+  /** The global roots by the serial of the add that made each a root (call in a pause). */
+  Ordered inOrder() {
+    GlobalRoot[] rs;
+    long[] ids;
+    synchronized (lock) {
+      rs = globalRoots.values().toArray(new GlobalRoot[0]);
+      ids = new long[rs.length];
+      int i = 0;
+      for (long id : globalRoots.keySet()) {
+        ids[i++] = id;
+      }
+    }
+    Integer[] order = new Integer[rs.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(rs[a].serial, rs[b].serial));
+    long[] sortedIds = new long[rs.length];
+    int[] holds = new int[rs.length];
+    for (int i = 0; i < order.length; i++) {
+      sortedIds[i] = ids[order[i]];
+      holds[i] = rs[order[i]].holds;
+    }
+    return new Ordered(sortedIds, holds);
   }
 
   // ------------------------------------------------------------------ scopes
@@ -178,12 +265,23 @@ final class RootSet {
 
   // ------------------------------------------------------------------ for the collector
 
-  /** Visits every root hold (in a pause): global roots, then every thread's scopes. */
+  /**
+   * Visits every root hold (in a pause): global roots, then every thread's scopes and what its open
+   * transaction keeps for a rollback.
+   */
   void forEach(LongConsumer visitor) {
     for (long id : globalRoots.keySet()) {
       visitor.accept(id);
     }
     for (Mutator m : safepoints.mutators()) {
+      if (m.undo != null) {
+        m.undo.forEachKept(
+            id -> {
+              if (table.isLive(id)) {
+                visitor.accept(id);
+              }
+            });
+      }
       for (int i = 0; i < m.heldTop; i++) {
         long id = m.held[i];
         if (table.isLive(id)) {

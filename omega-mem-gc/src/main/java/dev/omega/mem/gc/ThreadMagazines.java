@@ -99,6 +99,9 @@ final class ThreadMagazines {
     try {
       block = safepoints.blocking(m, () -> manager.allocate(blockBytes));
     } catch (OutOfMemoryException e) {
+      if (heap.deterministic()) {
+        throw physicalShortage(blockBytes, e);
+      }
       if (insidePause) {
         throw e;
       }
@@ -125,6 +128,30 @@ final class ThreadMagazines {
     manager.deallocate(block);
     heap.checkOpen();
     throw new IllegalStateException("heap is closed");
+  }
+
+  /**
+   * A deterministic heap does not collect when the manager has no chunk for it: where that happens
+   * depends on the pool's other users and its history, not on the program. Its accounting allowed
+   * the allocation ({@link OffHeapManagedHeap#deterministic()}), so this is the node's shortage.
+   */
+  private static OutOfMemoryException physicalShortage(long blockBytes, OutOfMemoryException e) {
+    OutOfMemoryException shortage =
+        new OutOfMemoryException(
+            "deterministic heap: the memory manager has no "
+                + blockBytes
+                + " bytes for a chunk the heap's accounting allows; the pool is too small, shared"
+                + " or fragmented for the heap's accounted capacity, a failure of this node that"
+                + " is outside the deterministic contract ("
+                + e.getMessage()
+                + ")",
+            e.requestedBytes(),
+            e.priority(),
+            e.freeBytes(),
+            e.largestFreeRunBytes(),
+            e.fragmentation());
+    shortage.addSuppressed(e);
+    return shortage;
   }
 
   /**

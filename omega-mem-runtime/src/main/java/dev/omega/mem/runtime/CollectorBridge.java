@@ -20,12 +20,17 @@ final class CollectorBridge {
 
   /**
    * Collects, then has the heap give back what it no longer uses: it keeps its chunks in place
-   * while it holds them, so only memory it gives back can be compacted into a larger run.
+   * while it holds them, so only memory it gives back can be compacted into a larger run. A
+   * deterministic heap is not collected here: when the manager runs short depends on its other
+   * users, and its collections may depend only on the heap's own allocations.
    */
   boolean collect() {
     ManagedHeap current = heap.get();
     if (current == null) {
       return false;
+    }
+    if (current.deterministic()) {
+      return current.trim() > 0;
     }
     boolean collected = current.collector().collect(CollectionCause.ALLOCATION_FAILURE);
     return current.trim() > 0 || collected;

@@ -83,6 +83,7 @@ public final class OmegaMemoryConfigLoader {
           "enable_cycle_detection",
           "generational_count",
           "young_generation_threshold",
+          "deterministic",
           "enable_real_time_monitoring",
           "metrics_collection_interval",
           "enable_memory_leak_detection",
@@ -432,6 +433,7 @@ public final class OmegaMemoryConfigLoader {
     r.bool("enable_cycle_detection", gc::enableCycleDetection);
     r.integer("generational_count", gc::generationalCount);
     r.integer("young_generation_threshold", gc::youngGenerationThreshold);
+    r.bool("deterministic", gc::deterministic);
 
     PerformanceMonitorConfig.Builder monitor = PerformanceMonitorConfig.builder();
     r.bool("enable_real_time_monitoring", monitor::enableRealTimeMonitoring);

@@ -406,6 +406,95 @@ public abstract class GarbageCollectorContract {
     HeapRefsChecks.safepointsUnderLoad(heap, 16, this::collect);
   }
 
+  // ------------------------------------------------------------------ transactions
+
+  @Test
+  public void transaction_rollback_undoesEveryChange_withACollectionInside() {
+    TransactionChecks.rollbackUndoesEverything(heap, this::collect);
+  }
+
+  @Test
+  public void transaction_rollback_keepsWhatAScopeFromBeforeHolds() {
+    TransactionChecks.rollbackKeepsWhatAnOuterScopeHolds(heap, this::collect);
+  }
+
+  @Test
+  public void transaction_framesNest_commitKeeps_rollbackUndoesInnerAndOuter() {
+    TransactionChecks.framesNest(heap, this::collect);
+  }
+
+  @Test
+  public void transaction_misuse_isRefused() throws Exception {
+    TransactionChecks.misuseIsRefused(heap);
+  }
+
+  @Test
+  public void transaction_randomFrames_rollbackGivesTheDigestFromBegin() {
+    for (long seed = 1; seed <= 3; seed++) {
+      TransactionChecks.randomFramesMatchTheirModel(heap, seed, this::collect);
+    }
+  }
+
+  @Test
+  public void transaction_rollback_restoresTheSnapshotByteForByte() {
+    TransactionChecks.rollbackRestoresTheSnapshot(heap);
+  }
+
+  // ------------------------------------------------------------------ gas
+
+  @Test
+  public void meter_chargesExactlyWhatTheScheduleSays() {
+    MeterChecks.chargesAreExact(heap);
+  }
+
+  @Test
+  public void meter_liveBytesBelowThePeak_costNoMemoryCharge() {
+    MeterChecks.belowThePeakCostsNoMemory(heap, this::collect);
+  }
+
+  @Test
+  public void meter_exhausted_refusesBeforeChangingAnything() {
+    MeterChecks.exhaustionChangesNothing(heap);
+  }
+
+  @Test
+  public void meter_nested_chargeBoth_closeInnermostFirst() throws Exception {
+    MeterChecks.metersNest(heap);
+  }
+
+  @Test
+  public void meter_chargesOnlyItsOwnThread() throws Exception {
+    MeterChecks.otherThreadsAreNotCharged(heap);
+  }
+
+  // ------------------------------------------------------------------ deterministic mode
+
+  /** A deterministic heap over its own manager of {@code bytes}. */
+  protected ManagedHeap deterministicHeap(long bytes) {
+    return newHeap(config().toBuilder().deterministic(true).build(), new ArrayMemoryManager(bytes));
+  }
+
+  @Test
+  public void deterministic_sameSeededProgram_sameTrace() {
+    for (long seed : new long[] {7, 8}) {
+      DeterminismChecks.sameProgramSameTrace(() -> deterministicHeap(1L << 20), seed, 6_000);
+    }
+  }
+
+  @Test
+  public void deterministic_secondMutatorThread_isRefused() throws Exception {
+    try (ManagedHeap h = deterministicHeap(8L << 20)) {
+      DeterminismChecks.secondMutatorIsRefused(h);
+    }
+  }
+
+  @Test
+  public void deterministic_outOfMemory_isJudgedByTheAccounting() {
+    try (ManagedHeap h = deterministicHeap(4L << 20)) {
+      DeterminismChecks.outOfMemoryByAccounting(h);
+    }
+  }
+
   @Test
   public void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
     assertTrue(heap.collector().startCollectionCycle());

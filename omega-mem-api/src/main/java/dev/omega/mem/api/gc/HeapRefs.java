@@ -9,7 +9,8 @@ package dev.omega.mem.api.gc;
  * {@link dev.omega.mem.api.UseAfterFreeException} for a stale one, {@link NullPointerException} for
  * 0 (the null id) where an object is required, {@link dev.omega.mem.api.AccessViolationException}
  * for one this heap never issued (a made-up value, or another heap's: heaps carry a 12-bit tag, so
- * one built 4,095 heaps earlier in the same JVM is not told apart), and {@link
+ * one built 4,094 heaps earlier in the same JVM is not told apart, nor are two deterministic heaps,
+ * which all carry one tag so that their ids are the same in every run), and {@link
  * IndexOutOfBoundsException} for a slot or offset outside the object.
  *
  * <p>Reachability is the same as through handles: an id held only in a Java local or array is not a
