@@ -37,6 +37,7 @@ class OmegaMemoryConfigLoaderTest {
             enable_cycle_detection = false
             generational_count = 2
             young_generation_threshold = 700
+            deterministic = true
             enable_real_time_monitoring = false
             metrics_collection_interval = 250ms
             enable_memory_leak_detection = false
@@ -69,6 +70,8 @@ class OmegaMemoryConfigLoaderTest {
     assertEquals(1L << 30, c.manager().fallbackLimit());
     assertEquals(16, c.manager().threadCacheBlocks());
     assertEquals(700, c.garbageCollector().youngGenerationThreshold());
+    assertTrue(c.garbageCollector().deterministic());
+    assertFalse(OmegaMemoryConfigLoader.parse("").garbageCollector().deterministic());
     assertEquals(0, c.monitor().dashboardPort());
     assertEquals("0.0.0.0", c.monitor().dashboardHost());
     assertEquals("a-long-enough-secret", c.monitor().dashboardToken());
