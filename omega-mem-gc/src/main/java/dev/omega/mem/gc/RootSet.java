@@ -1,6 +1,6 @@
 package dev.omega.mem.gc;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
@@ -28,7 +28,13 @@ final class RootSet {
   private final Safepoints safepoints;
   private final boolean serial;
   private final Object lock = new Object();
-  private final Map<Long, Integer> globalRoots = new HashMap<>();
+
+  /**
+   * Holds by id, in the order each id became a global root: {@link OffHeapManagedHeap#digest()} and
+   * the snapshot list the roots in that order. An id whose last hold goes and that is added again
+   * later moves to the end.
+   */
+  private final Map<Long, Integer> globalRoots = new LinkedHashMap<>();
 
   RootSet(OffHeapManagedHeap heap, ObjectTable table, Safepoints safepoints, boolean serial) {
     this.heap = heap;
@@ -189,6 +195,23 @@ final class RootSet {
         if (table.isLive(id)) {
           visitor.accept(id);
         }
+      }
+    }
+  }
+
+  /** A global root and its holds, as {@link #forEachGlobal} gives them. */
+  interface GlobalRootVisitor {
+    void accept(long id, int holds);
+  }
+
+  /**
+   * Visits every global root, in the order it became one, with its holds (in a pause, or with no
+   * other thread changing the roots).
+   */
+  void forEachGlobal(GlobalRootVisitor visitor) {
+    synchronized (lock) {
+      for (Map.Entry<Long, Integer> root : globalRoots.entrySet()) {
+        visitor.accept(root.getKey(), root.getValue());
       }
     }
   }
