@@ -148,7 +148,7 @@ final class SnapshotReader {
       for (int i = 0; i < slots; i++) {
         long at = position;
         long ref = varint("object " + k + "'s slot " + i, objects);
-        if (ref > met) {
+        if (ref > met + 1) {
           throw corrupt(
               at,
               "object "
@@ -159,7 +159,7 @@ final class SnapshotReader {
                   + (ref - 1)
                   + ", but the next object a breadth-first walk meets is "
                   + met);
-        } else if (ref == met + 1) {
+        } else if (ref == met + 1) { // the next object met, numbered in turn
           met++;
         }
       }
