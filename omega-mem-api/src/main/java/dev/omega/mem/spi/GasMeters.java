@@ -15,8 +15,11 @@ import java.util.Objects;
  * any would pass its budget, and only then applied to all of them, so a refused operation charges
  * nothing anywhere. An allocation's charge depends on each meter's own peak (its memory charge is
  * the growth of {@link GasSchedule#memoryCost} from that peak), so nested meters may charge it
- * differently. The resource asks {@link #active()} first: one volatile read when no meter is open
- * on any thread, which is the cost metering adds to an unmetered operation.
+ * differently. A resource whose operation can still fail after the gas is checked checks first
+ * ({@link #checkAllocation}) and charges once the operation succeeded. A cost too large for a
+ * {@code long} (the prices go up to 2^40 per word) is refused whatever the budget, reported as
+ * costing {@link Long#MAX_VALUE}. The resource asks {@link #active()} first: one volatile read when
+ * no meter is open on any thread, which is the cost metering adds to an unmetered operation.
  *
  * <p>Complexity: O(open meters of the thread) per charge.
  *
@@ -35,14 +38,27 @@ public final class GasMeters {
     this.resource = Objects.requireNonNull(resource, "resource is null");
   }
 
-  /** Opens a meter on the calling thread, inside the one open there if any. */
+  /** Opens a meter on the calling thread, inside the one open there if any, with no bytes live. */
   public GasMeter open(long budget, GasSchedule schedule) {
+    return open(budget, schedule, 0);
+  }
+
+  /**
+   * Opens a meter on the calling thread, inside the one open there if any, when {@code liveBytes}
+   * are already live: they are its first peak, so it charges the memory charge's growth from them
+   * on, not the memory held before it opened.
+   */
+  public GasMeter open(long budget, GasSchedule schedule, long liveBytes) {
     Objects.requireNonNull(schedule, "schedule is null");
     if (budget < 0) {
       throw new IllegalArgumentException("a gas budget is 0 or more, got " + budget);
     }
+    if (liveBytes < 0) {
+      throw new IllegalArgumentException("live bytes are 0 or more, got " + liveBytes);
+    }
     Meter outer = innermost.get();
     Meter m = new Meter(this, budget, schedule, outer, Thread.currentThread());
+    m.peak = liveBytes;
     innermost.set(m);
     synchronized (this) {
       open++;
@@ -72,17 +88,39 @@ public final class GasMeters {
     if (top == null) {
       return;
     }
-    for (Meter m = top; m != null; m = m.outer) {
-      long cost = m.allocationCost(bytes, liveBytes);
-      if (cost > m.budget - m.used) {
-        throw m.refuse(operation, cost);
-      }
-    }
+    checkAllocation(top, bytes, liveBytes, operation);
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.allocationCost(bytes, liveBytes);
       m.peak = Math.max(m.peak, liveBytes);
       m.used += cost;
       m.operations++;
+    }
+  }
+
+  /**
+   * Checks, without charging, that the calling thread's meters could pay for an allocation of
+   * {@code bytes} after which {@code liveBytes} are live: a resource whose allocation can still
+   * fail after the gas is checked (a quota, out of memory) checks first, allocates, then charges
+   * with {@link #chargeAllocation}, so a failed allocation charges nothing. Only the thread's own
+   * charges change its meters, so the charge agrees with this check unless the allocation itself
+   * charged (a listener writing through a metered block, say); it then checks again.
+   *
+   * @param operation names the allocation in the refusal's message, which adds the bytes
+   * @throws MeterExhaustedException if a meter cannot pay
+   */
+  public void checkAllocation(long bytes, long liveBytes, String operation) {
+    Meter top = open == 0 ? null : innermost.get();
+    if (top != null) {
+      checkAllocation(top, bytes, liveBytes, operation + " of " + bytes + " bytes");
+    }
+  }
+
+  private static void checkAllocation(Meter top, long bytes, long liveBytes, String operation) {
+    for (Meter m = top; m != null; m = m.outer) {
+      long cost = m.allocationCost(bytes, liveBytes);
+      if (m.cannotPay(cost)) {
+        throw m.refuse(operation, cost);
+      }
     }
   }
 
@@ -102,10 +140,35 @@ public final class GasMeters {
     }
   }
 
+  /**
+   * Charges the calling thread's meters for one payload write of {@code bytes} bytes: {@link
+   * GasSchedule#payloadWriteCost}, one word's price for a scalar write, a word's price per word for
+   * a bulk copy or fill.
+   *
+   * @param operation names the write in the refusal's message, which adds the bytes
+   * @throws MeterExhaustedException if a meter cannot pay; nothing is charged then
+   */
+  public void chargePayloadWrite(long bytes, String operation) {
+    Meter top = open == 0 ? null : innermost.get();
+    if (top == null) {
+      return;
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      long cost = m.payloadWriteCost(bytes);
+      if (m.cannotPay(cost)) {
+        throw m.refuse(operation + " of " + bytes + " bytes", cost);
+      }
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      m.used += m.payloadWriteCost(bytes);
+      m.operations++;
+    }
+  }
+
   private static void chargeFlat(Meter top, boolean reference, String operation) {
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.flatCost(reference);
-      if (cost > m.budget - m.used) {
+      if (m.cannotPay(cost)) {
         throw m.refuse(operation, cost);
       }
     }
@@ -127,6 +190,12 @@ public final class GasMeters {
 
   /** One open meter: its budget, what it has charged, and the meter it is nested in. */
   private static final class Meter implements GasMeter {
+    /**
+     * A cost that does not fit in a {@code long}: refused even by a budget of {@link
+     * Long#MAX_VALUE}, which it would otherwise just fit.
+     */
+    static final long TOO_LARGE = Long.MAX_VALUE;
+
     private final GasMeters owner;
     private final long budget;
     private final GasSchedule schedule;
@@ -145,12 +214,37 @@ public final class GasMeters {
       this.thread = thread;
     }
 
+    /**
+     * Whether {@code cost} would take the meter past its budget; a {@link #TOO_LARGE} always does.
+     */
+    boolean cannotPay(long cost) {
+      return cost > budget - used || cost == TOO_LARGE;
+    }
+
+    /**
+     * The gas of an allocation, or {@link #TOO_LARGE} when it does not fit in a {@code long} (the
+     * prices go up to 2^40 gas per word, so a large allocation or peak can overflow): more than any
+     * budget, so such an operation is refused rather than failing with {@link ArithmeticException}.
+     */
     long allocationCost(long bytes, long liveBytes) {
-      long cost = schedule.allocationCost(bytes);
-      if (liveBytes > peak) {
-        cost += schedule.memoryCost(liveBytes) - schedule.memoryCost(peak);
+      try {
+        long cost = schedule.allocationCost(bytes);
+        if (liveBytes > peak) {
+          cost = Math.addExact(cost, schedule.memoryCost(liveBytes) - schedule.memoryCost(peak));
+        }
+        return cost;
+      } catch (ArithmeticException tooLarge) {
+        return TOO_LARGE;
       }
-      return cost;
+    }
+
+    /** {@link GasSchedule#payloadWriteCost}, or {@link #TOO_LARGE} past a {@code long}. */
+    long payloadWriteCost(long bytes) {
+      try {
+        return schedule.payloadWriteCost(bytes);
+      } catch (ArithmeticException tooLarge) {
+        return TOO_LARGE;
+      }
     }
 
     long flatCost(boolean reference) {
