@@ -83,11 +83,13 @@ class DomainMeterTest {
   void allocate_belowThePeakAfterAFree_chargesNoMemory() {
     try (GasMeter meter = domain.meter(1_000_000, GasSchedule.defaults())) {
       domain.deallocate(domain.allocate(16384)); // 1546 + 2048
+      domain.deallocate(domain.allocate(64)); // far below the peak: 16, and no refund either
+      assertEquals(1546 + 2048 + 16, meter.used());
       domain.allocate(16384); // back to the peak, not above it: 1546
-      assertEquals(1546 + 2048 + 1546, meter.used());
+      assertEquals(1546 + 2048 + 16 + 1546, meter.used());
       // 16448 live = 514 words: memory 1542 + 264196 / 512 = 2058, 10 above 2048; 64: 16
       domain.allocate(64);
-      assertEquals(1546 + 2048 + 1546 + 26, meter.used());
+      assertEquals(1546 + 2048 + 16 + 1546 + 26, meter.used());
     }
   }
 
