@@ -304,6 +304,12 @@ class DomainMeterTest {
   }
 
   @Test
+  void meter_onAClosedDomain_isRefused() {
+    domain.close();
+    assertThrows(IllegalStateException.class, () -> domain.meter(100, GasSchedule.defaults()));
+  }
+
+  @Test
   void meter_otherDomainsAndPlainBlocks_areNotCharged() {
     MemoryDomain other = manager.createDomain(DomainConfig.unlimited("other"));
     try (GasMeter meter = domain.meter(1000, GasSchedule.defaults())) {
