@@ -3,6 +3,8 @@ package dev.omega.mem.spi;
 import dev.omega.mem.api.GasMeter;
 import dev.omega.mem.api.GasSchedule;
 import dev.omega.mem.api.MeterExhaustedException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
@@ -24,7 +26,9 @@ import java.util.Objects;
  * <p>Complexity: O(open meters of the thread) per charge.
  *
  * <p>Thread safety: a meter is charged and closed by the thread that opened it; the counters are
- * volatile so any thread may read them.
+ * volatile so any thread may read them, and written with release stores (only the meter's thread
+ * writes them, so a plain read-modify-write is exact, and a volatile store's fence on every metered
+ * operation buys nothing).
  */
 public final class GasMeters {
   private final String resource;
@@ -91,9 +95,7 @@ public final class GasMeters {
     checkAllocation(top, bytes, liveBytes, operation);
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.allocationCost(bytes, liveBytes);
-      m.peak = Math.max(m.peak, liveBytes);
-      m.used += cost;
-      m.operations++;
+      m.apply(cost, liveBytes);
     }
   }
 
@@ -160,8 +162,7 @@ public final class GasMeters {
       }
     }
     for (Meter m = top; m != null; m = m.outer) {
-      m.used += m.payloadWriteCost(bytes);
-      m.operations++;
+      m.apply(m.payloadWriteCost(bytes), 0);
     }
   }
 
@@ -173,8 +174,7 @@ public final class GasMeters {
       }
     }
     for (Meter m = top; m != null; m = m.outer) {
-      m.used += m.flatCost(reference);
-      m.operations++;
+      m.apply(m.flatCost(reference), 0);
     }
   }
 
@@ -201,6 +201,21 @@ public final class GasMeters {
     private final GasSchedule schedule;
     private final Meter outer;
     private final Thread thread;
+    private static final VarHandle USED;
+    private static final VarHandle PEAK;
+    private static final VarHandle OPERATIONS;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        USED = lookup.findVarHandle(Meter.class, "used", long.class);
+        PEAK = lookup.findVarHandle(Meter.class, "peak", long.class);
+        OPERATIONS = lookup.findVarHandle(Meter.class, "operations", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private volatile long used;
     private volatile long peak;
     private volatile long operations;
@@ -212,6 +227,15 @@ public final class GasMeters {
       this.schedule = schedule;
       this.outer = outer;
       this.thread = thread;
+    }
+
+    /** Applies an accepted charge; called by the meter's thread only. */
+    void apply(long cost, long liveBytes) {
+      if (liveBytes > peak) {
+        PEAK.setRelease(this, liveBytes);
+      }
+      USED.setRelease(this, used + cost);
+      OPERATIONS.setRelease(this, operations + 1);
     }
 
     /**
