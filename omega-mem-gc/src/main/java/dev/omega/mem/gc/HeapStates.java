@@ -30,16 +30,13 @@ import java.util.Objects;
  *   <li>Restore: the whole stream is read (refused past {@link #readLimit}, at which no heap of
  *       this capacity could be its source) and checked by {@link SnapshotReader} before anything is
  *       allocated. Memory follows the bytes that arrive, never a count the stream claims: the
- *       chunks, then one id per object (8 bytes; an object takes at least 2 stream bytes). Objects
- *       are then allocated in number order, each reachable from the start: the roots first (and
- *       their holds added, in order), and every other object right when the pass that writes
- *       references (through the heap's write path, so each collector's barrier sees them) first
- *       meets it, which the canonical numbering makes the moment it is next in line. So a
- *       collection that an allocation starts frees nothing of the restore, and none has to trace a
- *       scope holding every object so far (a young collection would rescan it each time). Each
- *       allocation sits in a scope of its own until it is linked. If anything fails on the way (out
- *       of memory), every root hold is removed and a full collection run, so the heap holds no
- *       object again before the failure is rethrown.
+ *       chunks, then one id per object (8 bytes; an object takes at least 2 stream bytes). Then the
+ *       objects are allocated in number order inside a scope (so a collection that an allocation
+ *       starts frees none), their payloads written, their references written through the heap's own
+ *       write path (so each collector's barrier sees them), and the roots added, in order, hold by
+ *       hold. If anything fails on the way (out of memory), the roots added are removed, the scope
+ *       closed and a full collection run, so the heap holds no object again before the failure is
+ *       rethrown.
  * </ul>
  *
  * <p>Complexity: O(table slots + reachable objects + slots + payload bytes) for each; a restore
@@ -136,103 +133,80 @@ final class HeapStates {
     rebuild(SnapshotReader.check(bytes));
   }
 
-  private void rebuild(SnapshotReader links) {
+  private void rebuild(SnapshotReader snapshot) {
     HeapRefs refs = heap.refs();
-    Restore restore = new Restore(links.twin(), new long[links.objectCount()]);
-    // The thread stays running throughout, so that the scopes inside are cheap to open and close.
-    int outer = refs.enterScope();
-    int inner = 0;
+    long[] ids = new long[snapshot.objectCount()];
+    int scope = refs.enterScope();
+    int rootsDone = 0;
     try {
-      links.roots();
-      for (int i = 0; i < links.rootCount(); i++) {
-        int holds = links.rootHolds();
-        inner = refs.enterScope();
-        long root = restore.allocateNext();
+      allocateObjects(snapshot, ids);
+      writeReferences(snapshot, ids);
+      snapshot.roots();
+      for (; rootsDone < snapshot.rootCount(); rootsDone++) {
+        int holds = snapshot.rootHolds();
         for (int h = 0; h < holds; h++) {
-          refs.addRoot(root);
+          refs.addRoot(ids[rootsDone]);
         }
-        refs.exitScope(inner);
-        inner = 0;
-      }
-      links.objects();
-      for (int k = 0; k < restore.ids.length; k++) {
-        int slots = links.readInt();
-        int data = links.readInt();
-        for (int i = 0; i < slots; i++) {
-          int ref = links.readInt();
-          if (ref == restore.allocated + 1) { // first met here: allocated now, linked at once
-            inner = refs.enterScope();
-            restore.allocateNext();
-            heap.setId(restore.ids[k], i, restore.ids[ref - 1]);
-            refs.exitScope(inner);
-            inner = 0;
-          } else if (ref != 0) {
-            heap.setId(restore.ids[k], i, restore.ids[ref - 1]);
-          }
-        }
-        links.skipPayload(data);
       }
     } catch (RuntimeException | Error e) {
-      undo(refs, outer, inner, restore, Math.min(restore.allocated, links.rootCount()), e);
+      undo(refs, scope, ids, rootsDone, e);
       throw e;
     }
-    refs.exitScope(outer);
+    refs.exitScope(scope);
   }
 
-  /** The objects of a restore so far, allocated in number order from their own reader. */
-  private final class Restore {
-    final SnapshotReader shapes;
-    final long[] ids;
-    int allocated;
-
-    Restore(SnapshotReader shapes, long[] ids) {
-      this.shapes = shapes;
-      this.ids = ids;
-      shapes.objects();
-    }
-
-    /** Allocates the next object in number order, with its payload; its references come later. */
-    long allocateNext() {
-      int slots = shapes.readInt();
-      int data = shapes.readInt();
+  private void allocateObjects(SnapshotReader snapshot, long[] ids) {
+    snapshot.objects();
+    for (int k = 0; k < ids.length; k++) {
+      int slots = snapshot.readInt();
+      int data = snapshot.readInt();
       long id = heap.allocateId(slots, data);
-      ids[allocated++] = id;
+      ids[k] = id;
       for (int i = 0; i < slots; i++) {
-        shapes.readInt();
+        snapshot.readInt(); // references come in the second pass, once every target exists
       }
       if (data > 0) {
         heap.withPayload(
             new HeapRef(heap, id),
             (block, base, size) -> {
-              shapes.payload(
+              snapshot.payload(
                   data,
                   (source, from, offset, length) ->
                       block.copyFrom(source, from, base + offset, length));
               return null;
             });
       }
-      return id;
+    }
+  }
+
+  private void writeReferences(SnapshotReader snapshot, long[] ids) {
+    snapshot.objects();
+    for (long id : ids) {
+      int slots = snapshot.readInt();
+      int data = snapshot.readInt();
+      for (int i = 0; i < slots; i++) {
+        int ref = snapshot.readInt();
+        if (ref != 0) {
+          heap.setId(id, i, ids[ref - 1]);
+        }
+      }
+      snapshot.skipPayload(data);
     }
   }
 
   /**
-   * Takes back a restore that failed part way: the scopes it opened, every root hold it added (the
-   * heap had none before, and roots are objects 0 to {@code roots - 1}), and then every object, by
-   * a full collection.
+   * Takes back a restore that failed part way: every root hold it added (the heap had none before),
+   * the scope, and then every object, by a full collection.
    */
-  private void undo(
-      HeapRefs refs, int outer, int inner, Restore restore, int roots, Throwable failure) {
+  private void undo(HeapRefs refs, int scope, long[] ids, int rootsDone, Throwable failure) {
     try {
-      if (inner != 0) {
-        refs.exitScope(inner);
-      }
-      refs.exitScope(outer);
-      for (int i = 0; i < roots; i++) {
-        boolean held = true;
+      for (int i = 0; i <= rootsDone && i < ids.length; i++) {
+        boolean held = ids[i] != 0;
         while (held) {
-          held = refs.removeRoot(restore.ids[i]);
+          held = refs.removeRoot(ids[i]);
         }
       }
+      refs.exitScope(scope);
       heap.collector().collect(CollectionCause.EXPLICIT);
     } catch (RuntimeException cleanup) {
       failure.addSuppressed(cleanup);

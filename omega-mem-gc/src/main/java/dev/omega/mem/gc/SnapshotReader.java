@@ -242,16 +242,6 @@ final class SnapshotReader {
 
   // ------------------------------------------------------------------ reading back, once checked
 
-  /** Another reader over the same checked snapshot, with a position of its own. */
-  SnapshotReader twin() {
-    SnapshotReader twin = new SnapshotReader(bytes);
-    twin.objects = objects;
-    twin.roots = roots;
-    twin.rootsAt = rootsAt;
-    twin.objectsAt = objectsAt;
-    return twin;
-  }
-
   int objectCount() {
     return objects;
   }
