@@ -166,15 +166,16 @@ final class HeapStates {
         snapshot.readInt(); // references come in the second pass, once every target exists
       }
       if (data > 0) {
-        heap.withPayload(
-            new HeapRef(heap, id),
-            (block, base, size) -> {
-              snapshot.payload(
-                  data,
-                  (source, from, offset, length) ->
-                      block.copyFrom(source, from, base + offset, length));
-              return null;
-            });
+        heap.payloads()
+            .withPayload(
+                new HeapRef(heap, id),
+                (block, base, size) -> {
+                  snapshot.payload(
+                      data,
+                      (source, from, offset, length) ->
+                          block.copyFrom(source, from, base + offset, length));
+                  return null;
+                });
       }
     }
   }

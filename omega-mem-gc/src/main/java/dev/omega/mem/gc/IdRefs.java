@@ -51,32 +51,32 @@ final class IdRefs implements HeapRefs {
 
   @Override
   public long getLong(long object, int offset) {
-    return heap.readPayload(object, offset, 8);
+    return heap.payloads().readPayload(object, offset, 8);
   }
 
   @Override
   public void setLong(long object, int offset, long value) {
-    heap.writePayload(object, offset, 8, value);
+    heap.payloads().writePayload(object, offset, 8, value);
   }
 
   @Override
   public int getInt(long object, int offset) {
-    return (int) heap.readPayload(object, offset, 4);
+    return (int) heap.payloads().readPayload(object, offset, 4);
   }
 
   @Override
   public void setInt(long object, int offset, int value) {
-    heap.writePayload(object, offset, 4, value);
+    heap.payloads().writePayload(object, offset, 4, value);
   }
 
   @Override
   public byte getByte(long object, int offset) {
-    return (byte) heap.readPayload(object, offset, 1);
+    return (byte) heap.payloads().readPayload(object, offset, 1);
   }
 
   @Override
   public void setByte(long object, int offset, byte value) {
-    heap.writePayload(object, offset, 1, value);
+    heap.payloads().writePayload(object, offset, 1, value);
   }
 
   @Override

@@ -18,9 +18,6 @@ import dev.omega.mem.api.GasMeter;
 import dev.omega.mem.api.GasSchedule;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryManager;
-import dev.omega.mem.api.OutOfMemoryException;
-import dev.omega.mem.api.Priority;
-import dev.omega.mem.api.gc.CollectionCause;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.HeapObject;
 import dev.omega.mem.api.gc.HeapRefs;
@@ -37,7 +34,6 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The managed heap: an object graph whose slots and payloads live in pool memory.
@@ -126,6 +122,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
   private final HeapRefs refs;
   private final Transactions transactions;
   private final GasMeters meters = new GasMeters("managed heap");
+  private final Payloads payloads;
 
   /** Deterministic mode ({@code deterministic = true}): see {@link #deterministic()}. */
   private final boolean deterministic;
@@ -136,8 +133,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
    */
   private final long accountedCapacity;
 
-  /** In deterministic mode, the one thread that may be a mutator. */
-  private final AtomicReference<Thread> soleMutator = new AtomicReference<>();
+  private final DeterministicMode deterministicMode;
 
   /** Set by {@link #stopTheWorld} on the pausing thread: no other thread runs meanwhile. */
   private boolean inCollection;
@@ -155,6 +151,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
     this.accountedCapacity = deterministic ? poolCapacity() / 2 : poolCapacity();
     this.cells = new CellSpace(manager, capacityBytes());
     this.table = new ObjectTable(deterministic);
+    this.deterministicMode = new DeterministicMode(this, accountedCapacity);
     CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
     this.serial = !traits.concurrentMutators();
     this.writeBarrier = traits.needsWriteBarrier();
@@ -165,7 +162,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
         new Safepoints(
             serial,
             () -> {
-              checkSoleMutator();
+              if (deterministic) {
+                deterministicMode.checkSoleMutator();
+              }
               return new Mutator(Thread.currentThread(), cellClasses);
             },
             space::publishFresh,
@@ -177,6 +176,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
     this.view =
         new CollectorView(
             this, table, space, roots, groups, generations, serial, traits.countsReferences());
+    this.payloads = new Payloads(this, table, cells, safepoints, meters);
     this.refs = new IdRefs(this, table, roots);
     this.transactions =
         new Transactions(this, table, cells, space, roots, safepoints, serial, writeBarrier);
@@ -264,32 +264,12 @@ final class OffHeapManagedHeap implements ManagedHeap {
     return transactions;
   }
 
-  /**
-   * In deterministic mode, refuses a second mutator thread: the order of two threads' operations is
-   * timing, which nothing deterministic may depend on. A thread that ended passes the role on.
-   */
-  private void checkSoleMutator() {
-    if (!deterministic) {
-      return;
-    }
-    Thread self = Thread.currentThread();
-    while (true) {
-      Thread owner = soleMutator.get();
-      if (owner == self) {
-        return;
-      }
-      if (owner != null && owner.isAlive()) {
-        throw new IllegalStateException(
-            "a deterministic heap has one mutator thread, "
-                + owner.getName()
-                + "; thread "
-                + self.getName()
-                + " may not allocate, write, root or open scopes on it (deterministic = true)");
-      }
-      if (soleMutator.compareAndSet(owner, self)) {
-        return;
-      }
-    }
+  Payloads payloads() {
+    return payloads;
+  }
+
+  CollectionTrigger trigger() {
+    return trigger;
   }
 
   void checkOpen() {
@@ -341,7 +321,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
         }
       }
       if (deterministic && usedBytes() + size > accountedCapacity) {
-        admitAccounted(m, size, referenceSlots, dataBytesWanted, insidePause);
+        deterministicMode.admit(
+            m, size, referenceSlots, dataBytesWanted, insidePause || inCollection);
       }
       if (meters.active()) {
         meters.chargeAllocation(
@@ -398,40 +379,6 @@ final class OffHeapManagedHeap implements ManagedHeap {
     } finally {
       safepoints.exitOperation(m, entered);
     }
-  }
-
-  /**
-   * Deterministic mode: the accounted bytes ({@link #usedBytes()}: header, slots and payload of
-   * each object not yet freed) would pass the capacity, so a full collection runs, and if they
-   * still would, the allocation fails. Nothing about placement or the pool decides this.
-   */
-  private void admitAccounted(
-      Mutator m, long size, int referenceSlots, int dataBytes, boolean insidePause) {
-    if (!insidePause && !inCollection) {
-      safepoints.blocking(m, () -> trigger.tryCollect(CollectionCause.ALLOCATION_FAILURE));
-      checkOpen();
-      if (usedBytes() + size <= accountedCapacity) {
-        return;
-      }
-    }
-    long used = usedBytes();
-    throw new OutOfMemoryException(
-        "deterministic heap out of memory: allocate("
-            + referenceSlots
-            + " slots, "
-            + dataBytes
-            + " bytes) needs "
-            + size
-            + " accounted bytes (16-byte header + 8 per slot + payload), and "
-            + used
-            + " of the "
-            + accountedCapacity
-            + " the heap may account are held after a full collection",
-        size,
-        Priority.NORMAL,
-        Math.max(0, accountedCapacity - used),
-        Math.max(0, accountedCapacity - used),
-        0);
   }
 
   /** In a pause: a thread ended; its local roots go, and its magazines come back. */
@@ -574,114 +521,6 @@ final class OffHeapManagedHeap implements ManagedHeap {
     return at - offset;
   }
 
-  // ------------------------------------------------------------------ payload
-
-  /** Where payload byte {@code offset} is in the cell, for an access of {@code length} bytes. */
-  private static long payloadAt(int[] h, int s, long offset, int length) {
-    int at = s * W;
-    Objects.checkFromIndexSize(offset, length, h[at + DATA]);
-    return (long) (h[at + SHAPE] & REFS_MASK) * 8 + offset;
-  }
-
-  /** Reads a payload value of {@code length} bytes without a lock (see {@link #getId}). */
-  long readPayload(long object, long offset, int length) {
-    while (true) {
-      int[] h = table.header;
-      int s = table.checkedSlot(object);
-      if (s * W + W > h.length) {
-        continue;
-      }
-      long at;
-      try {
-        at = payloadAt(h, s, offset, length);
-      } catch (IndexOutOfBoundsException e) {
-        if (table.stillHolds(h, s, object)) {
-          throw e; // the object's own size: a bad offset
-        }
-        continue; // freed meanwhile: the next round throws use-after-free
-      }
-      long value = cells.readLongRacing(ObjectTable.cellIn(h, s * W), at, length);
-      if (table.stillHolds(h, s, object)) {
-        return value;
-      }
-    }
-  }
-
-  /** Writes a payload value with this thread running, so no pause frees the object meanwhile. */
-  void writePayload(long object, long offset, int length, long value) {
-    Mutator m = safepoints.current();
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      checkOpen();
-      int s = table.checkedSlot(object);
-      long at = payloadAt(table.header, s, offset, length);
-      if (meters.active()) {
-        meters.chargePayloadWrite("a payload write of " + length + " bytes at " + offset);
-      }
-      long address = table.cellAt(s);
-      if (m.undo != null) {
-        m.undo.value(object, offset, length, cells.readLongRacing(address, at, length));
-      }
-      switch (length) {
-        case 1 -> cells.setByte(address, at, (byte) value);
-        case 4 -> cells.setInt(address, at, (int) value);
-        default -> cells.setLong(address, at, value);
-      }
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
-  }
-
-  /**
-   * Runs {@code access} on the payload block with this thread running (for {@link PayloadBlock}).
-   */
-  <T> T withPayload(HeapRef ref, PayloadAccess<T> access) {
-    Mutator m = safepoints.current();
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      int s = slotOf(ref);
-      long address = table.cellAt(s);
-      return access.apply(
-          cells.blockOf(address),
-          CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8,
-          table.dataAt(s));
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
-  }
-
-  /**
-   * Runs {@code access}, a write of {@code length} payload bytes at {@code offset}, with this
-   * thread running: charged to a meter and recorded for a transaction first, as {@link
-   * #writePayload} is.
-   */
-  <T> T withPayloadWrite(HeapRef ref, long offset, long length, PayloadAccess<T> access) {
-    Mutator m = safepoints.current();
-    boolean entered = safepoints.enterOperation(m);
-    try {
-      checkOpen();
-      int s = slotOf(ref);
-      long address = table.cellAt(s);
-      MemoryBlock storage = cells.blockOf(address);
-      long base = CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8;
-      if (meters.active()) {
-        meters.chargePayloadWrite(length, "a payload write of " + length + " bytes at " + offset);
-      }
-      if (m.undo != null && length > 0) {
-        int at = m.undo.range(ref.id, offset, Math.toIntExact(length));
-        storage.copyTo(base + offset, m.undo.bytes, at, (int) length);
-      }
-      return access.apply(storage, base, table.dataAt(s));
-    } finally {
-      safepoints.exitOperation(m, entered);
-    }
-  }
-
-  /** An access to a payload: its storage block, the payload's offset in it and its size. */
-  interface PayloadAccess<T> {
-    T apply(MemoryBlock storage, long base, long size);
-  }
-
   // ------------------------------------------------------------------ roots
 
   @Override
@@ -764,8 +603,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   /**
    * The manager's pools' bytes; in deterministic mode the heap accounts for half of them ({@link
-   * #admitAccounted}), leaving the rest for what the accounting does not see: cell rounding and
-   * partly used chunks.
+   * DeterministicMode#admit}), leaving the rest for what the accounting does not see: cell rounding
+   * and partly used chunks.
    */
   @Override
   public long capacityBytes() {

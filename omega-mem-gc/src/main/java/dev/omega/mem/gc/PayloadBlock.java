@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * The payload of a heap object as a {@link MemoryBlock}: the object's storage minus its reference
  * slots, so payload writes can never forge references. Every access runs with its thread running on
- * the heap ({@link OffHeapManagedHeap#withPayload}): it checks that the object is live, and no
- * pause can free the object and let its cell be reused while the access is under way.
+ * the heap ({@link Payloads#withPayload}): it checks that the object is live, and no pause can free
+ * the object and let its cell be reused while the access is under way.
  */
 final class PayloadBlock implements MemoryBlock {
   private final HeapRef owner;
@@ -18,15 +18,15 @@ final class PayloadBlock implements MemoryBlock {
     this.size = size;
   }
 
-  private <T> T access(long offset, long length, OffHeapManagedHeap.PayloadAccess<T> work) {
+  private <T> T access(long offset, long length, Payloads.Access<T> work) {
     Objects.checkFromIndexSize(offset, length, size);
-    return owner.heap.withPayload(owner, work);
+    return owner.heap.payloads().withPayload(owner, work);
   }
 
-  /** A write: metered and recorded for an open transaction ({@link OffHeapManagedHeap}). */
-  private <T> T write(long offset, long length, OffHeapManagedHeap.PayloadAccess<T> work) {
+  /** A write: metered and recorded for an open transaction ({@link Payloads}). */
+  private <T> T write(long offset, long length, Payloads.Access<T> work) {
     Objects.checkFromIndexSize(offset, length, size);
-    return owner.heap.withPayloadWrite(owner, offset, length, work);
+    return owner.heap.payloads().withPayloadWrite(owner, offset, length, work);
   }
 
   @Override
