@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The assembled system on the module path, as a modular application runs it: every published module
@@ -113,8 +114,15 @@ class ModulePathIT {
     }
   }
 
+  /**
+   * The command with every exporter on (the MXBean, JFR events, the dashboard's server), so that
+   * what they do by reflection or from their own resources runs across module boundaries too.
+   */
   @Test
-  void omegaCommand_onTheModulePath_runsWithNativeAccessForThePoolAlone() throws Exception {
+  void omegaCommand_onTheModulePath_runsWithNativeAccessForThePoolAlone(@TempDir Path dir)
+      throws Exception {
+    Path conf = dir.resolve("omega-mem.conf");
+    Files.writeString(conf, "exporters = [jmx, jfr]\ndashboard_port = 0\n");
     Run r =
         java(
             List.of(
@@ -125,6 +133,8 @@ class ModulePathIT {
                 "dev.omega.mem.cli/dev.omega.mem.cli.OmegaCommand",
                 "memory",
                 "--report",
+                "--config",
+                conf.toString(),
                 "--operations",
                 "20000"));
     assertEquals(0, r.exit(), r.printed());
