@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The module path is {@code target/module.path}, which {@code maven-dependency-plugin} writes
  * from this module's runtime dependencies: the library, the command, and what they need at run time
  * (Guice and its dependencies, Typesafe Config, Caffeine, picocli, SLF4J), none of the test
- * libraries. The JVMs started here get no {@code --add-modules} and no {@code --add-opens}: the
- * descriptors alone must be enough.
+ * libraries. The command, a module itself, runs with no {@code --add-modules}, {@code --add-reads}
+ * or {@code --add-opens}: the descriptors alone must be enough.
  */
 @Tag("contracts")
 class ModulePathIT {
