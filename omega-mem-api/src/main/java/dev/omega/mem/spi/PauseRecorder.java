@@ -25,6 +25,9 @@ public final class PauseRecorder {
   private long total;
   private long max;
 
+  /** A recorder that has seen no pause yet. */
+  public PauseRecorder() {}
+
   /** Records one pause of {@code nanos} nanoseconds. */
   public synchronized void record(long nanos) {
     long micros = Math.max(1, nanos / 1000);

@@ -74,9 +74,10 @@ final class TestCommand implements Callable<Integer> {
             + " StressIT"),
     CONTRACTS(
         "contracts",
-        "the architecture rules, the BOM's list of modules, and the strategy and collector"
-            + " contracts run on plugins from outside their modules",
-        "ArchitectureIT, BomIT, TracingCollectorContractIT, WorstFitStrategyContractIT");
+        "the architecture rules, the BOM's list of modules, the system on the module path, and"
+            + " the strategy and collector contracts run on plugins from outside their modules",
+        "ArchitectureIT, BomIT, ModulePathIT, TracingCollectorContractIT,"
+            + " WorstFitStrategyContractIT");
 
     final String tag;
     final String summary;

@@ -8,6 +8,9 @@ import java.time.Clock;
 
 /** The built-in performance monitor, {@code sampling}: see {@link SamplingPerformanceMonitor}. */
 public final class SamplingMonitorProvider implements PerformanceMonitorProvider {
+  /** Called by {@link java.util.ServiceLoader}. */
+  public SamplingMonitorProvider() {}
+
   @Override
   public String name() {
     return "sampling";

@@ -40,7 +40,7 @@ final class NamedChoice {
             + options.keySet()
             + "; add dev.omega.mem:"
             + module
-            + " (or the module that provides it) to the class path");
+            + " (or the module that provides it) to the class or module path");
   }
 
   /** The single provider of a kind that has one implementation, or a message naming the module. */
@@ -51,9 +51,12 @@ final class NamedChoice {
     if (options.isEmpty()) {
       throw new ConfigurationException(
           new ConfigProblem(
-              what, "none", "an implementation on the class path; add dev.omega.mem:" + module));
+              what,
+              "none",
+              "an implementation on the class or module path; add dev.omega.mem:" + module));
     }
     throw new ConfigurationException(
-        new ConfigProblem(what, options.keySet(), "exactly one implementation on the class path"));
+        new ConfigProblem(
+            what, options.keySet(), "exactly one implementation on the class or module path"));
   }
 }

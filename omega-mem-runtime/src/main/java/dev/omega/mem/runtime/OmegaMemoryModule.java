@@ -112,7 +112,8 @@ public final class OmegaMemoryModule extends AbstractModule {
           new ConfigProblem(
               "memory manager",
               catalog.managers().keySet(),
-              "exactly one implementation on the class path; add dev.omega.mem:" + POOL_MODULE));
+              "exactly one implementation on the class or module path; add dev.omega.mem:"
+                  + POOL_MODULE));
     }
     ConfigurationException.throwIfAny(problems);
   }

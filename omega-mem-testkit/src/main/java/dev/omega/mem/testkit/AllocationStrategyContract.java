@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class AllocationStrategyContract {
 
+  /** For a strategy's contract test, which names the provider under test. */
+  protected AllocationStrategyContract() {}
+
   protected abstract AllocationStrategyProvider provider();
 
   private AllocationStrategy strategy(long units) {

@@ -61,6 +61,9 @@ public abstract class GarbageCollectorContract {
   protected ArrayMemoryManager manager;
   protected ManagedHeap heap;
 
+  /** For a collector's contract test, which names the provider under test. */
+  protected GarbageCollectorContract() {}
+
   protected abstract GarbageCollectorProvider provider();
 
   protected GarbageCollectorConfig config() {

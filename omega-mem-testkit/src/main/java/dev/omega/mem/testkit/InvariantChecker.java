@@ -38,6 +38,9 @@ public final class InvariantChecker implements AfterEachCallback {
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private boolean allowLiveBlocks;
 
+  /** A checker with nothing to check yet; register it with {@code @RegisterExtension}. */
+  public InvariantChecker() {}
+
   /** Checks {@code manager} after the test, and that it has no live blocks then. */
   public synchronized <M extends MemoryManager> M track(M manager) {
     managers.add(Objects.requireNonNull(manager, "manager is null"));
