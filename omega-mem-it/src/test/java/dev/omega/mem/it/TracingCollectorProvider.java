@@ -61,6 +61,9 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
     private final PauseRecorder pauses = new PauseRecorder();
     private final BackgroundCollection background;
 
+    /** A deterministic heap's collections may depend on its allocations only: no thread. */
+    private final boolean deterministic;
+
     // Guarded by collecting.
     private long collections;
     private long objectsFreed;
@@ -68,6 +71,7 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
 
     Tracing(GarbageCollectorConfig config, HeapAccess heap) {
       this.heap = heap;
+      this.deterministic = config.deterministic();
       this.background =
           new BackgroundCollection(
               "tracing-collector",
@@ -193,6 +197,11 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
 
     @Override
     public boolean startCollectionCycle() {
+      if (deterministic) {
+        throw new IllegalStateException(
+            "the tracing collector runs no background thread on a deterministic heap"
+                + " (deterministic = true): its collections happen where allocation puts them");
+      }
       return background.start();
     }
 
