@@ -37,13 +37,18 @@ public final class DeterminismProgramMain {
 
   private DeterminismProgramMain() {}
 
-  /** The same system in both JVMs: only the threads around it and the pool's memory differ. */
+  /**
+   * The same system in both JVMs: only the threads around it and the pool's memory differ.
+   */
   static OmegaMemory system(String collector, long poolBytes) {
     return OmegaMemory.builder()
         .pool(MemoryPoolConfig.builder().poolSize(poolBytes).build())
         .garbageCollector(
             GarbageCollectorConfig.builder()
                 .collectionStrategy(collector)
+                // The shortest step budget: collection steps stop after the fewest batches of
+                // work, so a step that measured time instead would stop elsewhere.
+                .maxPauseTime(GarbageCollectorConfig.MIN_PAUSE)
                 .deterministic(true)
                 .build())
         .build();
