@@ -22,13 +22,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs every benchmark with its peers in one run and prints ns/op and the ratio of Omega Memory to
  * each peer (below 1.0: Omega is faster). {@code quick} (default) uses short iterations for a first
  * look; {@code full} uses the annotated ones. Sections can be picked: {@code BenchMain quick alloc
- * churn memory monitor gc startup close}.
+ * churn memory monitor gc snapshot startup close}.
  */
 public final class BenchMain {
   private BenchMain() {}
 
   static final List<String> SECTIONS =
-      List.of("alloc", "churn", "memory", "monitor", "gc", "startup", "close");
+      List.of("alloc", "churn", "memory", "monitor", "gc", "snapshot", "startup", "close");
 
   public static void main(String[] args) throws RunnerException, InterruptedException {
     boolean full = args.length > 0 && args[0].equals("full");
@@ -70,6 +70,9 @@ public final class BenchMain {
     }
     if (sections.contains("gc")) {
       collectors(full);
+    }
+    if (sections.contains("snapshot")) {
+      SnapshotFigures.print(1_000_000, CollectorFigures.COLLECTORS, full ? 2 : 1, full ? 5 : 3);
     }
     if (sections.contains("startup")) {
       startup(full);

@@ -210,6 +210,20 @@ final class CellSpace {
   }
 
   /**
+   * Copies {@code length} bytes from {@code offset} of the live cell at {@code address} into {@code
+   * into} at {@code at} (the snapshot's and the digest's reads of payloads, in a pause).
+   */
+  void copyOut(long address, long offset, byte[] into, int at, int length) {
+    MemorySegment bytes = lent((int) (address >>> 32));
+    long from = offsetOf(address) + offset;
+    if (bytes != null) {
+      MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, from, into, at, length);
+    } else {
+      blockOf(address).copyTo(from, into, at, length);
+    }
+  }
+
+  /**
    * {@link #getLong} for a reader without a lock, whose cell may have been freed, and its chunk
    * given back, since it looked: 0 then (the reader's own check of the object's generation then
    * fails and it reads again). Reads through a lent segment never fault; a checked block refuses.

@@ -858,17 +858,22 @@ final class OffHeapManagedHeap implements ManagedHeap {
 
   @Override
   public dev.omega.mem.api.gc.StateDigest digest() {
-    throw new UnsupportedOperationException("digest: being built (issue 25)");
+    return states().digest();
   }
 
   @Override
   public void snapshot(java.io.OutputStream out) {
-    throw new UnsupportedOperationException("snapshot: being built (issue 25)");
+    states().snapshot(out);
   }
 
   @Override
   public void restore(java.io.InputStream in) {
-    throw new UnsupportedOperationException("restore: being built (issue 25)");
+    states().restore(in);
+  }
+
+  /** Digest, snapshot and restore ({@link HeapStates}); made per call, it holds no state. */
+  private HeapStates states() {
+    return new HeapStates(this, table, cells, roots);
   }
 
   @Override

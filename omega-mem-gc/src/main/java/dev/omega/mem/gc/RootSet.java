@@ -9,7 +9,7 @@ import java.util.function.LongConsumer;
  * The heap's roots: counted global roots, and the local roots every thread's scopes hold.
  *
  * <p>Design note. A global root is counted (added twice, removed twice) in a map by id, with the
- * serial number of the add that made it a root: the roots' canonical order ({@link #inOrder}) is by
+ * serial number of the add that made it a root: the roots' canonical order ({@link #forEachGlobal}) is by
  * that number, so a transaction that undoes a root's removal puts it back where it was. Each hold,
  * global or from a scope, is also counted in the object's record ({@link ObjectTable#HOLDS}), so a
  * free can refuse a rooted object in O(1) without looking here. Local roots are not copied here:
@@ -44,8 +44,6 @@ final class RootSet {
     }
   }
 
-  /** The global roots in canonical order, with their holds: what a state digest hashes. */
-  record Ordered(long[] ids, int[] holds) {}
 
   RootSet(OffHeapManagedHeap heap, ObjectTable table, Safepoints safepoints, boolean serial) {
     this.heap = heap;
@@ -134,7 +132,7 @@ final class RootSet {
   /**
    * Undoes one {@link #removeGlobal} of {@code id}: one more hold, and if the removal had ended the
    * root, the root again with its old serial number, so it is back in its place in {@link
-   * #inOrder}.
+   * #forEachGlobal}.
    */
   void undoRemove(long id, long serial) {
     int s = table.checkedSlot(id);
@@ -145,10 +143,19 @@ final class RootSet {
     heap.events().onRootAdded(id);
   }
 
-  /** The global roots by the serial of the add that made each a root (call in a pause). */
-  Ordered inOrder() {
-    GlobalRoot[] rs;
+  /** A global root and its holds, as {@link #forEachGlobal} gives them. */
+  interface GlobalRootVisitor {
+    void accept(long id, int holds);
+  }
+
+  /**
+   * Visits every global root with its holds, in canonical order: by the serial of the add that made
+   * each a root (in a pause, or with no other thread changing the roots). {@link
+   * OffHeapManagedHeap#digest()} and the snapshot list the roots in this order.
+   */
+  void forEachGlobal(GlobalRootVisitor visitor) {
     long[] ids;
+    GlobalRoot[] rs;
     synchronized (lock) {
       rs = globalRoots.values().toArray(new GlobalRoot[0]);
       ids = new long[rs.length];
@@ -157,18 +164,19 @@ final class RootSet {
         ids[i++] = id;
       }
     }
+    // The map's order is the serials' unless a rollback put a root back in its old place.
     Integer[] order = new Integer[rs.length];
-    for (int i = 0; i < order.length; i++) {
+    boolean sorted = true;
+    for (int i = 0; i < rs.length; i++) {
       order[i] = i;
+      sorted &= i == 0 || rs[i - 1].serial < rs[i].serial;
     }
-    Arrays.sort(order, (a, b) -> Long.compare(rs[a].serial, rs[b].serial));
-    long[] sortedIds = new long[rs.length];
-    int[] holds = new int[rs.length];
-    for (int i = 0; i < order.length; i++) {
-      sortedIds[i] = ids[order[i]];
-      holds[i] = rs[order[i]].holds;
+    if (!sorted) {
+      Arrays.sort(order, (a, b) -> Long.compare(rs[a].serial, rs[b].serial));
     }
-    return new Ordered(sortedIds, holds);
+    for (int i : order) {
+      visitor.accept(ids[i], rs[i].holds);
+    }
   }
 
   // ------------------------------------------------------------------ scopes
