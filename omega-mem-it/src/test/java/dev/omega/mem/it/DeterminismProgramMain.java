@@ -37,9 +37,7 @@ public final class DeterminismProgramMain {
 
   private DeterminismProgramMain() {}
 
-  /**
-   * The same system in both JVMs: only the threads around it and the pool's memory differ.
-   */
+  /** The same system in both JVMs: only the threads around it and the pool's memory differ. */
   static OmegaMemory system(String collector, long poolBytes) {
     return OmegaMemory.builder()
         .pool(MemoryPoolConfig.builder().poolSize(poolBytes).build())
