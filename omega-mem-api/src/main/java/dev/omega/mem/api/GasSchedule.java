@@ -14,8 +14,11 @@ import java.util.List;
  * peak of {@code w} live words is {@code memoryWordGas * w + w * w / quadraticDivisor} (integer
  * division), as the EVM prices memory expansion: it is charged once for each new peak of the live
  * bytes the metered execution sees, so holding memory costs more the more is held at once. A
- * reference write costs {@code referenceWriteGas}; a payload write (any width) costs {@code
- * payloadWriteGas}.
+ * reference write costs {@code referenceWriteGas}; a payload write costs {@code payloadWriteGas}
+ * per word it writes, at least one ({@link #payloadWriteCost}): a scalar write of any width costs
+ * {@code payloadWriteGas}, and a bulk write (a block's copy or fill of {@code n} bytes) {@code
+ * payloadWriteGas * max(1, words(n))}, so filling a large block costs what writing it word by word
+ * would, as the EVM prices its copies per word.
  *
  * @param allocationGas per object or block allocated
  * @param wordGas per 32-byte word allocated
@@ -69,14 +72,21 @@ public record GasSchedule(
     return new GasSchedule(10, 3, 3, 512, 5, 3);
   }
 
-  /** Words of {@code bytes}, rounded up. */
+  /** Words of {@code bytes}, rounded up (without overflow, up to {@link Long#MAX_VALUE} bytes). */
   public static long words(long bytes) {
-    return (bytes + WORD_BYTES - 1) / WORD_BYTES;
+    return Math.ceilDiv(bytes, WORD_BYTES);
   }
 
   /** The gas of an allocation of {@code bytes}, before the memory charge. */
   public long allocationCost(long bytes) {
     return Math.addExact(allocationGas, Math.multiplyExact(wordGas, words(bytes)));
+  }
+
+  /**
+   * The gas of a payload write of {@code bytes}: {@code payloadWriteGas * max(1, words(bytes))}.
+   */
+  public long payloadWriteCost(long bytes) {
+    return Math.multiplyExact(payloadWriteGas, Math.max(1, words(bytes)));
   }
 
   /** The memory charge of a peak of {@code peakBytes} live bytes. */

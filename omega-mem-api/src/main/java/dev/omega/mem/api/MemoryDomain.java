@@ -50,9 +50,20 @@ public interface MemoryDomain extends AutoCloseable {
    * Opens a metered execution of this domain on the calling thread ({@link GasMeter}): each block
    * the thread allocates from the domain while it is open is charged {@link
    * GasSchedule#allocationCost} of its requested size and the growth of the memory charge of the
-   * domain's peak {@link #usedBytes()}; each write the thread makes through one of the domain's
-   * blocks is charged {@link GasSchedule#payloadWriteGas}. A charge past the budget throws {@link
-   * MeterExhaustedException} before the block is allocated or the write made.
+   * domain's peak {@link #usedBytes()} (the peak starts at what the domain holds when the meter
+   * opens, and the live bytes after an allocation include the usable size its request maps to);
+   * each write the thread makes through one of the domain's blocks (a put, a {@code copyFrom}, a
+   * {@code copyTo} into the block, a {@code fill}) is charged {@link GasSchedule#payloadWriteCost}
+   * of its length: {@link GasSchedule#payloadWriteGas} for a scalar put, that per 32-byte word for
+   * a bulk write. Reads and frees are not charged. A charge past the budget throws {@link
+   * MeterExhaustedException} before the block is allocated or the write made. An allocation is
+   * checked against the quotas and the rate limit first, then against the meters, and charged only
+   * once the manager has allocated it, so one refused with {@link QuotaExceededException}, {@link
+   * RateLimitedException}, {@link OutOfMemoryException} or {@code MeterExhaustedException} charges
+   * nothing; a write refused by its own checks (freed, sealed, out of bounds) charges nothing
+   * either. The live bytes are the domain's, so the charges are the same in every run when the
+   * metered thread is the only one allocating from and freeing to the domain while the meter is
+   * open.
    *
    * @param budget the gas the execution may use, 0 or more
    * @throws IllegalArgumentException if {@code budget} is negative

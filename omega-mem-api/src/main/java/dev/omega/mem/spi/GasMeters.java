@@ -3,6 +3,8 @@ package dev.omega.mem.spi;
 import dev.omega.mem.api.GasMeter;
 import dev.omega.mem.api.GasSchedule;
 import dev.omega.mem.api.MeterExhaustedException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
@@ -15,13 +17,18 @@ import java.util.Objects;
  * any would pass its budget, and only then applied to all of them, so a refused operation charges
  * nothing anywhere. An allocation's charge depends on each meter's own peak (its memory charge is
  * the growth of {@link GasSchedule#memoryCost} from that peak), so nested meters may charge it
- * differently. The resource asks {@link #active()} first: one volatile read when no meter is open
- * on any thread, which is the cost metering adds to an unmetered operation.
+ * differently. A resource whose operation can still fail after the gas is checked checks first
+ * ({@link #checkAllocation}) and charges once the operation succeeded. A cost too large for a
+ * {@code long} (the prices go up to 2^40 per word) is refused whatever the budget, reported as
+ * costing {@link Long#MAX_VALUE}. The resource asks {@link #active()} first: one volatile read when
+ * no meter is open on any thread, which is the cost metering adds to an unmetered operation.
  *
  * <p>Complexity: O(open meters of the thread) per charge.
  *
  * <p>Thread safety: a meter is charged and closed by the thread that opened it; the counters are
- * volatile so any thread may read them.
+ * volatile so any thread may read them, and written with release stores (only the meter's thread
+ * writes them, so a plain read-modify-write is exact, and a volatile store's fence on every metered
+ * operation buys nothing).
  */
 public final class GasMeters {
   private final String resource;
@@ -35,14 +42,27 @@ public final class GasMeters {
     this.resource = Objects.requireNonNull(resource, "resource is null");
   }
 
-  /** Opens a meter on the calling thread, inside the one open there if any. */
+  /** Opens a meter on the calling thread, inside the one open there if any, with no bytes live. */
   public GasMeter open(long budget, GasSchedule schedule) {
+    return open(budget, schedule, 0);
+  }
+
+  /**
+   * Opens a meter on the calling thread, inside the one open there if any, when {@code liveBytes}
+   * are already live: they are its first peak, so it charges the memory charge's growth from them
+   * on, not the memory held before it opened.
+   */
+  public GasMeter open(long budget, GasSchedule schedule, long liveBytes) {
     Objects.requireNonNull(schedule, "schedule is null");
     if (budget < 0) {
       throw new IllegalArgumentException("a gas budget is 0 or more, got " + budget);
     }
+    if (liveBytes < 0) {
+      throw new IllegalArgumentException("live bytes are 0 or more, got " + liveBytes);
+    }
     Meter outer = innermost.get();
     Meter m = new Meter(this, budget, schedule, outer, Thread.currentThread());
+    m.peak = liveBytes;
     innermost.set(m);
     synchronized (this) {
       open++;
@@ -72,17 +92,37 @@ public final class GasMeters {
     if (top == null) {
       return;
     }
+    checkAllocation(top, bytes, liveBytes, operation);
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.allocationCost(bytes, liveBytes);
-      if (cost > m.budget - m.used) {
+      m.apply(cost, liveBytes);
+    }
+  }
+
+  /**
+   * Checks, without charging, that the calling thread's meters could pay for an allocation of
+   * {@code bytes} after which {@code liveBytes} are live: a resource whose allocation can still
+   * fail after the gas is checked (a quota, out of memory) checks first, allocates, then charges
+   * with {@link #chargeAllocation}, so a failed allocation charges nothing. Only the thread's own
+   * charges change its meters, so the charge agrees with this check unless the allocation itself
+   * charged (a listener writing through a metered block, say); it then checks again.
+   *
+   * @param operation names the allocation in the refusal's message, which adds the bytes
+   * @throws MeterExhaustedException if a meter cannot pay
+   */
+  public void checkAllocation(long bytes, long liveBytes, String operation) {
+    Meter top = open == 0 ? null : innermost.get();
+    if (top != null) {
+      checkAllocation(top, bytes, liveBytes, operation + " of " + bytes + " bytes");
+    }
+  }
+
+  private static void checkAllocation(Meter top, long bytes, long liveBytes, String operation) {
+    for (Meter m = top; m != null; m = m.outer) {
+      long cost = m.allocationCost(bytes, liveBytes);
+      if (m.cannotPay(cost)) {
         throw m.refuse(operation, cost);
       }
-    }
-    for (Meter m = top; m != null; m = m.outer) {
-      long cost = m.allocationCost(bytes, liveBytes);
-      m.peak = Math.max(m.peak, liveBytes);
-      m.used += cost;
-      m.operations++;
     }
   }
 
@@ -102,16 +142,39 @@ public final class GasMeters {
     }
   }
 
+  /**
+   * Charges the calling thread's meters for one payload write of {@code bytes} bytes: {@link
+   * GasSchedule#payloadWriteCost}, one word's price for a scalar write, a word's price per word for
+   * a bulk copy or fill.
+   *
+   * @param operation names the write in the refusal's message, which adds the bytes
+   * @throws MeterExhaustedException if a meter cannot pay; nothing is charged then
+   */
+  public void chargePayloadWrite(long bytes, String operation) {
+    Meter top = open == 0 ? null : innermost.get();
+    if (top == null) {
+      return;
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      long cost = m.payloadWriteCost(bytes);
+      if (m.cannotPay(cost)) {
+        throw m.refuse(operation + " of " + bytes + " bytes", cost);
+      }
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      m.apply(m.payloadWriteCost(bytes), 0);
+    }
+  }
+
   private static void chargeFlat(Meter top, boolean reference, String operation) {
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.flatCost(reference);
-      if (cost > m.budget - m.used) {
+      if (m.cannotPay(cost)) {
         throw m.refuse(operation, cost);
       }
     }
     for (Meter m = top; m != null; m = m.outer) {
-      m.used += m.flatCost(reference);
-      m.operations++;
+      m.apply(m.flatCost(reference), 0);
     }
   }
 
@@ -127,11 +190,32 @@ public final class GasMeters {
 
   /** One open meter: its budget, what it has charged, and the meter it is nested in. */
   private static final class Meter implements GasMeter {
+    /**
+     * A cost that does not fit in a {@code long}: refused even by a budget of {@link
+     * Long#MAX_VALUE}, which it would otherwise just fit.
+     */
+    static final long TOO_LARGE = Long.MAX_VALUE;
+
     private final GasMeters owner;
     private final long budget;
     private final GasSchedule schedule;
     private final Meter outer;
     private final Thread thread;
+    private static final VarHandle USED;
+    private static final VarHandle PEAK;
+    private static final VarHandle OPERATIONS;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        USED = lookup.findVarHandle(Meter.class, "used", long.class);
+        PEAK = lookup.findVarHandle(Meter.class, "peak", long.class);
+        OPERATIONS = lookup.findVarHandle(Meter.class, "operations", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private volatile long used;
     private volatile long peak;
     private volatile long operations;
@@ -145,12 +229,46 @@ public final class GasMeters {
       this.thread = thread;
     }
 
-    long allocationCost(long bytes, long liveBytes) {
-      long cost = schedule.allocationCost(bytes);
+    /** Applies an accepted charge; called by the meter's thread only. */
+    void apply(long cost, long liveBytes) {
       if (liveBytes > peak) {
-        cost += schedule.memoryCost(liveBytes) - schedule.memoryCost(peak);
+        PEAK.setRelease(this, liveBytes);
       }
-      return cost;
+      USED.setRelease(this, used + cost);
+      OPERATIONS.setRelease(this, operations + 1);
+    }
+
+    /**
+     * Whether {@code cost} would take the meter past its budget; a {@link #TOO_LARGE} always does.
+     */
+    boolean cannotPay(long cost) {
+      return cost > budget - used || cost == TOO_LARGE;
+    }
+
+    /**
+     * The gas of an allocation, or {@link #TOO_LARGE} when it does not fit in a {@code long} (the
+     * prices go up to 2^40 gas per word, so a large allocation or peak can overflow): more than any
+     * budget, so such an operation is refused rather than failing with {@link ArithmeticException}.
+     */
+    long allocationCost(long bytes, long liveBytes) {
+      try {
+        long cost = schedule.allocationCost(bytes);
+        if (liveBytes > peak) {
+          cost = Math.addExact(cost, schedule.memoryCost(liveBytes) - schedule.memoryCost(peak));
+        }
+        return cost;
+      } catch (ArithmeticException tooLarge) {
+        return TOO_LARGE;
+      }
+    }
+
+    /** {@link GasSchedule#payloadWriteCost}, or {@link #TOO_LARGE} past a {@code long}. */
+    long payloadWriteCost(long bytes) {
+      try {
+        return schedule.payloadWriteCost(bytes);
+      } catch (ArithmeticException tooLarge) {
+        return TOO_LARGE;
+      }
     }
 
     long flatCost(boolean reference) {

@@ -42,6 +42,20 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void domainMeter_chargesOnlyWhenMetered() {
+    DomainMeterBenchmark b = new DomainMeterBenchmark();
+    b.setUp();
+    assertEquals(1, b.domainUnmetered());
+    DomainMeterBenchmark.Metered metered = new DomainMeterBenchmark.Metered();
+    metered.open(b);
+    assertEquals(1, b.domainMetered(metered));
+    // 64 bytes: 10 + 3 * 2, memory 3 * 2 for the first peak; four writes of 3
+    assertEquals(22 + 12, metered.meter.used());
+    metered.close();
+    b.tearDown();
+  }
+
+  @Test
   void directAccess_bothPoolMemoriesRoundTrip() {
     assertEquals(Optional.empty(), StartupFigures.whyNoDirectMemory(), "the pom's argLine");
     DirectAccessBenchmark b = new DirectAccessBenchmark();

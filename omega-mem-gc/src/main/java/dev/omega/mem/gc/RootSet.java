@@ -9,11 +9,11 @@ import java.util.function.LongConsumer;
  * The heap's roots: counted global roots, and the local roots every thread's scopes hold.
  *
  * <p>Design note. A global root is counted (added twice, removed twice) in a map by id, with the
- * serial number of the add that made it a root: the roots' canonical order ({@link #forEachGlobal}) is by
- * that number, so a transaction that undoes a root's removal puts it back where it was. Each hold,
- * global or from a scope, is also counted in the object's record ({@link ObjectTable#HOLDS}), so a
- * free can refuse a rooted object in O(1) without looking here. Local roots are not copied here:
- * they stay on each thread's scope stack ({@link Mutator#held}, each scope's start in {@link
+ * serial number of the add that made it a root: the roots' canonical order ({@link #forEachGlobal})
+ * is by that number, so a transaction that undoes a root's removal puts it back where it was. Each
+ * hold, global or from a scope, is also counted in the object's record ({@link ObjectTable#HOLDS}),
+ * so a free can refuse a rooted object in O(1) without looking here. Local roots are not copied
+ * here: they stay on each thread's scope stack ({@link Mutator#held}, each scope's start in {@link
  * Mutator#marks}), so opening and closing a scope allocates nothing, and a collector's walk reads
  * them there, in a pause. In concurrent mode scopes do not count their holds in the record (that
  * would be a shared write per allocation), and closing one tells the collector of each hold it
@@ -43,7 +43,6 @@ final class RootSet {
       this.serial = serial;
     }
   }
-
 
   RootSet(OffHeapManagedHeap heap, ObjectTable table, Safepoints safepoints, boolean serial) {
     this.heap = heap;

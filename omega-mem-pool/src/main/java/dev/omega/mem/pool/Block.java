@@ -131,7 +131,12 @@ class Block implements MemoryBlock {
     return checkBounds(r, s, offset, length);
   }
 
-  /** {@link #checkRead} for a write, which a sealed block refuses too. */
+  /**
+   * {@link #checkRead} for a write, which a sealed block refuses too. A write through a domain's
+   * block that passes the checks is charged to the calling thread's gas meters on that domain
+   * ({@link Domain#chargeWrite}) before it writes, once per write: a check that answers RETRY
+   * charges nothing.
+   */
   private long checkWrite(Region r, long offset, long length) {
     int s = (int) STATE.getVolatile(this);
     if ((s & (FREED | SEALED)) != 0) {
@@ -148,7 +153,11 @@ class Block implements MemoryBlock {
               + (r.stride - (s >>> SLACK_SHIFT))
               + " bytes");
     }
-    return checkBounds(r, s, offset, length);
+    long at = checkBounds(r, s, offset, length);
+    if (at != RETRY && this instanceof DomainBlock d) {
+      d.domain().chargeWrite(length);
+    }
+    return at;
   }
 
   /**
@@ -436,7 +445,8 @@ class Block implements MemoryBlock {
         Region r = region;
         Region t = other.region;
         long from = checkRead(r, offset, length);
-        long to = other.checkWrite(t, targetOffset, length);
+        // Not checked (so not charged) when the source must retry: a retry would charge again.
+        long to = from == RETRY ? RETRY : other.checkWrite(t, targetOffset, length);
         if (from != RETRY && to != RETRY) {
           MemorySegment.copy(r.view(), r.viewOffset(from), t.view(), t.viewOffset(to), length);
           return;

@@ -4,11 +4,15 @@ import dev.omega.mem.api.AccessViolationException;
 import dev.omega.mem.api.AllocationFailure;
 import dev.omega.mem.api.DomainConfig;
 import dev.omega.mem.api.DoubleFreeException;
+import dev.omega.mem.api.GasMeter;
+import dev.omega.mem.api.GasSchedule;
 import dev.omega.mem.api.MemoryBlock;
 import dev.omega.mem.api.MemoryDomain;
+import dev.omega.mem.api.MeterExhaustedException;
 import dev.omega.mem.api.Priority;
 import dev.omega.mem.api.QuotaExceededException;
 import dev.omega.mem.api.RateLimitedException;
+import dev.omega.mem.spi.GasMeters;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +27,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * reserved, which its free gives back, so {@link #usedBytes()} is exactly the sum over the domain's
  * live blocks.
  *
+ * <p>Gas ({@link #meter}): the domain's {@link GasMeters} holds each thread's open meters. An
+ * allocation on a metered thread is checked in the order quota, gas, manager: the quota is reserved
+ * first, and the bytes the domain holds once it is reserved are the live bytes the memory charge is
+ * priced on; then the meters are asked whether they could pay, and a refusal gives the reservation
+ * back; then the manager allocates, and only once the block is there is the gas charged. So an
+ * allocation refused for its quota, its rate, out of memory or out of gas charges nothing, and one
+ * refused out of gas changes no count. A write through one of the domain's blocks is charged by the
+ * block ({@link Block}'s checkWrite) after its checks and before it writes. On a thread with no
+ * meter open anywhere on the domain, metering costs an allocation or a write one volatile read.
+ *
  * <p>Thread safety: thread-safe.
  */
 final class Domain implements MemoryDomain {
@@ -32,11 +46,13 @@ final class Domain implements MemoryDomain {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong blocks = new AtomicLong();
   private final Set<DomainBlock> live = ConcurrentHashMap.newKeySet();
+  private final GasMeters meters;
   private volatile boolean closed;
 
   Domain(OffHeapMemoryManager manager, DomainConfig config, java.util.function.LongSupplier clock) {
     this.manager = manager;
     this.config = config;
+    this.meters = new GasMeters("domain '" + config.name() + "'");
     this.rate =
         config.maxAllocationsPerSecond() == Long.MAX_VALUE
             ? null
@@ -88,12 +104,26 @@ final class Domain implements MemoryDomain {
               + config.maxAllocationsPerSecond()
               + " allocations per second; retry later");
     }
-    reserve(bytes, usable, config.maxBytes(), "bytes", size, priority);
+    long liveBytes = reserve(bytes, usable, config.maxBytes(), "bytes", size, priority);
     try {
       reserve(blocks, 1, config.maxBlocks(), "blocks", size, priority);
     } catch (QuotaExceededException e) {
       bytes.addAndGet(-usable);
       throw e;
+    }
+    // Read once: a thread with no meter open when the allocation starts has none during it.
+    boolean metered = meters.active();
+    if (metered) {
+      try {
+        meters.checkAllocation(size, liveBytes, "allocate");
+      } catch (MeterExhaustedException e) {
+        bytes.addAndGet(-usable);
+        blocks.decrementAndGet();
+        if (rate != null) {
+          rate.refund();
+        }
+        throw e;
+      }
     }
     DomainBlock block;
     try {
@@ -115,10 +145,33 @@ final class Domain implements MemoryDomain {
       }
       throw new IllegalStateException("domain " + name() + " is closed");
     }
+    if (metered) {
+      try {
+        meters.chargeAllocation(size, liveBytes, "allocate");
+      } catch (MeterExhaustedException e) {
+        // Only if the allocation itself charged this thread's meters since the check (a listener
+        // writing through a metered block): the block goes back as close would free it.
+        if (live.remove(block)) {
+          release(block);
+        }
+        throw e;
+      }
+    }
     return block;
   }
 
-  private void reserve(
+  /**
+   * Charges a write of {@code length} bytes through one of this domain's blocks to the calling
+   * thread's meters, if any; called by the block after its checks and before it writes.
+   */
+  void chargeWrite(long length) {
+    if (meters.active()) {
+      meters.chargePayloadWrite(length, "write");
+    }
+  }
+
+  /** Adds {@code amount} to {@code counter} within {@code limit}; returns the new count. */
+  private long reserve(
       AtomicLong counter, long amount, long limit, String unit, long size, Priority priority) {
     long current;
     do {
@@ -143,6 +196,7 @@ final class Domain implements MemoryDomain {
             current + amount);
       }
     } while (!counter.compareAndSet(current, current + amount));
+    return current + amount;
   }
 
   @Override
@@ -178,9 +232,21 @@ final class Domain implements MemoryDomain {
     return bytes.get();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The meter's first peak is {@link #usedBytes()} when it opens: it charges the growth of the
+   * memory charge from what the domain held then, not for memory held before the execution began.
+   * The live bytes are the domain's, whichever thread allocated them, so a metered execution's
+   * charges are the same in every run when its thread is the only one allocating from and freeing
+   * to the domain while it runs, as for one contract's execution.
+   */
   @Override
-  public dev.omega.mem.api.GasMeter meter(long budget, dev.omega.mem.api.GasSchedule schedule) {
-    throw new UnsupportedOperationException("domain meters: being built (issue 25)");
+  public GasMeter meter(long budget, GasSchedule schedule) {
+    if (closed) {
+      throw new IllegalStateException("domain " + name() + " is closed");
+    }
+    return meters.open(budget, schedule, bytes.get());
   }
 
   @Override

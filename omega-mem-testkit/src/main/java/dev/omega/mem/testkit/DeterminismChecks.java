@@ -23,12 +23,13 @@ final class DeterminismChecks {
    * The same seeded program on two fresh deterministic heaps gives the same trace, and the trace
    * shows the program reached what it is meant to exercise.
    */
-  static void sameProgramSameTrace(Supplier<ManagedHeap> heaps, long seed, int steps) {
+  static void sameProgramSameTrace(
+      Supplier<ManagedHeap> heaps, long seed, int steps, int longestChain) {
     List<String> first;
     List<String> second;
     try (ManagedHeap heap = heaps.get()) {
       assertTrue(heap.deterministic());
-      first = DeterministicProgram.run(heap, seed, steps);
+      first = DeterministicProgram.run(heap, seed, steps, longestChain);
     }
     // Garbage in the JVM and another heap's ids in between: neither may matter.
     try (ManagedHeap other = heaps.get()) {
@@ -38,7 +39,7 @@ final class DeterminismChecks {
       }
     }
     try (ManagedHeap heap = heaps.get()) {
-      second = DeterministicProgram.run(heap, seed, steps);
+      second = DeterministicProgram.run(heap, seed, steps, longestChain);
     }
     assertEquals(first.size(), second.size(), "trace lengths");
     for (int i = 0; i < first.size(); i++) {

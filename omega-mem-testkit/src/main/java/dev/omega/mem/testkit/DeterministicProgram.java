@@ -40,12 +40,14 @@ public final class DeterministicProgram {
   private final List<Long> roots = new ArrayList<>();
   private final List<WeakHeapReference> weak = new ArrayList<>();
   private final Deque<HeapTransaction> frames = new ArrayDeque<>();
+  private final int longestChain;
   private int knownTop;
   private int step;
   private int nextTag;
 
-  private DeterministicProgram(ManagedHeap heap, long seed) {
+  private DeterministicProgram(ManagedHeap heap, long seed, int longestChain) {
     this.heap = heap;
+    this.longestChain = longestChain;
     this.refs = heap.refs();
     this.random = new SplittableRandom(seed);
   }
@@ -55,7 +57,16 @@ public final class DeterministicProgram {
    * and returns the trace.
    */
   public static List<String> run(ManagedHeap heap, long seed, int steps) {
-    DeterministicProgram p = new DeterministicProgram(heap, seed);
+    return run(heap, seed, steps, 40);
+  }
+
+  /**
+   * As {@link #run(ManagedHeap, long, int)}, with garbage chains of up to {@code longestChain}
+   * objects: long ones give collections enough to sweep and mark that their bounded steps stop
+   * part-way.
+   */
+  public static List<String> run(ManagedHeap heap, long seed, int steps, int longestChain) {
+    DeterministicProgram p = new DeterministicProgram(heap, seed, longestChain);
     p.runSteps(steps);
     return p.trace;
   }
@@ -91,7 +102,14 @@ public final class DeterministicProgram {
       }
       if (step % 97 == 0) {
         traceWeakClears();
-        trace("collections " + heap.collector().getCollectionStatistics().totalCollections());
+        // Objects not yet freed show where a lazy sweep or a marking step stopped.
+        trace(
+            "collections "
+                + heap.collector().getCollectionStatistics().totalCollections()
+                + " objects "
+                + heap.objectCount()
+                + " bytes "
+                + heap.usedBytes());
       }
     }
     if (meter != null) {
@@ -150,7 +168,7 @@ public final class DeterministicProgram {
   }
 
   private void allocateGarbage() {
-    int n = 1 + random.nextInt(40);
+    int n = 1 + random.nextInt(longestChain);
     long last = 0;
     for (int i = 0; i < n; i++) {
       long id = refs.allocate(1, 24);
