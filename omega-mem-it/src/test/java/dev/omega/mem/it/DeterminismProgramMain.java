@@ -21,14 +21,23 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A program for {@code DeterminismIT} to run in a JVM of its own: for each collector named, it
  * builds a system through the runtime ({@link #system}), runs {@link DeterministicProgram} on its
- * heap and writes the trace to {@code DIR/trace-COLLECTOR.txt}. With {@code busy N > 0}, N other
- * threads allocate and free blocks through the same system's memory manager the whole time the
- * program runs (they share its pool with the heap), and the program prints how many blocks they
- * allocated meanwhile as {@code busy COLLECTOR ALLOCATIONS}, so the test knows they ran.
+ * heap in each of two shapes and writes the traces to {@code DIR/trace-COLLECTOR-SHAPE.txt}: {@code
+ * short}, {@value #SHORT_STEPS} steps with garbage chains of up to {@value #SHORT_CHAIN} objects,
+ * and {@code long}, {@value #LONG_STEPS} steps with chains of up to {@value #LONG_CHAIN}, which
+ * give collections enough to sweep and mark that their bounded steps stop part-way. With {@code
+ * busy N > 0}, N other threads allocate and free blocks through the same system's memory manager
+ * the whole time the program runs (they share its pool with the heap), and the program prints how
+ * many blocks they allocated meanwhile as {@code busy COLLECTOR ALLOCATIONS}, so the test knows
+ * they ran.
  *
- * <p>Arguments: {@code DIR SEED STEPS BUSY POOL_BYTES COLLECTOR...}.
+ * <p>Arguments: {@code DIR SEED BUSY POOL_BYTES COLLECTOR...}.
  */
 public final class DeterminismProgramMain {
+  static final int SHORT_STEPS = 8_000;
+  static final int SHORT_CHAIN = 40;
+  static final int LONG_STEPS = 3_000;
+  static final int LONG_CHAIN = 3_000;
+
   /** Blocks each busy thread holds at once. */
   private static final int BUSY_WINDOW = 64;
 
@@ -55,11 +64,16 @@ public final class DeterminismProgramMain {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     long seed = Long.parseLong(args[1]);
-    int steps = Integer.parseInt(args[2]);
-    int busy = Integer.parseInt(args[3]);
-    long poolBytes = Long.parseLong(args[4]);
-    for (int i = 5; i < args.length; i++) {
-      String collector = args[i];
+    int busy = Integer.parseInt(args[2]);
+    long poolBytes = Long.parseLong(args[3]);
+    for (int i = 4; i < args.length; i++) {
+      runBoth(dir, args[i], seed, busy, poolBytes);
+    }
+  }
+
+  private static void runBoth(Path dir, String collector, long seed, int busy, long poolBytes)
+      throws Exception {
+    for (String shape : List.of("short", "long")) {
       try (OmegaMemory omega = system(collector, poolBytes)) {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong allocations = new AtomicLong();
@@ -83,7 +97,10 @@ public final class DeterminismProgramMain {
         }
         running.await();
         long before = allocations.get();
-        List<String> trace = DeterministicProgram.run(omega.heap(), seed, steps);
+        List<String> trace =
+            shape.equals("short")
+                ? DeterministicProgram.run(omega.heap(), seed, SHORT_STEPS, SHORT_CHAIN)
+                : DeterministicProgram.run(omega.heap(), seed, LONG_STEPS, LONG_CHAIN);
         long during = allocations.get() - before;
         stop.set(true);
         for (Thread t : threads) {
@@ -92,9 +109,9 @@ public final class DeterminismProgramMain {
         if (failure.get() != null) {
           throw new AssertionError("a busy thread failed beside " + collector, failure.get());
         }
-        write(dir.resolve("trace-" + collector + ".txt"), trace);
+        write(dir.resolve("trace-" + collector + "-" + shape + ".txt"), trace);
         if (busy > 0) {
-          System.out.println("busy " + collector + " " + during);
+          System.out.println("busy " + collector + " " + shape + " " + during);
         }
       }
     }
