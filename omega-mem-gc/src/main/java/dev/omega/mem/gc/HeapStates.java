@@ -29,12 +29,14 @@ import java.util.Objects;
  *       twice the state (chunks are never copied to grow).
  *   <li>Restore: the whole stream is read (refused past {@link #readLimit}, at which no heap of
  *       this capacity could be its source) and checked by {@link SnapshotReader} before anything is
- *       allocated. Then the objects are allocated in number order inside a scope (so a collection
- *       that an allocation starts frees none), their payloads written, their references written
- *       through the heap's own write path (so each collector's barrier sees them), and the roots
- *       added, in order, hold by hold. If anything fails on the way (out of memory), the roots
- *       added are removed, the scope closed and a full collection run, so the heap holds no object
- *       again before the failure is rethrown.
+ *       allocated. Memory follows the bytes that arrive, never a count the stream claims: the
+ *       chunks, then one id per object (8 bytes; an object takes at least 2 stream bytes). Then the
+ *       objects are allocated in number order inside a scope (so a collection that an allocation
+ *       starts frees none), their payloads written, their references written through the heap's own
+ *       write path (so each collector's barrier sees them), and the roots added, in order, hold by
+ *       hold. If anything fails on the way (out of memory), the roots added are removed, the scope
+ *       closed and a full collection run, so the heap holds no object again before the failure is
+ *       rethrown.
  * </ul>
  *
  * <p>Complexity: O(table slots + reachable objects + slots + payload bytes) for each; a restore

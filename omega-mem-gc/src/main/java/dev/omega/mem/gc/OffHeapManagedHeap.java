@@ -665,7 +665,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
       MemoryBlock storage = cells.blockOf(address);
       long base = CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8;
       if (meters.active()) {
-        meters.chargePayloadWrite("a payload write of " + length + " bytes at " + offset);
+        meters.chargePayloadWrite(length, "a payload write of " + length + " bytes at " + offset);
       }
       if (m.undo != null && length > 0) {
         int at = m.undo.range(ref.id, offset, Math.toIntExact(length));
@@ -848,7 +848,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
   @Override
   public GasMeter meter(long budget, GasSchedule schedule) {
     checkOpen();
-    return meters.open(budget, schedule);
+    return meters.open(budget, schedule, usedBytes());
   }
 
   @Override

@@ -448,6 +448,11 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
+  public void meter_openedOnAFullHeap_chargesOnlyTheGrowth() {
+    MeterChecks.chargesOnlyGrowthSinceItOpened(heap);
+  }
+
+  @Test
   public void meter_liveBytesBelowThePeak_costNoMemoryCharge() {
     MeterChecks.belowThePeakCostsNoMemory(heap, this::collect);
   }

@@ -39,7 +39,7 @@ final class MeterChecks {
       long expected = 0;
       long a = r.allocate(2, 16); // 48 accounted bytes
       long size = HEADER + 16 + 16;
-      expected += 10 + 3 * words(size) + memory(live + size);
+      expected += 10 + 3 * words(size) + memory(live + size) - memory(live);
       long peak = live + size;
       assertEquals(expected, meter.used(), "allocate(2, 16)");
       r.set(a, 0, a);
@@ -49,6 +49,10 @@ final class MeterChecks {
       r.handle(a).data().setInt(4, 2);
       expected += 3 * 3;
       assertEquals(expected, meter.used(), "one reference write and three payload writes");
+      r.handle(a).data().fill(0, 16, (byte) 7);
+      r.handle(a).data().copyFrom(new byte[40], 0, 0, 16);
+      expected += 3 + 3; // bulk writes cost per 32-byte word: one word each
+      assertEquals(expected, meter.used(), "two bulk writes of one word");
       long big = r.allocate(0, 1 << 20);
       size = HEADER + (1 << 20);
       expected += 10 + 3 * words(size) + memory(peak + size) - memory(peak);
@@ -56,12 +60,30 @@ final class MeterChecks {
       assertTrue(
           memory(peak + size) - memory(peak) > 3 * words(size) * 10,
           "the memory term is superlinear: it grows faster than the bytes");
+      r.handle(big).data().fill(0, 1 << 20, (byte) 1);
+      expected += 3 * ((1 << 20) / 32);
+      assertEquals(expected, meter.used(), "a 1 MiB fill costs per word");
       assertEquals(meter.budget() - expected, meter.remaining());
-      assertEquals(6, meter.operations());
+      assertEquals(9, meter.operations());
       assertEquals(peak + size, meter.peakBytes());
       r.set(a, 1, big);
       r.set(a, 1, 0);
     }
+  }
+
+  /** A meter opened on a heap that holds memory charges only the growth beyond it. */
+  static void chargesOnlyGrowthSinceItOpened(ManagedHeap heap) {
+    HeapRefs r = heap.refs();
+    long held = r.allocate(0, 256 << 10);
+    r.addRoot(held);
+    long live = heap.usedBytes();
+    try (GasMeter meter = heap.meter(1_000_000, PRICES)) {
+      assertEquals(live, meter.peakBytes());
+      r.allocate(0, 8);
+      long size = HEADER + 8;
+      assertEquals(10 + 3 * words(size) + memory(live + size) - memory(live), meter.used());
+    }
+    assertTrue(r.removeRoot(held));
   }
 
   /** Live memory below the peak costs no memory charge again. */
@@ -88,7 +110,7 @@ final class MeterChecks {
     long first = 10 + 3 * words(HEADER + 8);
     long live = heap.usedBytes();
     // Room for one allocation of (0, 8) and 4 gas more: a reference write (5) is refused.
-    long budget = first + memory(live + HEADER + 8) + 4;
+    long budget = first + memory(live + HEADER + 8) - memory(live) + 4;
     try (GasMeter meter = heap.meter(budget, PRICES)) {
       long b = r.allocate(0, 8);
       assertEquals(budget - 4, meter.used());

@@ -103,11 +103,14 @@ public interface ManagedHeap extends AutoCloseable {
 
   /**
    * Opens a metered execution on the calling thread: the objects and bytes it allocates, the growth
-   * of the peak of {@link #usedBytes()} it sees (priced as the EVM prices memory expansion), its
-   * reference writes and its payload writes are charged to a {@link dev.omega.mem.api.GasMeter}
-   * against {@code budget} (see {@link dev.omega.mem.api.GasSchedule} for the prices). An operation
-   * whose charge does not fit throws {@link dev.omega.mem.api.MeterExhaustedException} before it
-   * changes anything.
+   * of the peak of {@link #usedBytes()} it sees beyond what was used when it opened (priced as the
+   * EVM prices memory expansion), its reference writes and its payload writes (bulk ones per
+   * 32-byte word) are charged to a {@link dev.omega.mem.api.GasMeter} against {@code budget} (see
+   * {@link dev.omega.mem.api.GasSchedule} for the prices). An operation whose charge does not fit
+   * throws {@link dev.omega.mem.api.MeterExhaustedException} before it changes anything. An
+   * allocation is charged once the heap has decided it fits (after any collection it needs), so one
+   * that fails for want of memory in a deterministic heap charges nothing; on an ordinary heap, one
+   * the memory manager then cannot supply keeps its charge.
    *
    * @param budget the gas the execution may use, 0 or more
    * @throws IllegalArgumentException if {@code budget} is negative
