@@ -56,6 +56,29 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void transaction_everyContextWritesAndKeepsItsWrites() {
+    for (String context : List.of("none", "transaction", "meter", "both")) {
+      TransactionBenchmark b = new TransactionBenchmark();
+      b.context = context;
+      b.deterministic = true;
+      b.setUp();
+      // Past one commit-and-begin, so the span's bookkeeping runs too.
+      for (int i = 0; i <= TransactionBenchmark.SPAN; i++) {
+        b.set();
+        b.setLong();
+      }
+      assertEquals(b.b, b.refs.get(b.a, 1), context);
+      assertEquals(TransactionBenchmark.SPAN + 1, b.refs.getLong(b.a, 0), context);
+      assertEquals(b.transacted, b.transaction != null && b.transaction.isOpen(), context);
+      if (b.meter != null) {
+        // A reference write costs 5 and a payload write 3 with the default schedule.
+        assertEquals(8L * (TransactionBenchmark.SPAN + 1), b.meter.used(), context);
+      }
+      b.tearDown();
+    }
+  }
+
+  @Test
   void directAccess_bothPoolMemoriesRoundTrip() {
     assertEquals(Optional.empty(), StartupFigures.whyNoDirectMemory(), "the pom's argLine");
     DirectAccessBenchmark b = new DirectAccessBenchmark();

@@ -99,7 +99,8 @@ final class MemoryCommand implements Callable<Integer> {
           "How long --monitor serves; 0 serves until interrupted (default: ${DEFAULT-VALUE}).")
   long durationSeconds;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  // Optional only for --workload contract, which has one output; call() asks the others for one.
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   Action action;
 
   @Option(
@@ -112,9 +113,17 @@ final class MemoryCommand implements Callable<Integer> {
       names = "--workload",
       defaultValue = "mixed",
       description =
-          "mixed (manager churn and managed-heap graphs with collections), churn, binary-trees or"
-              + " cycles (default: ${DEFAULT-VALUE}).")
+          "mixed (manager churn and managed-heap graphs with collections), churn, binary-trees,"
+              + " cycles, or contract (seeded contract calls on a deterministic heap: needs"
+              + " --deterministic, takes no action option) (default: ${DEFAULT-VALUE}).")
   String workload;
+
+  @Option(
+      names = "--deterministic",
+      description =
+          "Runs the managed heap in deterministic mode (deterministic = true), for --workload"
+              + " contract: the same --seed prints the same lines in every run.")
+  boolean deterministic;
 
   @Option(
       names = "--threads",
@@ -126,14 +135,16 @@ final class MemoryCommand implements Callable<Integer> {
       names = "--operations",
       defaultValue = "1000000",
       description =
-          "Operations for mixed and churn, objects for cycles, tree depth for binary-trees; the"
-              + " workload runs twice, cold then warm (default: ${DEFAULT-VALUE}).")
+          "Operations for mixed and churn, objects for cycles, tree depth for binary-trees, top-level"
+              + " calls for contract (200 unless given, at most 100000); the workload runs twice,"
+              + " cold then warm, except contract (default: ${DEFAULT-VALUE}).")
   long operations;
 
   @Option(
       names = "--seed",
       defaultValue = "42",
-      description = "Random seed (default: ${DEFAULT-VALUE}).")
+      converter = SeedConverter.class,
+      description = "Random seed, a whole number (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
@@ -156,6 +167,12 @@ final class MemoryCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (action == null && (attach != null || !ContractWorkload.NAME.equals(workload))) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Error: Missing required argument (specify one of these): (--status | --report |"
+              + " --diagnose | --monitor); only --workload contract runs without one");
+    }
     if (attach != null) {
       if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
         err.println("--timeout must be between 1 and 3600 seconds, got " + timeoutSeconds);
@@ -179,6 +196,17 @@ final class MemoryCommand implements Callable<Integer> {
     if (operations < 1) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--operations must be positive, got " + operations);
+    }
+    if (ContractWorkload.NAME.equals(workload)) {
+      return ContractWorkload.command(this, out, err);
+    }
+    if (deterministic) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--deterministic is for --workload contract (got --workload "
+              + workload
+              + "): the others are timed runs, mixed and churn on several threads, which a"
+              + " deterministic heap refuses");
     }
     Workload chosen;
     try {

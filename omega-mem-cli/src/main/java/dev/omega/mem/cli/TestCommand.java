@@ -55,9 +55,10 @@ final class TestCommand implements Callable<Integer> {
         "AssemblyIT, BadInputIT, DiscoveryIT, ModelBasedIT"),
     CONCURRENT_ACCESS(
         "concurrent_access",
-        "threads racing on the manager, the heap and a domain's quota; the jcstress races",
-        "DomainModelIT, HeapUnderLoadIT, ManagerUnderLoadIT (its 256-thread test), RaceIT,"
-            + " SafetyUnderConcurrencyIT"),
+        "threads racing on the manager, the heap and a domain's quota; the jcstress races; a"
+            + " deterministic heap's trace equal in two JVMs, one with threads churning beside it",
+        "DeterminismIT, DomainModelIT, HeapUnderLoadIT, ManagerUnderLoadIT (its 256-thread test),"
+            + " RaceIT, SafetyUnderConcurrencyIT"),
     MEMORY_LEAK_DETECTION(
         "memory_leak_detection",
         "planted leaks found by leak detection",

@@ -323,7 +323,10 @@ enum Workload {
       }
     }
     throw new IllegalArgumentException(
-        "unknown workload [" + name + "]; expected one of mixed, churn, binary-trees, cycles");
+        "unknown workload ["
+            + name
+            + "]; expected one of mixed, churn, binary-trees, cycles, "
+            + ContractWorkload.NAME);
   }
 
   /**

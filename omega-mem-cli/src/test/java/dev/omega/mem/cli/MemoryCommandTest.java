@@ -56,7 +56,8 @@ class MemoryCommandTest {
     for (OptionSpec option : options) {
       assertTrue(r.out().contains(option.longestName()), option.longestName() + "\n" + r.out());
     }
-    assertTrue(r.out().contains("churn, binary-trees or"), r.out());
+    assertTrue(r.out().contains("churn, binary-trees,"), r.out());
+    assertTrue(r.out().contains("--deterministic"), r.out());
     assertTrue(r.out().contains("(default: mixed)"), r.out());
     assertTrue(r.out().contains("0 all well, 1 problems found, 2 usage error"), r.out());
   }
@@ -95,7 +96,8 @@ class MemoryCommandTest {
     CommandRun r = omega("memory", "--report", "--workload", "fibonacci");
     assertEquals(2, r.exit(), r.printed());
     assertEquals(
-        "unknown workload [fibonacci]; expected one of mixed, churn, binary-trees, cycles",
+        "unknown workload [fibonacci]; expected one of mixed, churn, binary-trees, cycles,"
+            + " contract",
         r.firstErrLine(),
         r.printed());
   }

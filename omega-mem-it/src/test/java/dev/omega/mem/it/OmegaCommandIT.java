@@ -23,10 +23,16 @@ class OmegaCommandIT {
   record Run(int exit, String out, String err) {}
 
   private static Run omega(String... args) throws IOException, InterruptedException {
+    return omega(List.of(), args);
+  }
+
+  private static Run omega(List<String> jvmOptions, String... args)
+      throws IOException, InterruptedException {
     assertTrue(Files.isRegularFile(JAR), "the cli jar is built first: " + JAR);
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("--enable-native-access=ALL-UNNAMED");
+    command.addAll(jvmOptions);
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(List.of(args));
@@ -83,6 +89,24 @@ class OmegaCommandIT {
     assertTrue(r.out().contains("\"live_objects\": 0"), r.out());
     // The workload runs twice (cold, then warm): 20,000 objects each.
     assertTrue(r.out().contains("\"objects_freed\": 40000"), r.out());
+  }
+
+  /**
+   * The contract workload prints only what its seed decides: two JVMs, one of them with checked
+   * pool memory, print the same bytes; the last call's out-of-gas line and the digest are there.
+   */
+  @Test
+  void memoryContract_sameSeedInTwoJvms_printsTheSameLines() throws Exception {
+    String[] args = {
+      "memory", "--workload", "contract", "--deterministic", "--seed", "31", "--operations", "50"
+    };
+    Run first = omega(args);
+    Run second = omega(List.of("-Domega.mem.directAccess=false"), args);
+    assertEquals(0, first.exit(), first.err());
+    assertEquals(0, second.exit(), second.err());
+    assertEquals(first.out(), second.out());
+    assertTrue(first.out().matches("(?s).*\\nout of gas   call #50 \\(contract .*"), first.out());
+    assertTrue(first.out().matches("(?s).*\\ndigest       [0-9a-f]{64} .*"), first.out());
   }
 
   @Test
