@@ -84,7 +84,8 @@ public final class GasMeters {
    * Charges the calling thread's meters for an allocation of {@code bytes} after which {@code
    * liveBytes} are live.
    *
-   * @param operation names the allocation in the refusal's message
+   * @param operation names the allocation in the refusal's message, which adds the bytes (pass a
+   *     constant: it is not built per call)
    * @throws MeterExhaustedException if a meter cannot pay; nothing is charged then
    */
   public void chargeAllocation(long bytes, long liveBytes, String operation) {
@@ -113,7 +114,7 @@ public final class GasMeters {
   public void checkAllocation(long bytes, long liveBytes, String operation) {
     Meter top = open == 0 ? null : innermost.get();
     if (top != null) {
-      checkAllocation(top, bytes, liveBytes, operation + " of " + bytes + " bytes");
+      checkAllocation(top, bytes, liveBytes, operation);
     }
   }
 
@@ -121,7 +122,8 @@ public final class GasMeters {
     for (Meter m = top; m != null; m = m.outer) {
       long cost = m.allocationCost(bytes, liveBytes);
       if (m.cannotPay(cost)) {
-        throw m.refuse(operation, cost);
+        // Named only on refusal: a metered allocation builds no string.
+        throw m.refuse(operation + " of " + bytes + " bytes", cost);
       }
     }
   }

@@ -28,7 +28,7 @@ class ContractWorkloadTest {
   private static final Pattern OUT_OF_GAS =
       Pattern.compile(
           "(?m)^out of gas   call #\\d+ \\(contract \\d+, depth [1-4]\\) at metered operation"
-              + " #\\d+: (allocate\\(|set\\(|a payload write).* on the managed heap, \\d+ gas"
+              + " #\\d+: (an allocation|a reference write|a payload write).* on the managed heap, \\d+ gas"
               + " used$");
 
   @TempDir Path dir;

@@ -325,10 +325,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
             m, size, referenceSlots, dataBytesWanted, insidePause || inCollection);
       }
       if (meters.active()) {
-        meters.chargeAllocation(
-            size,
-            usedBytes() + size,
-            "allocate(" + referenceSlots + " slots, " + dataBytesWanted + " bytes)");
+        meters.chargeAllocation(size, usedBytes() + size, "an allocation");
       }
       long address = magazines.takeCell(m, bytes, insidePause);
       int slot;
@@ -418,7 +415,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
         table.checkedSlot(target);
       }
       if (meters.active()) {
-        meters.chargeReferenceWrite("set(slot " + slot + ")");
+        meters.chargeReferenceWrite("a reference write");
       }
       long address = table.cellAt(s);
       long at = (long) slot * 8;

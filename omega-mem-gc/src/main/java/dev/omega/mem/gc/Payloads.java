@@ -84,7 +84,7 @@ final class Payloads {
       int s = table.checkedSlot(object);
       long at = payloadAt(table.header, s, offset, length);
       if (meters.active()) {
-        meters.chargePayloadWrite("a payload write of " + length + " bytes at " + offset);
+        meters.chargePayloadWrite(length, "a payload write");
       }
       long address = table.cellAt(s);
       if (m.undo != null) {
@@ -133,7 +133,7 @@ final class Payloads {
       MemoryBlock storage = cells.blockOf(address);
       long base = CellSpace.offsetOf(address) + (long) table.refSlotsAt(s) * 8;
       if (meters.active()) {
-        meters.chargePayloadWrite(length, "a payload write of " + length + " bytes at " + offset);
+        meters.chargePayloadWrite(length, "a payload write");
       }
       if (m.undo != null && length > 0) {
         int at = m.undo.range(ref.id, offset, Math.toIntExact(length));

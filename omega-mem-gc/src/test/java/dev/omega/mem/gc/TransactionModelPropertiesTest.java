@@ -258,7 +258,8 @@ class TransactionModelPropertiesTest {
             // An allocation whose link was refused was charged itself; the refusal charged nothing.
             assertEquals(e.used(), meter.used(), "the refused operation was charged");
             if (e.used() != used) {
-              assertTrue(e.operation().startsWith("set"), "only a link after an allocation");
+              assertTrue(
+                  e.operation().startsWith("a reference write"), "only a link after an allocation");
             }
             return "op "
                 + op
