@@ -78,6 +78,9 @@ final class CellSpace {
   private int spareTop;
   private long heldBytes;
 
+  /** A deterministic heap's reserved chunks ({@link ChunkReserve}); null on other heaps. */
+  private ChunkReserve reserve;
+
   CellSpace(MemoryManager manager, long capacityBytes) {
     this.manager = manager;
     this.pinner = manager instanceof PinnedMemory lender ? lender : null;
@@ -86,6 +89,19 @@ final class CellSpace {
     this.largestCell = chunkBytes / 8;
     int classes = classOf(largestCell) + 1;
     this.roomy = new IndexLists(classes, 64);
+  }
+
+  /**
+   * Reserves {@code bytes} of chunks for a deterministic heap: new chunks come from them first, and
+   * emptied ones go back to them instead of to the manager.
+   */
+  void reserve(long bytes) {
+    reserve = new ChunkReserve(manager, chunkBytes, bytes);
+  }
+
+  /** A reserved chunk for a new block of {@code blockBytes}, or null (none, or not a chunk). */
+  MemoryBlock takeReserved(long blockBytes) {
+    return reserve != null && blockBytes == chunkBytes ? reserve.take() : null;
   }
 
   /** Bytes in each chunk taken from the manager. */
@@ -307,6 +323,9 @@ final class CellSpace {
   /** Gives every block back, live cells or not: the heap is closing. */
   void close() {
     releaseChunks(false);
+    if (reserve != null) {
+      reserve.close();
+    }
   }
 
   private int releaseChunks(boolean onlyEmpty) {
@@ -370,7 +389,9 @@ final class CellSpace {
     }
     heldBytes -= gone.size();
     spareChunkIndices[spareTop++] = chunk;
-    manager.deallocate(gone);
+    if (reserve == null || !reserve.putBack(gone)) {
+      manager.deallocate(gone);
+    }
   }
 
   private int newChunkIndex() {

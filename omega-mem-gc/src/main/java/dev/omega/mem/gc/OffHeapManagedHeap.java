@@ -150,6 +150,9 @@ final class OffHeapManagedHeap implements ManagedHeap {
     this.deterministic = config.deterministic();
     this.accountedCapacity = deterministic ? poolCapacity() / 2 : poolCapacity();
     this.cells = new CellSpace(manager, capacityBytes());
+    if (deterministic) {
+      cells.reserve((long) (poolCapacity() * ChunkReserve.RESERVE_SHARE));
+    }
     this.table = new ObjectTable(deterministic);
     this.deterministicMode = new DeterministicMode(this, accountedCapacity);
     CollectorTraits traits = Objects.requireNonNull(provider.traits(), "collector traits are null");
@@ -670,7 +673,8 @@ final class OffHeapManagedHeap implements ManagedHeap {
         magazines.returnCells(m);
       }
       cells.releaseEmptyChunks();
-      return held - cells.heldBytes();
+      // A deterministic heap's emptied chunks go to its reserve, not to the manager.
+      return deterministic ? 0 : held - cells.heldBytes();
     } finally {
       lock.unlock();
     }

@@ -95,7 +95,17 @@ final class ThreadMagazines {
    */
   private long cellFromNewBlock(Mutator m, long bytes, boolean insidePause) {
     long blockBytes = cells.blockBytesFor(bytes);
-    MemoryBlock block;
+    MemoryBlock block = cells.takeReserved(blockBytes);
+    if (block != null) {
+      synchronized (cells) {
+        if (!heap.isClosed()) {
+          return cells.adopt(block, bytes);
+        }
+      }
+      manager.deallocate(block); // the close gave the reserve back: this chunk goes too
+      heap.checkOpen();
+      throw new IllegalStateException("heap is closed");
+    }
     try {
       block = safepoints.blocking(m, () -> manager.allocate(blockBytes));
     } catch (OutOfMemoryException e) {

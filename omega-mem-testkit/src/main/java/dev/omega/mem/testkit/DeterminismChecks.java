@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.omega.mem.api.MemoryManager;
 import dev.omega.mem.api.OutOfMemoryException;
 import dev.omega.mem.api.gc.HeapRefs;
 import dev.omega.mem.api.gc.ManagedHeap;
@@ -71,6 +72,25 @@ final class DeterminismChecks {
         assertThrows(IllegalStateException.class, () -> heap.collector().startCollectionCycle());
     assertTrue(cycle.getMessage().contains("deterministic"), cycle.getMessage());
     assertTrue(r.removeRoot(a));
+  }
+
+  /**
+   * Takes every block {@code manager} can still give, as other users of a shared pool might.
+   *
+   * @return the blocks, to give back
+   */
+  static List<dev.omega.mem.api.MemoryBlock> exhaust(MemoryManager manager) {
+    List<dev.omega.mem.api.MemoryBlock> taken = new java.util.ArrayList<>();
+    for (long size = 64 << 10; size >= 64; size /= 2) {
+      try {
+        while (true) {
+          taken.add(manager.allocate(size));
+        }
+      } catch (OutOfMemoryException e) {
+        // this size is gone; smaller ones may still fit
+      }
+    }
+    return taken;
   }
 
   /**

@@ -521,6 +521,36 @@ public abstract class GarbageCollectorContract {
     }
   }
 
+  /**
+   * Other users of the pool take everything it has left: the deterministic heap still runs out of
+   * memory where its accounting says, not where the pool ran dry (it reserved its chunks).
+   */
+  @Test
+  public void deterministic_otherUsersOfThePool_cannotLeaveItShort() {
+    ArrayMemoryManager shared = new ArrayMemoryManager(8L << 20);
+    try (ManagedHeap h = newHeap(config().toBuilder().deterministic(true).build(), shared)) {
+      List<dev.omega.mem.api.MemoryBlock> taken = DeterminismChecks.exhaust(shared);
+      assertFalse(taken.isEmpty(), "the pool had room left for others");
+      DeterminismChecks.outOfMemoryByAccounting(h);
+      taken.forEach(shared::deallocate);
+    }
+    assertEquals(0, shared.liveBlocks(), "the heap gave its reserve back on close");
+  }
+
+  /** A deterministic heap that cannot reserve its share of the pool is refused when built. */
+  @Test
+  public void deterministic_onAPoolWithoutRoomForItsReserve_isRefusedWhenBuilt() {
+    ArrayMemoryManager shared = new ArrayMemoryManager(8L << 20);
+    List<dev.omega.mem.api.MemoryBlock> taken = DeterminismChecks.exhaust(shared);
+    dev.omega.mem.api.OutOfMemoryException e =
+        assertThrows(
+            dev.omega.mem.api.OutOfMemoryException.class,
+            () -> newHeap(config().toBuilder().deterministic(true).build(), shared));
+    assertTrue(e.getMessage().contains("reserves"), e.getMessage());
+    taken.forEach(shared::deallocate);
+    assertEquals(0, shared.liveBlocks(), "what the reserve took before it failed went back");
+  }
+
   @Test
   public void concurrentMutators_withBackgroundCollector_loseNothing() throws Exception {
     assertTrue(heap.collector().startCollectionCycle());

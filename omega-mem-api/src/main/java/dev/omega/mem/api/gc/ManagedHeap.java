@@ -88,7 +88,8 @@ public interface ManagedHeap extends AutoCloseable {
    * Gives back to the memory manager the memory the heap holds but does not use: chunks with no
    * live object, and the cells threads keep in reserve for their next allocations. The heap keeps
    * its chunks where they are for as long as it holds them (compaction works around them), so the
-   * manager's out-of-memory chain calls this after collecting, before it compacts.
+   * manager's out-of-memory chain calls this after collecting, before it compacts. A deterministic
+   * heap keeps the chunks it reserved when it was built, so it gives back none.
    *
    * @return bytes given back
    */
