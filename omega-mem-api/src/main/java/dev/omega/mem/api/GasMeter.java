@@ -29,7 +29,11 @@ public interface GasMeter extends AutoCloseable {
   /** The prices this meter charges. */
   GasSchedule schedule();
 
-  /** The highest live bytes this execution saw (what its memory charge is for). */
+  /**
+   * The bytes the memory charge is priced on: for a managed heap, the bytes the execution has
+   * allocated (its memory, which no collection shrinks); for a domain, the highest {@link
+   * MemoryDomain#usedBytes()} it saw.
+   */
   long peakBytes();
 
   /** Operations charged so far (the number of the next one, counting from 0, on refusal). */

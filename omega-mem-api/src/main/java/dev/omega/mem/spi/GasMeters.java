@@ -101,6 +101,39 @@ public final class GasMeters {
   }
 
   /**
+   * Charges the calling thread's meters for an allocation of {@code bytes} that grows each meter's
+   * memory by {@code bytes}, as the EVM's memory grows and no free shrinks it: the memory charge is
+   * priced on the bytes allocated since the meter opened (its {@link GasMeter#peakBytes()}), a
+   * figure that does not depend on when a collector finds garbage. For a managed heap, where live
+   * bytes would make gas differ between collectors and thresholds.
+   *
+   * @param operation names the allocation in the refusal's message, which adds the bytes (pass a
+   *     constant)
+   * @throws MeterExhaustedException if a meter cannot pay; nothing is charged then
+   */
+  public void chargeAllocationGrowingMemory(long bytes, String operation) {
+    Meter top = open == 0 ? null : innermost.get();
+    if (top == null) {
+      return;
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      long cost = m.allocationCost(bytes, grown(m, bytes));
+      if (m.cannotPay(cost)) {
+        throw m.refuse(operation + " of " + bytes + " bytes", cost);
+      }
+    }
+    for (Meter m = top; m != null; m = m.outer) {
+      long grown = grown(m, bytes);
+      m.apply(m.allocationCost(bytes, grown), grown);
+    }
+  }
+
+  private static long grown(Meter m, long bytes) {
+    long grown = m.peak + bytes;
+    return grown < 0 ? Long.MAX_VALUE : grown; // past a long: priced as too large, so refused
+  }
+
+  /**
    * Checks, without charging, that the calling thread's meters could pay for an allocation of
    * {@code bytes} after which {@code liveBytes} are live: a resource whose allocation can still
    * fail after the gas is checked (a quota, out of memory) checks first, allocates, then charges

@@ -228,6 +228,12 @@ final class IncrementalCollector extends AbstractCollector {
       pause(this::finishLazySweep);
       sweeping = false;
     }
+    if (finish && marker.isMarking()) {
+      // The running cycle keeps what it marked and everything born since; a collection that must
+      // leave exactly the reachable objects (a rollback's, a failed restore's, the deterministic
+      // heap's before it runs out) drops it and marks afresh, as the generational collector does.
+      pause(marker::abandon);
+    }
     if (!marker.isMarking()) {
       pause(this::startCycle);
       if (!finish) {

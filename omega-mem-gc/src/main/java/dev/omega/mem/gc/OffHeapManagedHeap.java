@@ -328,7 +328,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
             m, size, referenceSlots, dataBytesWanted, insidePause || inCollection);
       }
       if (meters.active()) {
-        meters.chargeAllocation(size, usedBytes() + size, "an allocation");
+        meters.chargeAllocationGrowingMemory(size, "an allocation");
       }
       long address = magazines.takeCell(m, bytes, insidePause);
       int slot;
@@ -688,7 +688,7 @@ final class OffHeapManagedHeap implements ManagedHeap {
   @Override
   public GasMeter meter(long budget, GasSchedule schedule) {
     checkOpen();
-    return meters.open(budget, schedule, usedBytes());
+    return meters.open(budget, schedule);
   }
 
   @Override

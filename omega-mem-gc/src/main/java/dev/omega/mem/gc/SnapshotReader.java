@@ -26,6 +26,12 @@ import java.util.HexFormat;
  * <p>Thread safety: confined to one thread.
  */
 final class SnapshotReader {
+  /**
+   * The most root holds, over all roots, a snapshot may carry: a restore adds them one by one (each
+   * is a collector event), so a crafted count must not cost minutes of CPU.
+   */
+  static final long MAX_ROOT_HOLDS = 1 << 24;
+
   private final ChunkedBytes bytes;
   private final long end;
   private long position;
@@ -126,6 +132,7 @@ final class SnapshotReader {
 
   private void checkBody() {
     seek(SnapshotFormat.HEADER_BYTES);
+    long totalHolds = 0;
     objects = (int) varint("the object count", Math.min(ObjectTable.MAX_TABLE_SLOTS, left() / 2));
     roots = (int) varint("the root count", objects);
     rootsAt = position;
@@ -135,7 +142,16 @@ final class SnapshotReader {
       if (number != i) {
         throw corrupt(at, "root " + i + " names object " + number + ", not object " + i);
       }
-      varintAtLeastOne("root " + i + "'s hold count", Integer.MAX_VALUE);
+      totalHolds +=
+          varintAtLeastOne("root " + i + "'s hold count", MAX_ROOT_HOLDS - totalHolds + 1);
+      if (totalHolds > MAX_ROOT_HOLDS) {
+        throw corrupt(
+            at,
+            "the roots are held "
+                + totalHolds
+                + " times; a snapshot holds at most "
+                + MAX_ROOT_HOLDS);
+      }
     }
     objectsAt = position;
     long met = roots;

@@ -79,12 +79,21 @@ final class Transactions {
     heap.events().onRootAdded(id);
   }
 
-  /** In a pause: {@code m}'s thread ended with a transaction open; what it kept is let go. */
+  /**
+   * In a pause: {@code m}'s thread ended with a transaction open, so it is rolled back, every frame
+   * of it: a call that never finished must not become state. What its frames allocated is garbage
+   * then, for the next collection to free (one cannot run inside this pause).
+   */
   void abandon(Mutator m) {
-    if (m.undo != null) {
-      release(m.undo, 0);
-      m.undo = null;
+    UndoLog log = m.undo;
+    if (log == null) {
+      return;
     }
+    for (int i = log.top - 1; i >= 0; i--) {
+      undo(log, i);
+    }
+    release(log, 0);
+    m.undo = null;
   }
 
   private void release(UndoLog log, int from) {

@@ -75,6 +75,27 @@ class SnapshotRestoreTest {
         StateGraphs.withChecksum(Arrays.copyOf(snapshot, snapshot.length - 32)), snapshot);
   }
 
+  /**
+   * A 60-byte snapshot claiming 2^24 + 1 root holds would cost a restore that many collector
+   * events; it is refused before anything is allocated.
+   */
+  @Test
+  void restore_ofMoreRootHoldsThanTheLimit_isRefusedUnread() {
+    byte[] crafted = StateGraphs.framed(StateGraphs.bytes(1, 1, 0, 0x81, 0x80, 0x80, 0x08, 0, 0));
+    byte[] atTheLimit =
+        StateGraphs.framed(StateGraphs.bytes(1, 1, 0, 0x80, 0x80, 0x80, 0x08, 0, 0));
+    try (OffHeapManagedHeap heap = StateGraphs.heap(StateGraphs.collectors().get(2))) {
+      SnapshotFormatException e =
+          assertThrows(
+              SnapshotFormatException.class,
+              () -> heap.restore(new java.io.ByteArrayInputStream(crafted)));
+      assertTrue(e.getMessage().contains("hold"), e.getMessage());
+      assertEquals(0, heap.objectCount());
+      heap.restore(new java.io.ByteArrayInputStream(atTheLimit)); // 2^24 holds: accepted
+      assertEquals(1, heap.objectCount());
+    }
+  }
+
   @Test
   void restore_ofEveryTruncation_isRefusedAndTheHeapStaysEmpty() {
     byte[] good = goodSnapshot();

@@ -427,6 +427,21 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
+  public void transaction_rollbackDuringACollectionCycle_stillFreesTheFramesObjects() {
+    TransactionChecks.rollbackDuringACollectionCycle(heap);
+  }
+
+  @Test
+  public void restore_failingDuringACollectionCycle_leavesTheHeapEmpty() {
+    TransactionChecks.failedRestoreDuringACollectionCycle(heap);
+  }
+
+  @Test
+  public void transaction_openWhenItsThreadEnds_isRolledBack() throws Exception {
+    TransactionChecks.threadEndingInsideATransaction_isRolledBack(heap);
+  }
+
+  @Test
   public void transaction_misuse_isRefused() throws Exception {
     TransactionChecks.misuseIsRefused(heap);
   }
@@ -451,13 +466,8 @@ public abstract class GarbageCollectorContract {
   }
 
   @Test
-  public void meter_openedOnAFullHeap_chargesOnlyTheGrowth() {
-    MeterChecks.chargesOnlyGrowthSinceItOpened(heap);
-  }
-
-  @Test
-  public void meter_liveBytesBelowThePeak_costNoMemoryCharge() {
-    MeterChecks.belowThePeakCostsNoMemory(heap, this::collect);
+  public void meter_memoryCharge_isOnWhatTheExecutionAllocated_notWhatIsLive() {
+    MeterChecks.memoryIsWhatTheExecutionAllocated(heap, this::collect);
   }
 
   @Test

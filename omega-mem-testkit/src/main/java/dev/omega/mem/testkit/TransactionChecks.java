@@ -261,6 +261,92 @@ final class TransactionChecks {
     }
   }
 
+  /**
+   * A rollback made while a collection is under way (a background step started marking) still frees
+   * the frame's objects: its collection must not keep what the running cycle marked or saw born.
+   */
+  static void rollbackDuringACollectionCycle(ManagedHeap heap) {
+    HeapRefs r = heap.refs();
+    long root = r.allocate(1, 8);
+    r.addRoot(root);
+    for (int i = 0; i < 2000; i++) {
+      r.allocate(1, 16);
+    }
+    heap.collector().collect(dev.omega.mem.api.gc.CollectionCause.BACKGROUND);
+    long d;
+    try (HeapTransaction tx = heap.begin()) {
+      d = r.allocate(0, 8);
+      r.set(root, 0, d);
+      tx.rollback();
+    }
+    assertFalse(r.isLive(d), "the rolled-back frame's object is freed at the rollback");
+    assertEquals(0, r.get(root, 0));
+    assertTrue(r.removeRoot(root));
+  }
+
+  /**
+   * A restore that fails part-way (out of gas) while a collection is under way leaves the heap
+   * empty, so the next restore is accepted.
+   */
+  static void failedRestoreDuringACollectionCycle(ManagedHeap heap) {
+    HeapRefs r = heap.refs();
+    long head = r.allocate(1, 8);
+    long prev = head;
+    for (int i = 0; i < 50; i++) {
+      long next = r.allocate(1, 8);
+      r.set(prev, 0, next);
+      prev = next;
+    }
+    r.addRoot(head);
+    byte[] snapshot = snapshotOf(heap);
+    assertTrue(r.removeRoot(head));
+    heap.collector().forceCollection();
+    assertEquals(0, heap.objectCount());
+    for (int i = 0; i < 2000; i++) {
+      r.allocate(1, 16);
+    }
+    heap.collector().collect(dev.omega.mem.api.gc.CollectionCause.BACKGROUND);
+    heap.collector().forceCollection();
+    assertEquals(0, heap.objectCount(), "the garbage went");
+    heap.collector().collect(dev.omega.mem.api.gc.CollectionCause.BACKGROUND); // may start a cycle
+    assertEquals(0, heap.objectCount());
+    try (dev.omega.mem.api.GasMeter meter =
+        heap.meter(300, dev.omega.mem.api.GasSchedule.defaults())) {
+      assertThrows(
+          dev.omega.mem.api.MeterExhaustedException.class,
+          () -> heap.restore(new java.io.ByteArrayInputStream(snapshot)));
+    }
+    assertEquals(0, heap.objectCount(), "the failed restore left no object behind");
+    heap.restore(new java.io.ByteArrayInputStream(snapshot));
+    assertEquals(51, heap.objectCount());
+  }
+
+  /** A thread that ends inside a transaction has it rolled back: a half-done call is not state. */
+  static void threadEndingInsideATransaction_isRolledBack(ManagedHeap heap) throws Exception {
+    HeapRefs r = heap.refs();
+    long root = r.allocate(1, 8);
+    r.addRoot(root);
+    r.setLong(root, 0, 7);
+    StateDigest before = heap.digest();
+    Thread t =
+        new Thread(
+            () -> {
+              heap.begin();
+              heap.begin();
+              r.setLong(root, 0, 42);
+              r.set(root, 0, r.allocate(0, 8));
+            });
+    t.start();
+    t.join();
+    heap.collector().forceCollection(); // its pause finds the thread gone
+    assertEquals(7, r.getLong(root, 0));
+    assertEquals(0, r.get(root, 0));
+    assertEquals(before, heap.digest());
+    heap.collector().forceCollection();
+    assertEquals(1, heap.objectCount(), "what it allocated was freed");
+    assertTrue(r.removeRoot(root));
+  }
+
   /** Snapshot bytes of a state, for comparing two heaps' states byte for byte. */
   static byte[] snapshotOf(ManagedHeap heap) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -8,9 +8,13 @@ package dev.omega.mem.api.gc;
  * <p>Undo is exact: after a rollback every slot and payload byte written inside holds its value
  * from before, the global roots are those from before in the same order, and {@link
  * ManagedHeap#digest()} equals the digest taken before {@link ManagedHeap#begin()}. Objects
- * allocated inside are undone too: they are freed (their ids become stale, scopes stop holding
- * them, their cleanup callbacks run and weak references to them clear), whether a collection ran
- * inside the transaction or not.
+ * allocated inside are undone too: a collection at the rollback frees them (their ids become stale,
+ * their cleanup callbacks run and weak references to them clear), whether a collection ran inside
+ * the transaction or not, unless a scope opened before the transaction still holds them. That
+ * collection is a full one, so a rollback of a frame that allocated costs a collection of the heap.
+ *
+ * <p>A thread that ends with a transaction open has it rolled back, every frame, at the next pause
+ * (a collection, a snapshot, a digest); the objects it allocated are freed by the collection after.
  *
  * <p>Transactions nest like call frames: one begun while another is open on the thread is a frame
  * inside it; committing a frame hands its effects to the enclosing one, which may still roll them

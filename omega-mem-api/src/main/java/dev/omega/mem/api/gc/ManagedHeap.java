@@ -103,15 +103,18 @@ public interface ManagedHeap extends AutoCloseable {
   boolean deterministic();
 
   /**
-   * Opens a metered execution on the calling thread: the objects and bytes it allocates, the growth
-   * of the peak of {@link #usedBytes()} it sees beyond what was used when it opened (priced as the
-   * EVM prices memory expansion), its reference writes and its payload writes (bulk ones per
-   * 32-byte word) are charged to a {@link dev.omega.mem.api.GasMeter} against {@code budget} (see
-   * {@link dev.omega.mem.api.GasSchedule} for the prices). An operation whose charge does not fit
-   * throws {@link dev.omega.mem.api.MeterExhaustedException} before it changes anything. An
-   * allocation is charged once the heap has decided it fits (after any collection it needs), so one
-   * that fails for want of memory in a deterministic heap charges nothing; on an ordinary heap, one
-   * the memory manager then cannot supply keeps its charge.
+   * Opens a metered execution on the calling thread: the objects and bytes it allocates, its memory
+   * (priced as the EVM prices memory expansion, on the bytes the execution has allocated, which no
+   * collection shrinks), its reference writes and its payload writes (bulk ones per 32-byte word)
+   * are charged to a {@link dev.omega.mem.api.GasMeter} against {@code budget} (see {@link
+   * dev.omega.mem.api.GasSchedule} for the prices). The memory charge is on allocated rather than
+   * live bytes because live bytes depend on when a collector finds garbage: priced this way, the
+   * same calls cost the same gas on every collector and threshold.
+   *
+   * <p>An operation whose charge does not fit throws {@link
+   * dev.omega.mem.api.MeterExhaustedException} and writes, allocates and charges nothing; an
+   * allocation is checked after any collection it needed has run (collections change no reachable
+   * state), and one the memory manager then cannot supply keeps its charge.
    *
    * @param budget the gas the execution may use, 0 or more
    * @throws IllegalArgumentException if {@code budget} is negative
