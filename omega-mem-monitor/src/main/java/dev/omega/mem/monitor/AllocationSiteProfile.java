@@ -3,6 +3,7 @@ package dev.omega.mem.monitor;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.omega.mem.api.AllocationListener;
 import dev.omega.mem.api.MemoryBlock;
 import java.time.Duration;
@@ -98,6 +99,13 @@ final class AllocationSiteProfile {
   /** {@code oneIn}: profile one timed allocation in this many, at random; 1 profiles them all. */
   AllocationSiteProfile(
       long maximumSites, Duration expiry, List<String> libraryPackages, int oneIn) {
+    this(maximumSites, expiry, libraryPackages, oneIn, Ticker.systemTicker());
+  }
+
+  /** {@code ticker}: the time the expiry is measured in, so a test can move it without waiting. */
+  AllocationSiteProfile(
+      long maximumSites, Duration expiry, List<String> libraryPackages, int oneIn, Ticker ticker) {
+    Objects.requireNonNull(ticker, "ticker is null");
     if (oneIn < 1) {
       throw new IllegalArgumentException("one in must be positive, got " + oneIn);
     }
@@ -114,6 +122,7 @@ final class AllocationSiteProfile {
         Caffeine.newBuilder()
             .maximumSize(maximumSites)
             .expireAfterAccess(expiry)
+            .ticker(ticker)
             .executor(Runnable::run)
             .build();
     this.samples =

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +138,50 @@ class AllocationSiteProfileTest {
 
     assertTrue(bounded.siteCount() <= 100, "sites kept: " + bounded.siteCount());
     assertTrue(bounded.top(1000).size() <= 100);
+  }
+
+  /** A profile whose expiry runs on {@code now}, in nanoseconds, instead of the clock. */
+  private static AllocationSiteProfile expiringAfter(Duration expiry, AtomicLong now) {
+    return new AllocationSiteProfile(
+        AllocationSiteProfile.DEFAULT_MAXIMUM_SITES,
+        expiry,
+        AllocationSiteProfile.LIBRARY_PACKAGES,
+        1,
+        now::get);
+  }
+
+  private static List<String> tops(AllocationSiteProfile profile) {
+    return profile.top(10).stream().map(SiteFigures::top).sorted().toList();
+  }
+
+  @Test
+  void top_siteIdleForTheExpiry_isDropped() {
+    AtomicLong now = new AtomicLong();
+    Duration expiry = Duration.ofMinutes(30);
+    AllocationSiteProfile expiring = expiringAfter(expiry, now);
+    expiring.allocated(FakeBlocks.of(16), 16, List.of("app.Idle.run(Idle.java:1)"));
+
+    now.set(expiry.toNanos() - 1);
+    assertEquals(List.of("app.Idle.run(Idle.java:1)"), tops(expiring), "kept until the expiry");
+    now.set(expiry.toNanos());
+    assertEquals(List.of(), tops(expiring), "dropped at the expiry");
+    assertEquals(0, expiring.siteCount());
+  }
+
+  @Test
+  void allocated_atAListedSite_restartsItsExpiry() {
+    AtomicLong now = new AtomicLong();
+    Duration expiry = Duration.ofMinutes(30);
+    AllocationSiteProfile expiring = expiringAfter(expiry, now);
+    expiring.allocated(FakeBlocks.of(16), 16, List.of("app.Busy.run(Busy.java:1)"));
+    expiring.allocated(FakeBlocks.of(16), 16, List.of("app.Idle.run(Idle.java:1)"));
+
+    now.set(Duration.ofMinutes(20).toNanos());
+    expiring.allocated(FakeBlocks.of(16), 16, List.of("app.Busy.run(Busy.java:1)"));
+    now.set(Duration.ofMinutes(40).toNanos());
+
+    assertEquals(List.of("app.Busy.run(Busy.java:1)"), tops(expiring));
+    assertEquals(2, expiring.top(10).get(0).totalBlocks(), "its figures are kept");
   }
 
   @Test
