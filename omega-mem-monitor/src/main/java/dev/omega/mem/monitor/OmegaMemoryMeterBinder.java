@@ -7,8 +7,12 @@ import dev.omega.mem.api.SizeClassStatistics;
 import dev.omega.mem.api.gc.CollectionListener;
 import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.ManagedHeap;
+import dev.omega.mem.api.monitor.LatencySummary;
+import dev.omega.mem.api.monitor.MemoryMetrics;
+import dev.omega.mem.api.monitor.PerformanceMonitor;
 import dev.omega.mem.spi.MonitoredSystem;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -16,7 +20,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -33,19 +39,47 @@ import java.util.function.ToDoubleFunction;
  * and {@code generation}. The README's metrics table lists each beside its Prometheus, JMX and JFR
  * name. Every meter carries the {@code pool} tag given here.
  *
+ * <p>Given the performance monitor, it also binds the monitor's figures: {@code
+ * omega.memory.leak.suspects} (a counter) and the sampled latencies {@code
+ * omega.memory.allocation.latency} and {@code omega.memory.deallocation.latency}. Each latency is a
+ * {@link FunctionTimer} (count and sum, which a Prometheus registry renders as the summary's {@code
+ * _count} and {@code _sum}) and a gauge {@code .percentile} per quantile, tagged {@code phi}, in
+ * seconds: Micrometer has no function-based meter with quantiles, and {@code .percentile}/{@code
+ * phi} is how its own timers publish client-side percentiles. All of them read {@link
+ * PerformanceMonitor#getMemoryMetrics()}, the figures since monitoring started that {@code
+ * /metrics} exposes, so both give the same numbers for the same monitor state; each meter reads
+ * them afresh, so the meters of one scrape are not one consistent cut while allocations go on.
+ *
  * <p>Micrometer is an optional dependency of {@code omega-mem-monitor}: this class loads only if
  * the application has {@code micrometer-core}. Usage: {@code new OmegaMemoryMeterBinder(new
- * MonitoredSystem(omega.memoryManager(), Optional.of(omega.heap())), "main").bindTo(registry)}.
- * Gauges read the manager's statistics when scraped; the timer costs one record per collection.
+ * MonitoredSystem(omega.memoryManager(), Optional.of(omega.heap())), omega.monitor(),
+ * "main").bindTo(registry)}. Gauges read the manager's statistics when scraped; the timer costs one
+ * record per collection.
  */
 public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable {
   private final MonitoredSystem system;
+  private final Optional<PerformanceMonitor> monitor;
   private final String pool;
   private CollectionListener listener;
   private GarbageCollector listenedTo;
 
+  /**
+   * Binds the system's meters only: without a monitor there are no leak or latency figures, so
+   * {@code omega.memory.leak.suspects} and the latency meters are left out.
+   */
   public OmegaMemoryMeterBinder(MonitoredSystem system, String pool) {
+    this(system, Optional.empty(), pool);
+  }
+
+  /** Binds the system's meters and those of its performance monitor. */
+  public OmegaMemoryMeterBinder(MonitoredSystem system, PerformanceMonitor monitor, String pool) {
+    this(system, Optional.of(Objects.requireNonNull(monitor, "monitor is null")), pool);
+  }
+
+  private OmegaMemoryMeterBinder(
+      MonitoredSystem system, Optional<PerformanceMonitor> monitor, String pool) {
     this.system = Objects.requireNonNull(system, "system is null");
+    this.monitor = monitor;
     this.pool = Objects.requireNonNull(pool, "pool tag is null");
   }
 
@@ -155,6 +189,7 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
           manager,
           m -> liveBlocks(m, size));
     }
+    monitor.ifPresent(m -> bindMonitor(registry, tags, m));
     if (system.heap().isPresent() && listener == null) {
       ManagedHeap heap = system.heap().get();
       gauge(
@@ -211,6 +246,56 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
                   .record(event.pauseNanos(), TimeUnit.NANOSECONDS);
       collector.addCollectionListener(listener);
       listenedTo = collector;
+    }
+  }
+
+  private static void bindMonitor(MeterRegistry registry, Tags tags, PerformanceMonitor monitor) {
+    FunctionCounter.builder(
+            "omega.memory.leak.suspects", monitor, m -> m.getMemoryMetrics().leakSuspects())
+        .description("Blocks found leaked since monitoring started")
+        .tags(tags)
+        .register(registry);
+    latency(
+        registry,
+        "omega.memory.allocation.latency",
+        "Sampled allocation latency",
+        tags,
+        monitor,
+        MemoryMetrics::allocationLatency);
+    latency(
+        registry,
+        "omega.memory.deallocation.latency",
+        "Sampled deallocation latency",
+        tags,
+        monitor,
+        MemoryMetrics::deallocationLatency);
+  }
+
+  private static void latency(
+      MeterRegistry registry,
+      String name,
+      String description,
+      Tags tags,
+      PerformanceMonitor monitor,
+      Function<MemoryMetrics, LatencySummary> figure) {
+    FunctionTimer.builder(
+            name,
+            monitor,
+            m -> figure.apply(m.getMemoryMetrics()).samples(),
+            m -> figure.apply(m.getMemoryMetrics()).totalNanos(),
+            TimeUnit.NANOSECONDS)
+        .description(description)
+        .tags(tags)
+        .register(registry);
+    for (LatencyQuantile q : LatencyQuantile.values()) {
+      gauge(
+          registry,
+          name + ".percentile",
+          "seconds",
+          description + ", one quantile",
+          tags.and("phi", q.label()),
+          monitor,
+          m -> q.seconds(figure.apply(m.getMemoryMetrics())));
     }
   }
 

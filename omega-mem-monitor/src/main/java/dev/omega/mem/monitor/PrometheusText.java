@@ -127,9 +127,9 @@ final class PrometheusText {
 
   private void summary(String name, String help, LatencySummary l) {
     header(name, help, "summary");
-    sample(name, "quantile=\"0.5\"", l.p50Nanos() / 1e9);
-    sample(name, "quantile=\"0.9\"", l.p90Nanos() / 1e9);
-    sample(name, "quantile=\"0.99\"", l.p99Nanos() / 1e9);
+    for (LatencyQuantile q : LatencyQuantile.values()) {
+      sample(name, "quantile=\"" + q.label() + "\"", q.seconds(l));
+    }
     sample(name + "_sum", "", l.totalNanos() / 1e9);
     sample(name + "_count", "", l.samples());
   }

@@ -27,6 +27,8 @@ import dev.omega.mem.api.gc.GarbageCollector;
 import dev.omega.mem.api.gc.ManagedHeap;
 import dev.omega.mem.api.gc.PauseStatistics;
 import dev.omega.mem.spi.MonitoredSystem;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -186,7 +188,10 @@ class ExportersTest {
         HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The README's metrics table: figure, Micrometer, Prometheus, JMX, JFR, each a list of names. */
+  /**
+   * The README's metrics table: figure, Micrometer, Prometheus, JMX, JFR. A cell holds one name, or
+   * several separated by commas (a latency's Micrometer timer and its percentile gauges).
+   */
   private static List<List<String>> metricsTable() throws IOException {
     String readme = Files.readString(Path.of("..", "README.md"));
     int start = readme.indexOf("<!-- metrics-table:start -->");
@@ -214,9 +219,10 @@ class ExportersTest {
     List<List<String>> table = metricsTable();
     monitor.startMonitoring();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, "main");
+    OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, monitor, "main");
     binder.bindTo(registry);
     collection(2_000_000); // the pause timer is made by the first collection
+    Set<String> documentedMeters = new HashSet<>();
     DashboardServer dashboard = new DashboardServer(monitor, system, monitor.config());
     dashboard.start();
     JmxExporter jmx = new JmxExporter(monitor, system, "dev.omega.mem.test:type=Table");
@@ -245,12 +251,24 @@ class ExportersTest {
       }
       for (List<String> row : table) {
         String figure = row.get(0);
-        String micrometer = row.get(1);
+        List<String> micrometer = List.of(row.get(1).split(",\\s*"));
         String prometheus = row.get(2);
-        if (!micrometer.equals("—")) {
-          assertFalse(
-              registry.find(micrometer).meters().isEmpty(),
-              figure + ": Micrometer meter " + micrometer);
+        assertEquals(
+            prometheus.equals("—"),
+            micrometer.equals(List.of("—")),
+            figure + ": a figure in Prometheus has a Micrometer meter, and only such a figure");
+        if (!prometheus.equals("—")) {
+          for (String name : micrometer) {
+            assertFalse(
+                registry.find(name).meters().isEmpty(), figure + ": Micrometer meter " + name);
+            documentedMeters.add(name);
+          }
+          String rendered =
+              prometheusName(registry.find(micrometer.get(0)).meters().iterator().next());
+          assertEquals(
+              prometheus,
+              rendered,
+              figure + ": " + micrometer.get(0) + " renders to the Prometheus name beside it");
         }
         if (!prometheus.equals("—")) {
           PrometheusTextParser.Family family = families.get(prometheus);
@@ -269,6 +287,9 @@ class ExportersTest {
           assertTrue(jfrEvents.contains(row.get(4)), figure + ": JFR event " + row.get(4));
         }
       }
+      Set<String> bound = new HashSet<>();
+      registry.getMeters().forEach(m -> bound.add(m.getId().getName()));
+      assertEquals(documentedMeters, bound, "every meter the binder makes is in the table");
       assertTrue(families.get("omega_memory_allocation_latency_seconds").type().equals("summary"));
       assertEquals(4096, families.get("omega_memory_allocated_bytes").samples().get(0).value());
       assertEquals(
@@ -277,6 +298,105 @@ class ExportersTest {
       jmx.close();
       dashboard.close();
       binder.close();
+    }
+  }
+
+  /**
+   * The name a Prometheus registry gives {@code meter}, by Micrometer's Prometheus naming
+   * convention (which is not on this module's class path): dots become underscores, the base unit
+   * is appended unless the name ends with it, a counter gets {@code _total}, a timer is in seconds.
+   */
+  private static String prometheusName(Meter meter) {
+    String name = meter.getId().getName().replace('.', '_');
+    String unit =
+        switch (meter.getId().getType()) {
+          case TIMER -> "seconds";
+          default -> meter.getId().getBaseUnit();
+        };
+    if (unit != null && !name.endsWith("_" + unit)) {
+      name += "_" + unit;
+    }
+    return meter.getId().getType() == Meter.Type.COUNTER ? name + "_total" : name;
+  }
+
+  /** The monitor's figures as {@code /metrics} serves them now. */
+  private Map<String, PrometheusTextParser.Family> scrapeDashboard() throws Exception {
+    DashboardServer dashboard = new DashboardServer(monitor, system, monitor.config());
+    dashboard.start();
+    try {
+      return PrometheusTextParser.parse(
+          get(HttpClient.newHttpClient(), dashboard.address().orElseThrow().resolve("/metrics"))
+              .body());
+    } finally {
+      dashboard.close();
+    }
+  }
+
+  private static double sample(
+      Map<String, PrometheusTextParser.Family> families,
+      String family,
+      String sampleName,
+      Map<String, String> labels) {
+    return families.get(family).samples().stream()
+        .filter(s -> s.name().equals(sampleName) && s.labels().equals(labels))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(sampleName + labels + " not in " + family))
+        .value();
+  }
+
+  @Test
+  void micrometer_monitorMeters_reportWhatPrometheusExposes() throws Exception {
+    monitor.startMonitoring();
+    AllocationListener listener = fake.allocationListeners.get(0);
+    for (int i = 1; i <= 200; i++) {
+      listener.onAllocation(64, 37L * i + (i % 10 == 0 ? 250_000 : 0));
+      listener.onDeallocation(64, 11L * i + 3);
+    }
+    for (int i = 0; i < 3; i++) {
+      listener.onLeak(new LeakReport(64, "Main.java:" + i, "default", true));
+    }
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, monitor, "main")) {
+      binder.bindTo(registry);
+
+      Map<String, PrometheusTextParser.Family> families = scrapeDashboard();
+
+      assertEquals(
+          sample(
+              families,
+              "omega_memory_leak_suspects_total",
+              "omega_memory_leak_suspects_total",
+              Map.of()),
+          registry.get("omega.memory.leak.suspects").functionCounter().count());
+      for (String direction : List.of("allocation", "deallocation")) {
+        String family = "omega_memory_" + direction + "_latency_seconds";
+        String meter = "omega.memory." + direction + ".latency";
+        FunctionTimer timer = registry.get(meter).tag("pool", "main").functionTimer();
+        assertEquals(sample(families, family, family + "_count", Map.of()), timer.count(), meter);
+        assertEquals(
+            sample(families, family, family + "_sum", Map.of()),
+            timer.totalTime(TimeUnit.SECONDS),
+            1e-12,
+            meter);
+        for (String phi : List.of("0.5", "0.9", "0.99")) {
+          assertEquals(
+              sample(families, family, family, Map.of("quantile", phi)),
+              registry.get(meter + ".percentile").tag("phi", phi).gauge().value(),
+              meter + " at " + phi);
+        }
+      }
+    }
+  }
+
+  @Test
+  void micrometer_withoutAMonitor_bindsNoMonitorMeters() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (OmegaMemoryMeterBinder binder = new OmegaMemoryMeterBinder(system, "main")) {
+      binder.bindTo(registry);
+
+      assertTrue(registry.find("omega.memory.leak.suspects").meters().isEmpty());
+      assertTrue(registry.find("omega.memory.allocation.latency").meters().isEmpty());
+      assertFalse(registry.find("omega.memory.allocated").meters().isEmpty());
     }
   }
 
