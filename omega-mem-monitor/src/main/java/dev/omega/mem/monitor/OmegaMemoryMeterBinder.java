@@ -48,7 +48,8 @@ import java.util.function.ToDoubleFunction;
  * phi} is how its own timers publish client-side percentiles. All of them read {@link
  * PerformanceMonitor#getMemoryMetrics()}, the figures since monitoring started that {@code
  * /metrics} exposes, so both give the same numbers for the same monitor state; each meter reads
- * them afresh, so the meters of one scrape are not one consistent cut while allocations go on.
+ * them afresh, so the meters of one scrape are not one consistent cut while allocations go on. Once
+ * the monitor is closed they keep its last figures.
  *
  * <p>Micrometer is an optional dependency of {@code omega-mem-monitor}: this class loads only if
  * the application has {@code micrometer-core}. Usage: {@code new OmegaMemoryMeterBinder(new
@@ -249,9 +250,9 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
     }
   }
 
-  private static void bindMonitor(MeterRegistry registry, Tags tags, PerformanceMonitor monitor) {
-    FunctionCounter.builder(
-            "omega.memory.leak.suspects", monitor, m -> m.getMemoryMetrics().leakSuspects())
+  private static void bindMonitor(MeterRegistry registry, Tags tags, PerformanceMonitor source) {
+    MonitorReading monitor = new MonitorReading(source);
+    FunctionCounter.builder("omega.memory.leak.suspects", monitor, m -> m.read().leakSuspects())
         .description("Blocks found leaked since monitoring started")
         .tags(tags)
         .register(registry);
@@ -276,13 +277,13 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
       String name,
       String description,
       Tags tags,
-      PerformanceMonitor monitor,
+      MonitorReading monitor,
       Function<MemoryMetrics, LatencySummary> figure) {
     FunctionTimer.builder(
             name,
             monitor,
-            m -> figure.apply(m.getMemoryMetrics()).samples(),
-            m -> figure.apply(m.getMemoryMetrics()).totalNanos(),
+            m -> figure.apply(m.read()).samples(),
+            m -> figure.apply(m.read()).totalNanos(),
             TimeUnit.NANOSECONDS)
         .description(description)
         .tags(tags)
@@ -295,7 +296,37 @@ public final class OmegaMemoryMeterBinder implements MeterBinder, AutoCloseable 
           description + ", one quantile",
           tags.and("phi", q.label()),
           monitor,
-          m -> q.seconds(figure.apply(m.getMemoryMetrics())));
+          m -> q.seconds(figure.apply(m.read())));
+    }
+  }
+
+  /**
+   * The monitor's figures for the meters. A closed monitor refuses to be read, and the registry
+   * usually outlives it; a counter that then threw would fail the whole scrape, and one that fell
+   * to zero would look like a reset, so once closed the meters keep the last figures read. The
+   * first read happens when binding, so a monitor closed before that is refused there.
+   *
+   * <p>Thread safety: scrapes may read from any thread; the last figures are one volatile
+   * reference. Of two racing reads either may be kept, so the figures kept at close may be one
+   * scrape older than the newest served.
+   */
+  private static final class MonitorReading {
+    private final PerformanceMonitor monitor;
+    private volatile MemoryMetrics last;
+
+    MonitorReading(PerformanceMonitor monitor) {
+      this.monitor = monitor;
+      this.last = monitor.getMemoryMetrics();
+    }
+
+    MemoryMetrics read() {
+      try {
+        MemoryMetrics now = monitor.getMemoryMetrics();
+        last = now;
+        return now;
+      } catch (IllegalStateException closed) {
+        return last;
+      }
     }
   }
 
