@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -64,6 +65,11 @@ class DashboardBrowserIT {
       List<MemoryBlock> held = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         held.add(omega.memoryManager().allocate(i % 2 == 0 ? 100 : 20_000, Priority.NORMAL));
+      }
+      // Enough allocations from this method that the site profile samples some (one in 8,192 a
+      // thread), so the sites table has a row to show.
+      for (int i = 0; i < 50_000; i++) {
+        omega.memoryManager().deallocate(omega.memoryManager().allocate(64, Priority.NORMAL));
       }
       URI address = omega.dashboardAddress().orElseThrow();
 
@@ -125,6 +131,20 @@ class DashboardBrowserIT {
                     .findElements(By.cssSelector("#page-map rect[data-state='RUN']"))
                     .isEmpty(),
             "slabs and runs are both visible");
+        wait.until(d -> !"0".equals(d.findElement(By.id("sites")).getDomAttribute("data-sites")));
+        List<WebElement> siteRows = browser.findElements(By.cssSelector("#sites tr"));
+        String sitesApi =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(address.resolve("/api/sites?format=text")).build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(
+            siteRows.stream()
+                .anyMatch(
+                    r -> r.findElement(By.tagName("td")).getText().contains("DashboardBrowserIT")),
+            "the sites table names this test's allocation site: " + sitesApi);
+        assertTrue(sitesApi.contains("DashboardBrowserIT"), "and /api/sites does too: " + sitesApi);
       } finally {
         browser.quit();
       }
