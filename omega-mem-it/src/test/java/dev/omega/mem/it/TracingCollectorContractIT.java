@@ -1,5 +1,6 @@
 package dev.omega.mem.it;
 
+import com.example.omega.tracing.TracingCollectorProvider;
 import dev.omega.mem.spi.GarbageCollectorProvider;
 import dev.omega.mem.testkit.GarbageCollectorContract;
 import org.junit.jupiter.api.Tag;

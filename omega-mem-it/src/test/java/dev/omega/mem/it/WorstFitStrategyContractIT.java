@@ -1,5 +1,6 @@
 package dev.omega.mem.it;
 
+import com.example.omega.worstfit.WorstFitStrategyProvider;
 import dev.omega.mem.spi.AllocationStrategyProvider;
 import dev.omega.mem.testkit.AllocationStrategyContract;
 import org.junit.jupiter.api.Tag;

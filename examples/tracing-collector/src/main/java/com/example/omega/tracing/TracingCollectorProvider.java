@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * would write one, and run through the same contract as the built-in collectors ({@code
  * TracingCollectorContractTest}). Chosen with {@code collection_strategy = tracing}.
  *
- * <p>Design note. Stop-the-world tracing: inside {@link HeapAccess#stopTheWorld}, every object a
+ * <p>Design note. Stop-the-world tracing: inside {@link HeapAccess#stopTheWorldFor}, every object a
  * root reaches gets this collection's epoch as its mark (an explicit stack, so long lists need no
  * recursion), then one {@link HeapAccess#sweep} frees every object without it. Epochs make clearing
  * marks free. O(live + edges) to mark, O(objects) to sweep. It needs no barrier: the heap's lock
@@ -51,7 +51,7 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
     return new Tracing(config, heap);
   }
 
-  static final class Tracing implements GarbageCollector {
+  public static final class Tracing implements GarbageCollector {
     private final HeapAccess heap;
     private final ReentrantLock collecting = new ReentrantLock();
     private final List<CollectionListener> listeners = new CopyOnWriteArrayList<>();
@@ -96,21 +96,22 @@ public final class TracingCollectorProvider implements GarbageCollectorProvider 
       CollectionEvent event;
       collecting.lock();
       try {
-        long[] freed = new long[2];
-        long pause =
-            heap.stopTheWorld(
+        HeapAccess.Pause<HeapAccess.Swept> pause =
+            heap.stopTheWorldFor(
                 () -> {
                   int current = ++epoch == 0 ? ++epoch : epoch;
                   markFromRoots(current);
-                  HeapAccess.Swept swept = heap.sweep(0, current, 0, moved -> {});
-                  freed[0] = swept.objects();
-                  freed[1] = swept.bytes();
+                  return heap.sweep(0, current, 0, moved -> {});
                 });
+        // No sweep when the heap closed meanwhile: the work did not run.
+        HeapAccess.Swept swept =
+            pause.value() == null ? new HeapAccess.Swept(0, 0, 0) : pause.value();
         collections++;
-        objectsFreed += freed[0];
-        bytesFreed += freed[1];
-        pauses.record(pause);
-        event = new CollectionEvent(NAME, cause, 0, pause, freed[0], freed[1], 0);
+        objectsFreed += swept.objects();
+        bytesFreed += swept.bytes();
+        pauses.record(pause.nanos());
+        event =
+            new CollectionEvent(NAME, cause, 0, pause.nanos(), swept.objects(), swept.bytes(), 0);
       } finally {
         collecting.unlock();
       }

@@ -28,11 +28,11 @@ public final class WorstFitStrategyProvider implements AllocationStrategyProvide
     return new WorstFit(totalUnits);
   }
 
-  static final class WorstFit implements AllocationStrategy {
+  public static final class WorstFit implements AllocationStrategy {
     private final long total;
     private final TreeMap<Long, Long> free = new TreeMap<>();
 
-    WorstFit(long total) {
+    public WorstFit(long total) {
       if (total < 1 || total >= 1L << 32) {
         throw new IllegalArgumentException(
             "totalUnits " + total + " must be between 1 and " + ((1L << 32) - 1));
