@@ -81,11 +81,6 @@ final class ChunkReserve {
     return true;
   }
 
-  /** Chunks held now. */
-  synchronized int size() {
-    return chunks.size();
-  }
-
   /** Gives every reserved chunk back to the manager (the heap is closing). */
   synchronized void close() {
     closed = true;
